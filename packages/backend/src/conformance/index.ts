@@ -1,0 +1,2 @@
+/** Backend conformance suite: filled in by the backend work (see README). */
+export {};
