@@ -5,14 +5,24 @@ import '@gptft/backend-wasm';
 
 export async function main(log: (line: string) => void = console.log): Promise<number> {
   const active = await useBackend('auto');
-  log(`backend: ${active.name} (${active.reason}); threads ${active.capabilities.threads}, SIMD ${active.capabilities.simd}`);
+  log(
+    `backend: ${active.name} (${active.reason}); threads ${active.capabilities.threads}, SIMD ${active.capabilities.simd}`,
+  );
 
   // y = x·W for x [2, 3] and W [3, 2], and d(sum y²)/dW.
   const x = tf.tensor2d([
     [1, 2, 3],
     [4, 5, 6],
   ]);
-  const w = tf.tidy(() => tf.variable(tf.tensor2d([[0.5, -1], [0.25, 2], [-0.5, 1]])));
+  const w = tf.tidy(() =>
+    tf.variable(
+      tf.tensor2d([
+        [0.5, -1],
+        [0.25, 2],
+        [-0.5, 1],
+      ]),
+    ),
+  );
   const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(matMul(x, w))) as tf.Scalar, [w]);
   const loss = (await value.data())[0]!;
   log(`sum((x·W)²) = ${loss.toFixed(4)}`);
