@@ -12,7 +12,14 @@ export const cpuBackend: TensorBackend = {
   priority: 10,
   async initialize() {},
   capabilities() {
-    return { threads: 1, simd: false, gpu: false, float16: false, fastTransposedMatMul: true, fastBatchedMatMul: true };
+    return {
+      threads: 1,
+      simd: false,
+      gpu: false,
+      float16: false,
+      fastTransposedMatMul: true,
+      fastBatchedMatMul: true,
+    };
   },
 };
 

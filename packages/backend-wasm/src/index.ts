@@ -12,7 +12,14 @@ export const wasmBackend: TensorBackend = {
   priority: 20,
   async initialize() {},
   capabilities() {
-    return { threads: 1, simd: true, gpu: false, float16: false, fastTransposedMatMul: false, fastBatchedMatMul: false };
+    return {
+      threads: 1,
+      simd: true,
+      gpu: false,
+      float16: false,
+      fastTransposedMatMul: false,
+      fastBatchedMatMul: false,
+    };
   },
 };
 

@@ -60,12 +60,17 @@ export interface ActiveBackend {
 }
 
 /** The first-party backends and the packages that provide them, best first. */
-export const KNOWN_BACKENDS: readonly { name: BackendName; packages: readonly string[]; priority: number }[] = [
-  { name: 'tensorflow-gpu', packages: ['@gptft/backend-node-gpu', '@tensorflow/tfjs-node-gpu'], priority: 40 },
-  { name: 'tensorflow', packages: ['@gptft/backend-node', '@tensorflow/tfjs-node'], priority: 30 },
-  { name: 'wasm', packages: ['@gptft/backend-wasm'], priority: 20 },
-  { name: 'cpu', packages: ['@gptft/backend-cpu'], priority: 10 },
-];
+export const KNOWN_BACKENDS: readonly { name: BackendName; packages: readonly string[]; priority: number }[] =
+  [
+    {
+      name: 'tensorflow-gpu',
+      packages: ['@gptft/backend-node-gpu', '@tensorflow/tfjs-node-gpu'],
+      priority: 40,
+    },
+    { name: 'tensorflow', packages: ['@gptft/backend-node', '@tensorflow/tfjs-node'], priority: 30 },
+    { name: 'wasm', packages: ['@gptft/backend-wasm'], priority: 20 },
+    { name: 'cpu', packages: ['@gptft/backend-cpu'], priority: 10 },
+  ];
 
 const registered = new Map<string, TensorBackend>();
 let active: ActiveBackend | undefined;
@@ -122,12 +127,20 @@ async function importBackendPackage(name: BackendName, packages: readonly string
   }
   const backend = registered.get(name);
   if (!backend) {
-    throw new BackendUnavailableError(name, packages, `${specifier} was loaded but registered no backend "${name}"`);
+    throw new BackendUnavailableError(
+      name,
+      packages,
+      `${specifier} was loaded but registered no backend "${name}"`,
+    );
   }
   return backend;
 }
 
-async function activate(backend: TensorBackend, options: BackendOptions, reason: string): Promise<ActiveBackend> {
+async function activate(
+  backend: TensorBackend,
+  options: BackendOptions,
+  reason: string,
+): Promise<ActiveBackend> {
   try {
     await backend.initialize(options);
     const ok = await tf.setBackend(backend.tfjsName);
@@ -149,7 +162,10 @@ async function activate(backend: TensorBackend, options: BackendOptions, reason:
  * - `'auto'` (default): the best one that loads, in the order tensorflow-gpu > tensorflow > wasm > cpu;
  *   the result's `reason` says which were skipped and why.
  */
-export async function useBackend(name: BackendName | 'auto' = 'auto', options: BackendOptions = {}): Promise<ActiveBackend> {
+export async function useBackend(
+  name: BackendName | 'auto' = 'auto',
+  options: BackendOptions = {},
+): Promise<ActiveBackend> {
   if (name !== 'auto') {
     const known = KNOWN_BACKENDS.find((b) => b.name === name);
     const backend =
@@ -177,13 +193,21 @@ export async function useBackend(name: BackendName | 'auto' = 'auto', options: B
   for (const [candidate, { load }] of ordered) {
     try {
       const backend = await load();
-      const reason = skipped.length ? `auto picked "${candidate}" (skipped: ${skipped.join('; ')})` : `auto picked "${candidate}"`;
+      const reason = skipped.length
+        ? `auto picked "${candidate}" (skipped: ${skipped.join('; ')})`
+        : `auto picked "${candidate}"`;
       return await activate(backend, options, reason);
     } catch (error) {
-      skipped.push(`${candidate}: ${error instanceof BackendUnavailableError ? error.reason : firstLine(error)}`);
+      skipped.push(
+        `${candidate}: ${error instanceof BackendUnavailableError ? error.reason : firstLine(error)}`,
+      );
     }
   }
-  throw new BackendUnavailableError('auto', ['@gptft/backend-wasm'], `no backend could be loaded (${skipped.join('; ')})`);
+  throw new BackendUnavailableError(
+    'auto',
+    ['@gptft/backend-wasm'],
+    `no backend could be loaded (${skipped.join('; ')})`,
+  );
 }
 
 /** The backend selected by `useBackend`, or undefined before the first call. */

@@ -1,0 +1,39 @@
+import type { Tensor } from '../tf.js';
+import { tf } from '../tf.js';
+import { assertClose, assertShape, type Tolerance } from './assert.js';
+
+/** One conformance check: computes on the current backend and throws `ConformanceError` on a mismatch. */
+export interface ConformanceCase {
+  /** Group, e.g. `matMul`, `softmax`. */
+  readonly group: string;
+  /** What is checked, e.g. `transposeB forward and gradients`. */
+  readonly name: string;
+  /** Runs the check on the current backend; must leave no tensors behind. */
+  run(): Promise<void>;
+}
+
+/** Reads a tensor's values (as float64 numbers) and disposes it. */
+export async function take(t: Tensor): Promise<number[]> {
+  try {
+    return Array.from(await t.data());
+  } finally {
+    t.dispose();
+  }
+}
+
+/** Compares a tensor's shape and values with the reference, then disposes it. */
+export async function expectTensor(
+  label: string,
+  t: Tensor,
+  shape: readonly number[],
+  expected: ArrayLike<number>,
+  tol?: Tolerance,
+): Promise<void> {
+  assertShape(label, t.shape, shape);
+  assertClose(label, await take(t), expected, tol);
+}
+
+/** `tf.tensor` of float32 values, for brevity in the cases. */
+export function f32(values: readonly number[], shape: number[]): Tensor {
+  return tf.tensor(values as number[], shape, 'float32');
+}
