@@ -9,6 +9,7 @@
  *   snapshots/<commit>/<path>         relative symlinks to ../../blobs/<etag>
  * ```
  */
+import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -63,4 +64,30 @@ export function repoCacheDir(
   options: Pick<HubOptions, 'cacheDir' | 'repoType'> = {},
 ): string {
   return join(options.cacheDir ?? defaultCacheDir(), repoFolderName(repoId, options.repoType ?? 'model'));
+}
+
+const COMMIT = /^[0-9a-f]{40}$/;
+
+/** Whether a revision is a full commit sha (40 lowercase hex digits). */
+export function isCommitHash(revision: string): boolean {
+  return COMMIT.test(revision);
+}
+
+/** The snapshot folder of a commit in a repo's storage folder. */
+export function snapshotDir(storage: string, commit: string): string {
+  return join(storage, 'snapshots', commit);
+}
+
+/**
+ * The commit a revision resolves to from the cache alone: the revision itself if it is a commit
+ * sha, else the content of `refs/<revision>`; undefined if the cache does not know it.
+ */
+export async function cachedCommit(storage: string, revision: string): Promise<string | undefined> {
+  if (isCommitHash(revision)) return revision;
+  try {
+    const sha = (await readFile(join(storage, 'refs', revision), 'utf8')).trim();
+    return isCommitHash(sha) ? sha : undefined;
+  } catch {
+    return undefined;
+  }
 }

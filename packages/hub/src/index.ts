@@ -14,12 +14,16 @@ export { CheckpointError, HubError } from './errors.js';
 export { bf16BitsToFloat, f16BitsToFloat, floatToBf16Bits, floatToF16Bits } from './half.js';
 export {
   defaultCacheDir,
+  cachedCommit,
   defaultHubUrl,
   type HubOptions,
+  isCommitHash,
   isOfflineEnv,
   repoCacheDir,
   repoFolderName,
+  snapshotDir,
 } from './hub-cache.js';
+export { DEFAULT_MODEL_PATTERNS, matchesAny } from './patterns.js';
 export {
   DTYPE_SIZE,
   MAX_HEADER_BYTES,
