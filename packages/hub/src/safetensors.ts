@@ -243,6 +243,8 @@ export class SafetensorsFile {
 
   /** Parses a whole file held in memory. */
   static fromBytes(bytes: Uint8Array, path = '<bytes>'): SafetensorsFile {
+    // A plain Uint8Array view (a Node Buffer's `slice` would share memory instead of copying).
+    bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const parsed = parseHeader(path, bytes, bytes.length);
     return new SafetensorsFile(path, parsed, (offset, length) => bytes.subarray(offset, offset + length));
   }
@@ -374,7 +376,7 @@ function assertLittleEndianHost(): void {
 /** Copies into a fresh ArrayBuffer so that typed views are aligned. */
 function copyAligned(bytes: Uint8Array): Uint8Array {
   if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) return bytes;
-  return bytes.slice();
+  return Uint8Array.prototype.slice.call(bytes);
 }
 
 function readRangeSync(path: string, offset: number, length: number): Uint8Array {
