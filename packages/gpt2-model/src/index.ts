@@ -1,0 +1,37 @@
+/**
+ * @gptft/gpt2-model — GPT-2 as Hugging Face computes it: `GPT2Config`, the `GPT2Model` backbone
+ * built from named modules (HF parameter names), KV cache and prefix keys/values, and HF
+ * checkpoint folders in and out.
+ */
+export { ACTIVATIONS, type Activation, GPT2Config, type GPT2ConfigInit } from './config.js';
+export { ConfigError } from './errors.js';
+export { Layer, Module, ModuleList } from './module.js';
+export { Conv1D, Dropout, Embedding, LayerNorm } from './layers.js';
+export { activation } from './activations.js';
+export { type AttentionOptions, type AttentionOutput, GPT2Attention } from './attention.js';
+export { GPT2MLP } from './mlp.js';
+export { type BlockOutput, GPT2Block } from './block.js';
+export {
+  type LayerKeyValue,
+  type PastKeyValues,
+  disposePast,
+  pastLength,
+  prefixKeyValues,
+} from './kv-cache.js';
+export { SeedSequence } from './random.js';
+export { initWeights } from './init.js';
+export { checkpointedBlock } from './gradient-checkpointing.js';
+export { GPT2Model, type GPT2ModelInput, type GPT2ModelOptions, type GPT2ModelOutput } from './gpt2-model.js';
+export {
+  type FromPretrainedOptions,
+  type LoadedBackbone,
+  resolveFolder,
+} from './gpt2-model.js';
+export { IGNORED_BUFFER, loadWeights, planWeights, type WeightsPlan } from './weights-load.js';
+export {
+  type PretrainedFolder,
+  parseSize,
+  type SaveDtype,
+  type SavePretrainedOptions,
+  writePretrainedFolder,
+} from './weights-save.js';

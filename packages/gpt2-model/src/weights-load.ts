@@ -1,0 +1,92 @@
+import { type CheckpointReader, CheckpointError } from '@gptft/hub';
+import { tf } from '@gptft/backend';
+import type { Module } from './module.js';
+
+/** Keys of the causal-mask buffers old transformers versions saved; they are not weights. */
+export const IGNORED_BUFFER = /^(transformer\.)?h\.\d+\.attn\.(bias|masked_bias)$/;
+
+const FLOAT_DTYPES = new Set(['F32', 'F16', 'BF16', 'F64']);
+
+/** Where each of a module's parameters is found in a checkpoint, and what is left over. */
+export interface WeightsPlan {
+  /** Parameter name (as in `namedParameters()`, without prefix) → checkpoint key. */
+  keys: Map<string, string>;
+  /** Checkpoint keys neither matched nor ignored (e.g. `lm_head.weight`, `score.weight`). */
+  unusedKeys: string[];
+  /** Buffers skipped on purpose (`h.N.attn.bias`, `h.N.attn.masked_bias`). */
+  ignoredKeys: string[];
+}
+
+function where(reader: CheckpointReader): string {
+  return reader.files.length === 1 ? reader.files[0]! : reader.folder;
+}
+
+/**
+ * Matches `module`'s parameters to a checkpoint's keys, looking for each name under each of
+ * `prefixes` in turn (default `transformer.` then none: Hugging Face saves GPT2LMHeadModel and
+ * friends with the prefix, a bare GPT2Model without). Checks that every parameter is present,
+ * with a float dtype and the shape the module expects; reads no tensor data. Throws a
+ * `CheckpointError` naming the file and the tensor.
+ */
+export function planWeights(
+  module: Module,
+  reader: CheckpointReader,
+  prefixes: readonly string[] = ['transformer.', ''],
+): WeightsPlan {
+  const keys = new Map<string, string>();
+  for (const [name, p] of module.namedParameters()) {
+    const key = prefixes.map((pre) => pre + name).find((k) => reader.has(k));
+    if (key === undefined) {
+      const tried = prefixes.map((pre) => `"${pre + name}"`).join(' or ');
+      throw new CheckpointError(where(reader), `missing tensor ${tried} (needed by the model)`, {
+        tensor: prefixes[0] + name,
+      });
+    }
+    const info = reader.info(key);
+    if (!FLOAT_DTYPES.has(info.dtype)) {
+      throw new CheckpointError(
+        info.file,
+        `has dtype ${info.dtype}; a float (F32, F16, BF16) weight is needed`,
+        {
+          tensor: key,
+        },
+      );
+    }
+    if (info.shape.length !== p.shape.length || info.shape.some((d, i) => d !== p.shape[i])) {
+      throw new CheckpointError(
+        info.file,
+        `has shape [${info.shape.join(', ')}] but the config needs [${p.shape.join(', ')}] for ${name}`,
+        { tensor: key },
+      );
+    }
+    keys.set(name, key);
+  }
+  const used = new Set(keys.values());
+  const unusedKeys: string[] = [];
+  const ignoredKeys: string[] = [];
+  for (const k of reader.names()) {
+    if (used.has(k)) continue;
+    (IGNORED_BUFFER.test(k) ? ignoredKeys : unusedKeys).push(k);
+  }
+  return { keys, unusedKeys, ignoredKeys };
+}
+
+/**
+ * Loads a checkpoint's tensors into `module`'s parameters (F16/BF16 upcast to float32).
+ * Everything is validated (`planWeights`) before the first parameter is written; should reading
+ * fail afterwards (I/O error), the module holds a mix of old and new values: the caller disposes
+ * it (`fromPretrained` does). Returns the plan, whose `unusedKeys` a head reads its own weights from.
+ */
+export function loadWeights(
+  module: Module,
+  reader: CheckpointReader,
+  prefixes: readonly string[] = ['transformer.', ''],
+): WeightsPlan {
+  const plan = planWeights(module, reader, prefixes);
+  for (const [name, p] of module.namedParameters()) {
+    const key = plan.keys.get(name)!;
+    const data = reader.getFloat32(key);
+    tf.tidy(() => p.assign(tf.tensor(data, p.shape, 'float32')));
+  }
+  return plan;
+}
