@@ -236,6 +236,20 @@ function looksLikePath(s: string): boolean {
   );
 }
 
+/** A model repo whose only weights are pickles: say so now rather than after downloading configs. */
+function refusePickleOnly(r: Resolved, commit: string, files: RepoFile[]): void {
+  const weights = files.filter((f) => /\.(safetensors|bin|pt|pth|ckpt|h5|msgpack)$/.test(f.path));
+  if (weights.length === 0 || weights.some((f) => f.path.endsWith('.safetensors'))) return;
+  throw new HubError(
+    r.repoId,
+    `${label(r)} at revision "${r.revision}" (${commit}) has no safetensors weights, only ${weights.map((f) => f.path).join(', ')}. ` +
+      'gptft does not load pickle files (unpickling can execute arbitrary code). Look for a safetensors ' +
+      'conversion on the hub (often an open pull request: pass its ref, e.g. revision "refs/pr/1"), or convert it ' +
+      'once in Python: AutoModelForCausalLM.from_pretrained(id).save_pretrained(dir, safe_serialization=True). ' +
+      'To download other files of this repo anyway, pass allowPatterns.',
+  );
+}
+
 /**
  * A local folder for a model (or dataset): an existing local folder is returned as is; otherwise
  * `pathOrRepoId` is a hub repo id whose files matching `allowPatterns` are downloaded into the HF
@@ -278,6 +292,7 @@ export async function resolvePretrained(pathOrRepoId: string, options: ResolveOp
   const commit = await resolveCommit(r);
   const files = await listRepoFiles(r, commit);
   const wanted = files.filter((f) => matchesAny(f.path, patterns));
+  if (options.allowPatterns === undefined && r.repoType === 'model') refusePickleOnly(r, commit, files);
   const fetchContent = contentFetcher(r, commit);
   for (const file of wanted) await ensureCachedFile(r.repoId, r.storage, commit, file, fetchContent);
   await writeManifest(r.storage, { repoId: r.repoId, commit, files });

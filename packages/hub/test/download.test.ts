@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { scanCacheDir } from '@huggingface/hub';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { defaultCacheDir, downloadFile, HubError, openCheckpoint, resolvePretrained } from '../src/index.js';
+import {
+  defaultCacheDir,
+  downloadFile,
+  HubError,
+  openCheckpoint,
+  resolvePretrained,
+  serializeSafetensors,
+} from '../src/index.js';
 import { FakeHub, type FakeRepo } from './hub-server.js';
 
 const fixtures = fileURLToPath(new URL('../../../fixtures/gpt2-tiny-ref/', import.meta.url));
@@ -67,6 +74,25 @@ beforeAll(async () => {
             'data/train.jsonl': Buffer.from('{"text": "hello"}\n{"text": "world"}\n'),
             'data/test.jsonl': Buffer.from('{"text": "bye"}\n'),
             'data/extra.csv': Buffer.from('text,label\nhi,1\n'),
+          },
+        },
+      ],
+    },
+    {
+      type: 'model',
+      id: 'gptft-test/pickle-only',
+      commits: [
+        {
+          sha: 'f'.repeat(40),
+          refs: ['main'],
+          files: { 'config.json': Buffer.from('{}'), 'pytorch_model.bin': Buffer.from('pickle bytes') },
+        },
+        {
+          sha: '1'.repeat(40),
+          refs: ['refs/pr/1'],
+          files: {
+            'config.json': Buffer.from('{}'),
+            'model.safetensors': Buffer.from(serializeSafetensors({})),
           },
         },
       ],
@@ -280,6 +306,33 @@ describe('resolvePretrained (model repo over loopback HTTP)', () => {
     const storage = join(cacheDir, 'models--gptft-test--corrupt');
     expect(await readdir(join(storage, 'blobs'))).toEqual([]);
     expect(await readdir(join(storage, 'snapshots', 'e'.repeat(40))).catch(() => [])).toEqual([]);
+  });
+
+  it('refuses pickle-only model repos before downloading, and takes a PR ref as revision', async () => {
+    const err = await resolvePretrained('gptft-test/pickle-only', { cacheDir, hubUrl: hub.url }).catch(
+      (e) => e,
+    );
+    expect(err).toBeInstanceOf(HubError);
+    expect(err.message).toMatch(
+      /no safetensors weights, only pytorch_model\.bin.*arbitrary code.*refs\/pr\/1/s,
+    );
+    expect(hub.requests.some((r) => r.url.includes('/resolve/'))).toBe(false);
+    const snap = await resolvePretrained('gptft-test/pickle-only', {
+      cacheDir,
+      hubUrl: hub.url,
+      revision: 'refs/pr/1',
+    });
+    expect(snap.endsWith('1'.repeat(40))).toBe(true);
+    const storage = join(cacheDir, 'models--gptft-test--pickle-only');
+    expect(await readFile(join(storage, 'refs', 'refs', 'pr', '1'), 'utf8')).toBe('1'.repeat(40));
+    expect((await openCheckpoint(snap)).names()).toEqual([]);
+    // Asked explicitly, other files of the repo can still be fetched.
+    const cfg = await resolvePretrained('gptft-test/pickle-only', {
+      cacheDir,
+      hubUrl: hub.url,
+      allowPatterns: ['*.json'],
+    });
+    expect(await readdir(cfg)).toEqual(['config.json']);
   });
 
   it('sends the access token for private repos', async () => {

@@ -149,7 +149,8 @@ export class FakeHub {
       authorization: req.headers.authorization,
     });
     const url = new URL(req.url ?? '/', this.url);
-    const path = decodeURIComponent(url.pathname);
+    const path = url.pathname; // segments stay encoded: a revision may be "refs%2Fpr%2F1"
+    const dec = decodeURIComponent;
 
     const cdn = /^\/cdn\/([0-9a-f]{64})$/.exec(path);
     if (cdn) {
@@ -167,7 +168,13 @@ export class FakeHub {
     }
     const info = /^\/api\/(models|datasets)\/([^/]+(?:\/[^/]+)?)\/revision\/([^/]+)$/.exec(path);
     if (info) {
-      const found = this.#lookup(req, res, info[1] === 'models' ? 'model' : 'dataset', info[2]!, info[3]!);
+      const found = this.#lookup(
+        req,
+        res,
+        info[1] === 'models' ? 'model' : 'dataset',
+        dec(info[2]!),
+        dec(info[3]!),
+      );
       if (!found) return;
       const { repo, commit } = found;
       this.#json(res, 200, {
@@ -185,9 +192,15 @@ export class FakeHub {
     }
     const tree = /^\/api\/(models|datasets)\/([^/]+(?:\/[^/]+)?)\/tree\/([^/]+)(?:\/(.*))?$/.exec(path);
     if (tree) {
-      const found = this.#lookup(req, res, tree[1] === 'models' ? 'model' : 'dataset', tree[2]!, tree[3]!);
+      const found = this.#lookup(
+        req,
+        res,
+        tree[1] === 'models' ? 'model' : 'dataset',
+        dec(tree[2]!),
+        dec(tree[3]!),
+      );
       if (!found) return;
-      const prefix = tree[4] ? `${tree[4]}/` : '';
+      const prefix = tree[4] ? `${dec(tree[4])}/` : '';
       const recursive = url.searchParams.get('recursive') === 'true';
       const all = this.#listing(found.commit.files, prefix, recursive);
       const cursor = Number(url.searchParams.get('cursor') ?? '0');
@@ -203,7 +216,13 @@ export class FakeHub {
     }
     const paths = /^\/api\/(models|datasets)\/([^/]+(?:\/[^/]+)?)\/paths-info\/([^/]+)$/.exec(path);
     if (paths && req.method === 'POST') {
-      const found = this.#lookup(req, res, paths[1] === 'models' ? 'model' : 'dataset', paths[2]!, paths[3]!);
+      const found = this.#lookup(
+        req,
+        res,
+        paths[1] === 'models' ? 'model' : 'dataset',
+        dec(paths[2]!),
+        dec(paths[3]!),
+      );
       if (!found) return;
       const body = JSON.parse(await readBody(req)) as { paths: string[] };
       const out = body.paths
@@ -214,12 +233,18 @@ export class FakeHub {
     }
     const resolve = /^\/(datasets\/)?([^/]+(?:\/[^/]+)?)\/resolve\/([^/]+)\/(.+)$/.exec(path);
     if (resolve) {
-      const found = this.#lookup(req, res, resolve[1] ? 'dataset' : 'model', resolve[2]!, resolve[3]!);
+      const found = this.#lookup(
+        req,
+        res,
+        resolve[1] ? 'dataset' : 'model',
+        dec(resolve[2]!),
+        dec(resolve[3]!),
+      );
       if (!found) return;
-      const file = resolve[4]!;
+      const file = dec(resolve[4]!);
       const content = found.commit.files[file];
       if (!content) {
-        this.#notFound(res, 'EntryNotFound', `${file} does not exist on "${resolve[3]}"`);
+        this.#notFound(res, 'EntryNotFound', `${file} does not exist on "${dec(resolve[3]!)}"`);
         return;
       }
       const e = entry(file, content);
