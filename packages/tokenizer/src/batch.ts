@@ -1,0 +1,64 @@
+/** Truncation and padding of encoded rows into a rectangular batch (HF's `__call__` semantics). */
+
+/** One encoded text. */
+export interface RowEncoding {
+  ids: number[];
+  /** `[start, end)` UTF-16 offsets per token (`[0, 0]` for tokens that come from no text). */
+  offsets?: [number, number][];
+  /** Word index per token (null for tokens that belong to no word: padding, bos/eos). */
+  wordIds?: (number | null)[];
+}
+
+/** A padded batch (HF's `BatchEncoding` with camelCase keys). */
+export interface BatchEncoding {
+  inputIds: number[][];
+  /** 1 for real tokens, 0 for padding. */
+  attentionMask: number[][];
+  /** Present with `returnOffsets`. */
+  offsets?: [number, number][][];
+  /** Present with `isSplitIntoWords` or `returnWordIds`. */
+  wordIds?: (number | null)[][];
+}
+
+/** Keeps `limit` tokens of a row, dropping from the right or the left end. */
+export function truncateRow(row: RowEncoding, limit: number, side: 'left' | 'right'): void {
+  if (row.ids.length <= limit) return;
+  const cut = <T>(a: T[]) => (side === 'right' ? a.slice(0, limit) : a.slice(a.length - limit));
+  row.ids = cut(row.ids);
+  if (row.offsets) row.offsets = cut(row.offsets);
+  if (row.wordIds) row.wordIds = cut(row.wordIds);
+}
+
+/** Options of {@link padBatch}. */
+export interface PadOptions {
+  /** Pad every row to this length (rows already longer are left as they are). */
+  length: number;
+  side: 'left' | 'right';
+  padId: number;
+  withOffsets: boolean;
+  withWordIds: boolean;
+}
+
+/** Pads rows to a common length and builds the attention masks. */
+export function padBatch(rows: RowEncoding[], o: PadOptions): BatchEncoding {
+  const batch: BatchEncoding = { inputIds: [], attentionMask: [] };
+  if (o.withOffsets) batch.offsets = [];
+  if (o.withWordIds) batch.wordIds = [];
+  for (const row of rows) {
+    const n = Math.max(0, o.length - row.ids.length);
+    const fill = <T>(a: T[], v: () => T): T[] => {
+      const pad = Array.from({ length: n }, v);
+      return o.side === 'right' ? [...a, ...pad] : [...pad, ...a];
+    };
+    batch.inputIds.push(fill(row.ids, () => o.padId));
+    batch.attentionMask.push(
+      fill(
+        row.ids.map(() => 1),
+        () => 0,
+      ),
+    );
+    if (batch.offsets) batch.offsets.push(fill(row.offsets ?? [], () => [0, 0] as [number, number]));
+    if (batch.wordIds) batch.wordIds.push(fill(row.wordIds ?? [], () => null));
+  }
+  return batch;
+}
