@@ -41,7 +41,11 @@ export function bf16BitsToFloat(b: number): number {
  */
 export function floatToF16Bits(value: number): number {
   f32[0] = value;
-  const x = u32[0];
+  return f32BitsToF16Bits(u32[0]!);
+}
+
+/** {@link floatToF16Bits} on the bit pattern of a float32 (fast path for whole arrays). */
+export function f32BitsToF16Bits(x: number): number {
   const sign = (x >>> 16) & 0x8000;
   const exp = (x >>> 23) & 0xff;
   const mant = x & 0x7fffff;
@@ -71,7 +75,11 @@ export function floatToF16Bits(value: number): number {
 /** Encodes a number (first rounded to float32) as BF16 bits, nearest-even; NaN stays NaN. */
 export function floatToBf16Bits(value: number): number {
   f32[0] = value;
-  const x = u32[0];
+  return f32BitsToBf16Bits(u32[0]!);
+}
+
+/** {@link floatToBf16Bits} on the bit pattern of a float32 (fast path for whole arrays). */
+export function f32BitsToBf16Bits(x: number): number {
   if ((x & 0x7f800000) === 0x7f800000 && (x & 0x7fffff) !== 0) {
     return ((x >>> 16) & 0xffff) | 0x40; // quiet NaN, sign kept
   }

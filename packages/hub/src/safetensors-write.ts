@@ -6,7 +6,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { writeFileAtomicWith } from './atomic.js';
-import { floatToBf16Bits, floatToF16Bits } from './half.js';
+import { f32BitsToBf16Bits, f32BitsToF16Bits, floatToBf16Bits, floatToF16Bits } from './half.js';
 import { DTYPE_SIZE, type SafetensorsDtype } from './safetensors.js';
 
 /**
@@ -86,9 +86,15 @@ export function encodeTensor(name: string, t: TensorToWrite): Uint8Array {
     case 'BF16': {
       if (!isFloat) fail(name, `${t.dtype} needs Float32Array or Float64Array data`);
       const out = new Uint16Array(numel);
-      const src = data as Float32Array | Float64Array;
-      const enc = t.dtype === 'F16' ? floatToF16Bits : floatToBf16Bits;
-      for (let i = 0; i < numel; i++) out[i] = enc(src[i]!);
+      if (data instanceof Float32Array) {
+        const bits = new Uint32Array(data.buffer, data.byteOffset, numel);
+        const enc = t.dtype === 'F16' ? f32BitsToF16Bits : f32BitsToBf16Bits;
+        for (let i = 0; i < numel; i++) out[i] = enc(bits[i]!);
+      } else {
+        const src = data as Float64Array;
+        const enc = t.dtype === 'F16' ? floatToF16Bits : floatToBf16Bits;
+        for (let i = 0; i < numel; i++) out[i] = enc(src[i]!);
+      }
       return new Uint8Array(out.buffer);
     }
     case 'I64':
