@@ -25,8 +25,9 @@ function charAt(text: string, i: number): { bytes: number; units: number } {
 /**
  * Spans of consecutive tokens that together encode `text` (a pre-tokenized chunk).
  * `tokenBytes[k]` is token k's byte length; `base` is added to every offset. With `trim`, spaces
- * at the ends of a token are left out of its span (HF's `trim_offsets`, on for GPT-2): `" world"`
- * gets the span of `world`; a token of spaces only gets an empty span at its end.
+ * at the ends of a token are left out of its span (HF's `trim_offsets`, which HF's GPT-2 leaves
+ * off): `" world"` then gets the span of `world`; a token of spaces only gets an empty span at its
+ * end.
  */
 export function tokenSpans(
   text: string,

@@ -100,6 +100,8 @@ export interface CallOptions extends EncodeOptions {
   truncationSide?: 'left' | 'right';
   /** Include `offsets` (HF `return_offsets_mapping`). */
   returnOffsets?: boolean;
+  /** Leave spaces at a token's ends out of its offsets (HF `trim_offsets`; default false, as HF's GPT-2). */
+  trimOffsets?: boolean;
   /** Include `wordIds` (always included with `isSplitIntoWords`). */
   returnWordIds?: boolean;
   /**
@@ -506,6 +508,7 @@ export class GPT2Tokenizer implements TokenBytesSource {
     allowed: AllowedSpecial,
     prefix: boolean,
     detail: boolean,
+    trim = false,
     word?: number,
   ): RowEncoding {
     const shift = prefix ? 1 : 0;
@@ -536,7 +539,7 @@ export class GPT2Tokenizer implements TokenBytesSource {
           m[0],
           chunkIds.map((id) => this.tokenBytes(id)),
           seg.start + m.index,
-          true,
+          trim,
           offsets,
         );
         for (const id of chunkIds) {
@@ -587,9 +590,15 @@ export class GPT2Tokenizer implements TokenBytesSource {
     return this.addSpecials(row, options.addSpecialTokens ?? true).ids;
   }
 
-  /** Ids of a text with each token's offsets and word (pre-tokenization chunk) index. */
-  encodeWithOffsets(text: string, options: EncodeOptions = {}): Encoding {
-    const row = this.encodeRow(text, options.allowedSpecial ?? 'none', this.settings.addPrefixSpace, true);
+  /**
+   * Ids of a text with each token's offsets and word (pre-tokenization chunk) index. Offsets
+   * include a token's leading space (`" world"` → the span of ` world`), as HF's GPT-2 gives
+   * them, unless `trimOffsets`.
+   */
+  encodeWithOffsets(text: string, options: EncodeOptions & { trimOffsets?: boolean } = {}): Encoding {
+    const allowed = options.allowedSpecial ?? 'none';
+    const trim = options.trimOffsets ?? false;
+    const row = this.encodeRow(text, allowed, this.settings.addPrefixSpace, true, trim);
     this.addSpecials(row, options.addSpecialTokens ?? true);
     return { ids: row.ids, offsets: row.offsets!, wordIds: row.wordIds! };
   }
@@ -613,6 +622,7 @@ export class GPT2Tokenizer implements TokenBytesSource {
     const withOffsets = options.returnOffsets ?? false;
     const withWordIds = words || (options.returnWordIds ?? false);
     const detail = withOffsets || withWordIds;
+    const trim = options.trimOffsets ?? false;
     let rows: RowEncoding[];
     if (words) {
       const batch = (
@@ -626,7 +636,7 @@ export class GPT2Tokenizer implements TokenBytesSource {
         if (!Array.isArray(ws)) throw new TypeError('isSplitIntoWords expects string[] or string[][]');
         const row: RowEncoding = { ids: [], offsets: [], wordIds: [] };
         ws.forEach((w: string, i: number) => {
-          const r = this.encodeRow(w, allowed, i > 0 || this.settings.addPrefixSpace, true, i);
+          const r = this.encodeRow(w, allowed, i > 0 || this.settings.addPrefixSpace, true, trim, i);
           row.ids.push(...r.ids);
           row.offsets!.push(...r.offsets!);
           row.wordIds!.push(...r.wordIds!);
@@ -638,7 +648,7 @@ export class GPT2Tokenizer implements TokenBytesSource {
       rows = batch.map((t) => {
         if (typeof t !== 'string')
           throw new TypeError('call expects string | string[] (use isSplitIntoWords for string[][])');
-        return this.encodeRow(t, allowed, this.settings.addPrefixSpace, detail);
+        return this.encodeRow(t, allowed, this.settings.addPrefixSpace, detail, trim);
       });
     }
     const truncation = options.truncation ?? false;
