@@ -20,4 +20,5 @@ export {
 } from './registry.js';
 export { memoryStats, trackPeakMemory, type MemoryStats } from './memory.js';
 export { matMul } from './ops/mat-mul.js';
+export { activeCapabilities } from './registry.js';
 export { embedding } from './ops/embedding.js';

@@ -27,6 +27,11 @@ export interface BackendCapabilities {
 export interface BackendOptions {
   /** Number of threads, where the backend supports it (default: all cores the backend allows). */
   threads?: number;
+  /**
+   * Whether the backend may replace tfjs' matMul kernel with its faster one (default true; the
+   * wasm backend honours it). `false` is for comparisons.
+   */
+  fastMatMul?: boolean;
 }
 
 /**
@@ -213,6 +218,19 @@ export async function useBackend(
 /** The backend selected by `useBackend`, or undefined before the first call. */
 export function currentBackend(): ActiveBackend | undefined {
   return active;
+}
+
+/**
+ * Capabilities of the backend tfjs is computing with right now (`tf.getBackend()`), as declared by
+ * the gptft backend registered under that tfjs name; undefined for a backend gptft does not know
+ * (then ops assume every kernel is fast).
+ */
+export function activeCapabilities(): BackendCapabilities | undefined {
+  const tfjsName = tf.getBackend();
+  const chosen = active && registered.get(active.name);
+  if (chosen?.tfjsName === tfjsName) return chosen.capabilities();
+  for (const b of registered.values()) if (b.tfjsName === tfjsName) return b.capabilities();
+  return undefined;
 }
 
 /** `currentBackend()`, selecting `auto` first if nothing is selected yet. */

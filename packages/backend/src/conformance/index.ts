@@ -15,12 +15,13 @@ import { tf } from '../tf.js';
 import { ConformanceError } from './assert.js';
 import type { ConformanceCase } from './case.js';
 import { embeddingCases } from './cases/embedding.js';
+import { matMulCases } from './cases/mat-mul.js';
 
 export { assertClose, assertShape, ConformanceError, FLOAT32, type Tolerance } from './assert.js';
 export type { ConformanceCase } from './case.js';
 
 /** All conformance cases, grouped by `group`. */
-export const conformanceCases: readonly ConformanceCase[] = [...embeddingCases];
+export const conformanceCases: readonly ConformanceCase[] = [...matMulCases, ...embeddingCases];
 
 /** Runs one case and checks that it left no tensors behind. */
 export async function runConformanceCase(c: ConformanceCase): Promise<void> {
@@ -39,18 +40,29 @@ export interface TestRegistrar {
   beforeAll(body: () => Promise<void>): void;
 }
 
+/** How a conformance run is labelled and prepared. */
+export interface ConformanceSuiteOptions {
+  /** Added to the suite's title, e.g. the configuration under test. */
+  label?: string;
+  /** Runs after the backend is selected, before the first case (e.g. to force a code path). */
+  setup?: () => void | Promise<void>;
+}
+
 /**
- * Registers the conformance suite as tests: selects `backend` (with `options`) before the tests,
- * then one test per case, in one `describe` per group.
+ * Registers the conformance suite as tests: selects `backend` (with `options`) and runs
+ * `suite.setup` before the tests, then one test per case, in one `describe` per group.
  */
 export function runBackendConformance(
   backend: BackendName,
   t: TestRegistrar,
   options: BackendOptions = {},
+  suite: ConformanceSuiteOptions = {},
 ): void {
-  t.describe(`gptft backend conformance: ${backend}`, () => {
+  const title = `gptft backend conformance: ${backend}${suite.label ? ` (${suite.label})` : ''}`;
+  t.describe(title, () => {
     t.beforeAll(async () => {
       await useBackend(backend, options);
+      await suite.setup?.();
     });
     const groups = new Map<string, ConformanceCase[]>();
     for (const c of conformanceCases) groups.set(c.group, [...(groups.get(c.group) ?? []), c]);
@@ -58,7 +70,11 @@ export function runBackendConformance(
       t.describe(group, () => {
         for (const c of cases) {
           t.it(c.name, async () => {
-            if (currentBackend()?.name !== backend) await useBackend(backend, options);
+            if (currentBackend()?.name !== backend) {
+              throw new ConformanceError(
+                `backend "${currentBackend()?.name}" is selected, not "${backend}": run suites one after another`,
+              );
+            }
             await runConformanceCase(c);
           });
         }

@@ -21,3 +21,132 @@ export function scatterAddRowsRef(
   });
   return out;
 }
+
+function sizeOf(shape: readonly number[]): number {
+  return shape.reduce((p, d) => p * d, 1);
+}
+
+/** Broadcast of two batch shapes (numpy rules). */
+export function broadcastShapeRef(a: readonly number[], b: readonly number[]): number[] {
+  const n = Math.max(a.length, b.length);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = a[a.length - n + i] ?? 1;
+    const y = b[b.length - n + i] ?? 1;
+    if (x !== y && x !== 1 && y !== 1) throw new Error(`shapes [${a}] and [${b}] do not broadcast`);
+    out.push(x === 1 ? y : x);
+  }
+  return out;
+}
+
+/** Flat index into batch shape `sub` of flat index `i` of the broadcast batch shape `outer`. */
+function batchIndexRef(i: number, outer: readonly number[], sub: readonly number[]): number {
+  let rest = i;
+  let j = 0;
+  let stride = 1;
+  for (let d = outer.length - 1; d >= 0; d--) {
+    const coord = rest % outer[d]!;
+    rest = Math.floor(rest / outer[d]!);
+    const s = d - (outer.length - sub.length);
+    if (s >= 0) {
+      if (sub[s] !== 1) j += coord * stride;
+      stride *= sub[s]!;
+    }
+  }
+  return j;
+}
+
+interface MatMulGeometry {
+  M: number;
+  K: number;
+  N: number;
+  outer: number[];
+  /** Flat index into a of element (batch ia, row m, inner k) of op(a). */
+  at: (ia: number, m: number, k: number) => number;
+  /** Flat index into b of element (batch ib, inner k, column n) of op(b). */
+  bt: (ib: number, k: number, n: number) => number;
+  batchA: (i: number) => number;
+  batchB: (i: number) => number;
+}
+
+function geometry(aShape: number[], bShape: number[], tA: boolean, tB: boolean): MatMulGeometry {
+  const ar = aShape.length;
+  const br = bShape.length;
+  const M = tA ? aShape[ar - 1]! : aShape[ar - 2]!;
+  const K = tA ? aShape[ar - 2]! : aShape[ar - 1]!;
+  const N = tB ? bShape[br - 2]! : bShape[br - 1]!;
+  const oa = aShape.slice(0, -2);
+  const ob = bShape.slice(0, -2);
+  const outer = broadcastShapeRef(oa, ob);
+  return {
+    M,
+    K,
+    N,
+    outer,
+    at: (ia, m, k) => ia * M * K + (tA ? k * M + m : m * K + k),
+    bt: (ib, k, n) => ib * K * N + (tB ? n * K + k : k * N + n),
+    batchA: (i) => batchIndexRef(i, outer, oa),
+    batchB: (i) => batchIndexRef(i, outer, ob),
+  };
+}
+
+/** op(a)·op(b) with numpy broadcasting of the batch dimensions, in float64. */
+export function matMulRef(
+  a: readonly number[],
+  aShape: number[],
+  b: readonly number[],
+  bShape: number[],
+  tA: boolean,
+  tB: boolean,
+): { values: number[]; shape: number[] } {
+  const g = geometry(aShape, bShape, tA, tB);
+  const batch = sizeOf(g.outer);
+  const values = new Array<number>(batch * g.M * g.N).fill(0);
+  for (let i = 0; i < batch; i++) {
+    const ia = g.batchA(i);
+    const ib = g.batchB(i);
+    for (let m = 0; m < g.M; m++) {
+      for (let n = 0; n < g.N; n++) {
+        let s = 0;
+        for (let k = 0; k < g.K; k++) s += a[g.at(ia, m, k)]! * b[g.bt(ib, k, n)]!;
+        values[(i * g.M + m) * g.N + n] = s;
+      }
+    }
+  }
+  return { values, shape: [...g.outer, g.M, g.N] };
+}
+
+/**
+ * Gradients of L = Σ upstream ⊙ (op(a)·op(b)) with respect to a and b, straight from the
+ * definition (every product term contributes to one element of each operand), in float64.
+ */
+export function matMulGradRef(
+  upstream: readonly number[],
+  a: readonly number[],
+  aShape: number[],
+  b: readonly number[],
+  bShape: number[],
+  tA: boolean,
+  tB: boolean,
+): { dA: number[]; dB: number[] } {
+  const g = geometry(aShape, bShape, tA, tB);
+  const batch = sizeOf(g.outer);
+  const dA = new Array<number>(a.length).fill(0);
+  const dB = new Array<number>(b.length).fill(0);
+  for (let i = 0; i < batch; i++) {
+    const ia = g.batchA(i);
+    const ib = g.batchB(i);
+    for (let m = 0; m < g.M; m++) {
+      for (let n = 0; n < g.N; n++) {
+        const up = upstream[(i * g.M + m) * g.N + n]!;
+        for (let k = 0; k < g.K; k++) {
+          const ai = g.at(ia, m, k);
+          const bi = g.bt(ib, k, n);
+          dA[ai] += up * b[bi]!;
+          dB[bi] += up * a[ai]!;
+        }
+      }
+    }
+  }
+  return { dA, dB };
+}

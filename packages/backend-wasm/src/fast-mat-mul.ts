@@ -1,0 +1,287 @@
+// A BatchMatMul kernel for tfjs' wasm backend that always reaches XNNPACK.
+//
+// tfjs-backend-wasm 4.22 runs XNNPACK only for an unbatched product with neither operand
+// transposed; everything else (transposeA/B — which tfjs' own matMul gradient emits — and every
+// batched product) goes to a scalar C++ loop, 10–25× slower. This kernel replaces the
+// registration and turns every product into plain 2-D XNNPACK calls:
+//   - transposed operands are copied into scratch memory with a tiled JS transpose (no copy when
+//     the matrix is a row or a column);
+//   - a batched A times an unbatched B is one 2-D call on A's stacked rows ([B·M, K] × [K, N]);
+//   - other batched products are one call per batch, on zero-copy views into the operands;
+//   - it picks between C = A·B and Cᵀ = Bᵀ·Aᵀ (then transposes C back), whichever moves fewer
+//     floats: the second needs no copy at all for q·kᵀ-style products with one query row.
+// Non-float32 operands and builds without the internals this needs go to tfjs' kernel.
+import { tf } from '@gptft/backend';
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { transposeMatrices } from './transpose.js';
+import {
+  HeapViews,
+  heapF32,
+  WasmHeapExhaustedError,
+  type WasmBackendInternals,
+  wasmInternals,
+} from './wasm-internals.js';
+
+type CppBatchMatMul = (
+  aId: number,
+  aShape: Uint8Array,
+  aRank: number,
+  bId: number,
+  bShape: Uint8Array,
+  bRank: number,
+  transposeA: number,
+  transposeB: number,
+  outId: number,
+) => void;
+
+interface MatMulArgs {
+  inputs: { a: TensorInfo; b: TensorInfo };
+  backend: unknown;
+  attrs: { transposeA?: boolean; transposeB?: boolean };
+}
+
+const cppByModule = new WeakMap<object, CppBatchMatMul>();
+// XNNPACK caches the packed weights of B under B's tensor id and the shape it first saw; a reshaped
+// tensor shares the id, so the own id is only used again with the same [K, N].
+const ownIdShape = new WeakMap<object, string>();
+
+function cppBatchMatMul(backend: WasmBackendInternals): CppBatchMatMul {
+  let f = cppByModule.get(backend.wasm);
+  if (!f) {
+    const args = ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number'];
+    f = backend.wasm.cwrap('BatchMatMul', null, args) as CppBatchMatMul;
+    cppByModule.set(backend.wasm, f);
+  }
+  return f;
+}
+
+function shapeBytes(shape: number[]): Uint8Array {
+  return new Uint8Array(new Int32Array(shape).buffer);
+}
+
+function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** For each flat index into the broadcast batch shape `outer`, the flat index into `sub`. */
+function broadcastIndex(outer: number[], sub: number[]): Int32Array {
+  const count = sizeOf(outer);
+  const index = new Int32Array(count);
+  const shift = outer.length - sub.length;
+  const subStrides = sub.map((_, d) => sizeOf(sub.slice(d + 1)));
+  for (let i = 0; i < count; i++) {
+    let rest = i;
+    let j = 0;
+    for (let d = outer.length - 1; d >= 0; d--) {
+      const coord = rest % outer[d]!;
+      rest = (rest - coord) / outer[d]!;
+      const s = d - shift;
+      if (s >= 0 && sub[s] !== 1) j += coord * subStrides[s]!;
+    }
+    index[i] = j;
+  }
+  return index;
+}
+
+/** Float cost of transposing `count` [rows, cols] matrices (free for a row or a column). */
+function transposeCost(rows: number, cols: number, count: number): number {
+  return rows === 1 || cols === 1 ? 0 : rows * cols * count;
+}
+
+/**
+ * Counters of what the kernel did since the process started (or the last `resetFastMatMulStats`):
+ * tests use them to prove which path ran.
+ */
+export const fastMatMulStats = { calls: 0, xnnCalls: 0, transposedFloats: 0, fallbacks: 0 };
+
+/** Resets `fastMatMulStats`. */
+export function resetFastMatMulStats(): void {
+  Object.assign(fastMatMulStats, { calls: 0, xnnCalls: 0, transposedFloats: 0, fallbacks: 0 });
+}
+
+function fastBatchMatMul(args: MatMulArgs, fallback: KernelFunc): TensorInfo {
+  const backend = wasmInternals(args.backend);
+  const { a, b } = args.inputs;
+  if (!backend || a.dtype !== 'float32' || b.dtype !== 'float32') {
+    fastMatMulStats.fallbacks++;
+    return fallback(args as unknown as Parameters<KernelFunc>[0]) as TensorInfo;
+  }
+  fastMatMulStats.calls++;
+  const tA = !!args.attrs.transposeA;
+  const tB = !!args.attrs.transposeB;
+  const ar = a.shape.length;
+  const br = b.shape.length;
+  const M = tA ? a.shape[ar - 1]! : a.shape[ar - 2]!;
+  const K = tA ? a.shape[ar - 2]! : a.shape[ar - 1]!;
+  const Kb = tB ? b.shape[br - 1]! : b.shape[br - 2]!;
+  const N = tB ? b.shape[br - 2]! : b.shape[br - 1]!;
+  if (K !== Kb) {
+    throw new Error(
+      `Error in matMul: inner shapes (${K}) and (${Kb}) of Tensors with shapes ${a.shape} and ` +
+        `${b.shape} and transposeA=${tA} and transposeB=${tB} must match.`,
+    );
+  }
+  const outerA = a.shape.slice(0, -2);
+  const outerB = b.shape.slice(0, -2);
+  const outer = tf.broadcast_util.assertAndGetBroadcastShape(outerA, outerB);
+  const batchA = sizeOf(outerA);
+  const batchB = sizeOf(outerB);
+  const batch = sizeOf(outer);
+
+  const out = backend.makeOutput([...outer, M, N], 'float32');
+  const outSize = batch * M * N;
+  if (outSize === 0) return out;
+  const outOff = backend.dataIdMap.get(out.dataId)!.memoryOffset;
+  if (outOff === 0) {
+    backend.disposeData(out.dataId, true);
+    throw new WasmHeapExhaustedError(
+      outSize * 4,
+      backend.wasm.HEAPU8.byteLength,
+      `matMul output [${[...outer, M, N]}]`,
+    );
+  }
+  if (K === 0) {
+    heapF32(backend.wasm).fill(0, outOff / 4, outOff / 4 + outSize);
+    return out;
+  }
+  const aOff = backend.dataIdMap.get(a.dataId)!.memoryOffset;
+  const bOff = backend.dataIdMap.get(b.dataId)!.memoryOffset;
+
+  // Route I: out = A·B with A as [M,K] rows and B as [K,N] weights.
+  // Route II: outᵀ = Bᵀ·Aᵀ with Bᵀ as [N,K] rows and Aᵀ as [K,M] weights, then outᵀ → out.
+  // Cost: floats transposed (×2: a JS pass) plus floats XNNPACK packs as weights.
+  const foldI = batchB === 1 && batch === batchA;
+  const foldII = batchA === 1 && batch === batchB;
+  const costI =
+    2 * ((tA ? transposeCost(K, M, batchA) : 0) + (tB ? transposeCost(N, K, batchB) : 0)) +
+    K * N * (foldI ? 1 : batch);
+  const costII =
+    2 *
+      ((tB ? 0 : transposeCost(K, N, batchB)) +
+        (tA ? 0 : transposeCost(M, K, batchA)) +
+        transposeCost(N, M, batch)) +
+    K * M * (foldII ? 1 : batch);
+
+  const cpp = cppBatchMatMul(backend);
+  const views = new HeapViews(backend);
+  const xnn = (inId: number, rows: number, wId: number, cols: number, outId: number, inner: number) => {
+    cpp(inId, shapeBytes([1, rows, inner]), 3, wId, shapeBytes([1, inner, cols]), 3, 0, 0, outId);
+    fastMatMulStats.xnnCalls++;
+  };
+  try {
+    if (route === 'direct' || (route === 'auto' && costI <= costII)) {
+      const copyA = tA && transposeCost(K, M, 1) > 0;
+      const copyB = tB && transposeCost(N, K, 1) > 0;
+      const inOff = copyA ? views.allocate(batchA * M * K, 'a transposed matMul operand') : aOff;
+      const wOff = copyB ? views.allocate(batchB * K * N, 'a transposed matMul operand') : bOff;
+      if (copyA) transposeMatrices(heapF32(backend.wasm), aOff / 4, inOff / 4, batchA, K, M);
+      if (copyB) transposeMatrices(heapF32(backend.wasm), bOff / 4, wOff / 4, batchB, N, K);
+      fastMatMulStats.transposedFloats += (copyA ? batchA * M * K : 0) + (copyB ? batchB * K * N : 0);
+      if (foldI) {
+        const shapeKey = `${K},${N}`;
+        const reuseB = !copyB && (ownIdShape.get(b.dataId) ?? shapeKey) === shapeKey;
+        let wId: number;
+        if (reuseB) {
+          ownIdShape.set(b.dataId, shapeKey);
+          wId = backend.dataIdMap.get(b.dataId)!.id;
+        } else {
+          wId = views.view(wOff, K * N);
+        }
+        xnn(views.view(inOff, batchA * M * K), batchA * M, wId, N, views.view(outOff, outSize), K);
+      } else {
+        const mapA = broadcastIndex(outer, outerA);
+        const mapB = broadcastIndex(outer, outerB);
+        for (let i = 0; i < batch; i++) {
+          const inId = views.view(inOff + mapA[i]! * M * K * 4, M * K);
+          const wId = views.view(wOff + mapB[i]! * K * N * 4, K * N);
+          xnn(inId, M, wId, N, views.view(outOff + i * M * N * 4, M * N), K);
+        }
+      }
+    } else {
+      const copyB = !tB && transposeCost(K, N, 1) > 0;
+      const copyA = !tA && transposeCost(M, K, 1) > 0;
+      const copyOut = transposeCost(N, M, 1) > 0;
+      const inOff = copyB ? views.allocate(batchB * N * K, 'a transposed matMul operand') : bOff;
+      const wOff = copyA ? views.allocate(batchA * K * M, 'a transposed matMul operand') : aOff;
+      const ctOff = copyOut ? views.allocate(outSize, 'a transposed matMul result') : outOff;
+      if (copyB) transposeMatrices(heapF32(backend.wasm), bOff / 4, inOff / 4, batchB, K, N);
+      if (copyA) transposeMatrices(heapF32(backend.wasm), aOff / 4, wOff / 4, batchA, M, K);
+      fastMatMulStats.transposedFloats +=
+        (copyA ? batchA * M * K : 0) + (copyB ? batchB * K * N : 0) + (copyOut ? outSize : 0);
+      if (foldII) {
+        xnn(
+          views.view(inOff, batchB * N * K),
+          batchB * N,
+          views.view(wOff, K * M),
+          M,
+          views.view(ctOff, outSize),
+          K,
+        );
+      } else {
+        const mapA = broadcastIndex(outer, outerA);
+        const mapB = broadcastIndex(outer, outerB);
+        for (let i = 0; i < batch; i++) {
+          const inId = views.view(inOff + mapB[i]! * N * K * 4, N * K);
+          const wId = views.view(wOff + mapA[i]! * K * M * 4, K * M);
+          xnn(inId, N, wId, M, views.view(ctOff + i * N * M * 4, N * M), K);
+        }
+      }
+      // The heap may have grown during the calls (XNNPACK allocates): read it again.
+      if (copyOut) transposeMatrices(heapF32(backend.wasm), ctOff / 4, outOff / 4, batch, N, M);
+    }
+  } catch (error) {
+    backend.disposeData(out.dataId, true);
+    throw error;
+  } finally {
+    views.release();
+  }
+  return out;
+}
+
+let original: KernelConfig | undefined;
+let route: 'auto' | 'direct' | 'transposed' = 'auto';
+
+/**
+ * Which way the kernel computes: `direct` (C = A·B), `transposed` (Cᵀ = Bᵀ·Aᵀ) or `auto` (the one
+ * that moves fewer floats; the default). For tests and benchmarks.
+ */
+export function setFastMatMulRoute(next: 'auto' | 'direct' | 'transposed'): void {
+  route = next;
+}
+
+/**
+ * Replaces the wasm backend's BatchMatMul kernel with gptft's (see the top of this file), so every
+ * `tf.matMul` — including those inside tfjs' gradients — runs on XNNPACK. Idempotent.
+ * Returns false when tfjs-backend-wasm has not registered its kernel (nothing to replace).
+ */
+export function installFastMatMul(): boolean {
+  const current = tf.getKernel('BatchMatMul', 'wasm');
+  if (!current) return false;
+  if (original) return true;
+  original = current;
+  const fallback = current.kernelFunc;
+  tf.unregisterKernel('BatchMatMul', 'wasm');
+  tf.registerKernel({
+    kernelName: 'BatchMatMul',
+    backendName: 'wasm',
+    setupFunc: current.setupFunc,
+    disposeFunc: current.disposeFunc,
+    kernelFunc: ((args: unknown) => fastBatchMatMul(args as MatMulArgs, fallback)) as KernelFunc,
+  });
+  return true;
+}
+
+/** Puts tfjs' own BatchMatMul kernel back (for comparisons). */
+export function uninstallFastMatMul(): void {
+  if (!original) return;
+  tf.unregisterKernel('BatchMatMul', 'wasm');
+  tf.registerKernel(original);
+  original = undefined;
+}
+
+/** Whether gptft's BatchMatMul kernel is the registered one. */
+export function fastMatMulInstalled(): boolean {
+  return original !== undefined;
+}
