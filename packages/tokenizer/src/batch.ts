@@ -44,21 +44,24 @@ export function padBatch(rows: RowEncoding[], o: PadOptions): BatchEncoding {
   const batch: BatchEncoding = { inputIds: [], attentionMask: [] };
   if (o.withOffsets) batch.offsets = [];
   if (o.withWordIds) batch.wordIds = [];
+  const right = o.side === 'right';
+  /** `values` padded to `o.length` with `pad` on the chosen side. */
+  const fill = <T>(values: readonly T[] | undefined, real: number, pad: T, one?: T): T[] => {
+    const total = Math.max(o.length, real);
+    const out = new Array<T>(total);
+    const start = right ? 0 : total - real;
+    for (let i = 0; i < total; i++) {
+      const k = i - start;
+      out[i] = k >= 0 && k < real ? (one ?? (values as readonly T[])[k]) : pad;
+    }
+    return out;
+  };
   for (const row of rows) {
-    const n = Math.max(0, o.length - row.ids.length);
-    const fill = <T>(a: T[], v: () => T): T[] => {
-      const pad = Array.from({ length: n }, v);
-      return o.side === 'right' ? [...a, ...pad] : [...pad, ...a];
-    };
-    batch.inputIds.push(fill(row.ids, () => o.padId));
-    batch.attentionMask.push(
-      fill(
-        row.ids.map(() => 1),
-        () => 0,
-      ),
-    );
-    if (batch.offsets) batch.offsets.push(fill(row.offsets ?? [], () => [0, 0] as [number, number]));
-    if (batch.wordIds) batch.wordIds.push(fill(row.wordIds ?? [], () => null));
+    const real = row.ids.length;
+    batch.inputIds.push(fill(row.ids, real, o.padId));
+    batch.attentionMask.push(fill(undefined, real, 0, 1));
+    if (batch.offsets) batch.offsets.push(fill(row.offsets, real, [0, 0] as [number, number]));
+    if (batch.wordIds) batch.wordIds.push(fill(row.wordIds, real, null));
   }
   return batch;
 }
