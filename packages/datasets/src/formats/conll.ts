@@ -1,0 +1,85 @@
+import { DataError, type Located } from '../errors.js';
+import { readLines } from '../io/lines.js';
+import type { OpenOptions } from '../io/open.js';
+import { isBlank } from './jsonl.js';
+
+/** Options of the CoNLL/IOB reader. */
+export interface ConllOptions extends OpenOptions {
+  /**
+   * Output field → column index (0-based; negative counts from the end). Default
+   * `{ tokens: 0, tags: -1 }`: the first column is the token, the last the tag (CoNLL-2003's
+   * `EU NNP B-NP B-ORG` and WNUT's `token<TAB>tag` alike).
+   */
+  columns?: Readonly<Record<string, number>>;
+  /**
+   * Column separator. Default: a tab when the line holds one, else runs of whitespace.
+   */
+  delimiter?: string;
+}
+
+/**
+ * Reads CoNLL-style token-per-line files (CoNLL-2003, WNUT, IOB2 NER) into one record per
+ * sentence, e.g. `{ tokens: [...], tags: [...] }`. Sentences end at blank or whitespace-only
+ * lines (WNUT 17's train file separates them with a lone tab); `-DOCSTART-` lines are skipped
+ * and also end a sentence. Each record is located at the line of its first token.
+ */
+export async function* readConll(
+  path: string,
+  options: ConllOptions = {},
+): AsyncGenerator<Located<Record<string, string[]>>> {
+  const file = options.displayName ?? path;
+  const columns = Object.entries(options.columns ?? { tokens: 0, tags: -1 });
+  if (columns.length === 0) throw new Error('CoNLL options: `columns` names no column');
+  // Columns counted from the start must come before those counted from the end, so a line needs
+  // at least maxFromStart + 1 + maxFromEnd cells when both kinds are used ({ tokens: 0, tags: -1 } → 2).
+  const fromStart = columns.filter(([, i]) => i >= 0).map(([, i]) => i + 1);
+  const fromEnd = columns.filter(([, i]) => i < 0).map(([, i]) => -i);
+  const need = Math.max(0, ...fromStart) + Math.max(0, ...fromEnd);
+  let current: Record<string, string[]> | undefined;
+  let start = 0;
+  let skipping = false; // inside a sentence that had a bad line (onRecordError): drop it to its end
+  const flush = (): Located<Record<string, string[]>> | undefined => {
+    const done = current;
+    current = undefined;
+    skipping = false;
+    return done ? { value: done, file, line: start } : undefined;
+  };
+  for await (const { text, line } of readLines(path, options)) {
+    if (isBlank(text)) {
+      const done = flush();
+      if (done) yield done;
+      continue;
+    }
+    const cells = split(text, options.delimiter);
+    if (cells[0] === '-DOCSTART-') {
+      const done = flush();
+      if (done) yield done;
+      continue;
+    }
+    if (skipping) continue;
+    if (cells.length < need) {
+      const error = new DataError(
+        `expected at least ${need} columns, got ${cells.length} (${JSON.stringify(text)})`,
+        { file, line },
+      );
+      if (!options.onRecordError) throw error;
+      options.onRecordError(error);
+      current = undefined;
+      skipping = true;
+      continue;
+    }
+    if (!current) {
+      current = Object.fromEntries(columns.map(([name]) => [name, [] as string[]]));
+      start = line;
+    }
+    for (const [name, index] of columns) current[name].push(cells[index < 0 ? cells.length + index : index]);
+  }
+  const done = flush();
+  if (done) yield done;
+}
+
+function split(text: string, delimiter: string | undefined): string[] {
+  if (delimiter !== undefined) return text.split(delimiter);
+  if (text.includes('\t')) return text.split('\t');
+  return text.trim().split(/\s+/);
+}
