@@ -1,7 +1,7 @@
-import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Tensor, type Tensor3D, type Variable, tf } from '@gptft/backend';
-import { type CheckpointReader, openCheckpoint, resolvePretrained } from '@gptft/hub';
+import { openCheckpoint } from '@gptft/hub';
+import { asInt2D, positionsAndBias } from './attention-mask.js';
 import { GPT2Block } from './block.js';
 import { GPT2Config } from './config.js';
 import { checkpointedBlock } from './gradient-checkpointing.js';
@@ -9,9 +9,10 @@ import { initWeights } from './init.js';
 import { type PastKeyValues, pastLength } from './kv-cache.js';
 import { Dropout, Embedding, LayerNorm } from './layers.js';
 import { type Layer, Module, ModuleList } from './module.js';
+import { type FromPretrainedOptions, type LoadedBackbone, resolveFolder } from './pretrained.js';
 import { SeedSequence } from './random.js';
 import { tidy } from './tidy.js';
-import { loadWeights, type WeightsPlan } from './weights-load.js';
+import { loadWeights } from './weights-load.js';
 import { type SavePretrainedOptions, writePretrainedFolder } from './weights-save.js';
 
 /** Inputs of {@link GPT2Model.forward} (Hugging Face's `GPT2Model.forward`, camelCase). */
@@ -56,67 +57,6 @@ export interface GPT2ModelOptions {
   seed?: number;
   /** `'random'` (default): transformers' `_init_weights`; `'none'`: zeros (weights loaded next). */
   init?: 'random' | 'none';
-}
-
-/** Options of {@link GPT2Model.fromPretrained}. */
-export interface FromPretrainedOptions {
-  /** Hub revision (branch, tag or commit) when `pathOrRepoId` is a repo id. */
-  revision?: string;
-  /** HF cache folder (default: `$HF_HUB_CACHE`, `$HF_HOME/hub` or `~/.cache/huggingface/hub`). */
-  cacheDir?: string;
-  /** Hub endpoint (default `$HF_ENDPOINT` or https://huggingface.co). */
-  hubUrl?: string;
-  /** Use only the cache, never the network. */
-  localFilesOnly?: boolean;
-  /** Hub access token for private repos. */
-  token?: string;
-  /** Compute dtype: weights of any stored float dtype are upcast to float32 (the only one). */
-  dtype?: 'float32' | 'auto';
-  /** Use this config instead of the folder's config.json. */
-  config?: GPT2Config;
-  /** Dropout seed. */
-  seed?: number;
-}
-
-/** A backbone loaded from a checkpoint folder, with what a head needs to load its own weights. */
-export interface LoadedBackbone {
-  model: GPT2Model;
-  /** The local folder (a hub snapshot folder for repo ids). */
-  folder: string;
-  /** The open checkpoint: read head tensors from it (`getFloat32('score.weight')`). */
-  checkpoint: CheckpointReader;
-  /** Which checkpoint key each backbone parameter came from; `unusedKeys` are the head's candidates. */
-  plan: WeightsPlan;
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-/** A local folder for a path or a hub repo id (downloaded into the HF cache). */
-export async function resolveFolder(
-  pathOrRepoId: string,
-  options: FromPretrainedOptions = {},
-): Promise<string> {
-  if (await isDirectory(pathOrRepoId)) return pathOrRepoId;
-  const hub: Record<string, unknown> = {};
-  for (const k of ['revision', 'cacheDir', 'hubUrl', 'localFilesOnly'] as const) {
-    if (options[k] !== undefined) hub[k] = options[k];
-  }
-  if (options.token !== undefined) hub.accessToken = options.token;
-  return resolvePretrained(pathOrRepoId, hub);
-}
-
-const NEG = -1e9;
-
-function asInt2D(x: Tensor | number[][], what: string): Tensor {
-  const t = x instanceof tf.Tensor ? x : tf.tensor2d(x, undefined, 'int32');
-  if (t.rank !== 2) throw new Error(`${what} must be [batch, length], got shape ${JSON.stringify(t.shape)}`);
-  return t;
 }
 
 /**
@@ -166,7 +106,7 @@ export class GPT2Model extends Module {
    * sharded index; F32/F16/BF16 upcast to float32; keys with or without `transformer.`;
    * `h.N.attn.bias`/`masked_bias` buffers and head tensors (`lm_head`, `score`, `classifier`)
    * ignored. The model is returned in eval mode. On any error (missing tensor, wrong shape,
-   * corrupt file) it throws a `CheckpointError` naming file and tensor, and allocates nothing.
+   * corrupt file) it throws a `CheckpointError` naming file and tensor, and leaves no tensor behind.
    */
   static async fromPretrained(pathOrRepoId: string, options: FromPretrainedOptions = {}): Promise<GPT2Model> {
     return (await GPT2Model.loadPretrained(pathOrRepoId, options)).model;
@@ -259,55 +199,18 @@ export class GPT2Model extends Module {
       if (past && past[0]!.key.shape[0] !== b) {
         throw new Error(`pastKeyValues has batch ${past[0]!.key.shape[0]}, the input ${b}`);
       }
-      const s = p + t;
 
-      // Padding mask over all S key positions, [B, S] float (1 = attend), or null.
-      let mask: Tensor | null = null;
-      if (input.attentionMask !== undefined) {
-        const m = tf.cast(asInt2D(input.attentionMask, 'attentionMask'), 'float32');
-        const [mb, ml] = m.shape as [number, number];
-        if (mb !== b || ml < t || ml > s) {
-          throw new Error(
-            `attentionMask has shape [${mb}, ${ml}]; expected [${b}, ${s}] (past ${p} + input ${t}) or [${b}, L] with ${t} ≤ L ≤ ${s}`,
-          );
-        }
-        mask = ml < s ? tf.concat([tf.ones([b, s - ml]), m], 1) : m;
-      }
-
-      // Positions [B|1, T].
-      let pos: Tensor;
-      if (input.positionIds !== undefined) {
-        pos = tf.cast(asInt2D(input.positionIds, 'positionIds'), 'int32');
-      } else {
-        if (s > cfg.nPositions) {
-          throw new Error(
-            `sequence of ${s} positions (past ${p} + input ${t}) exceeds n_positions (${cfg.nPositions})`,
-          );
-        }
-        const plain = tf.range(p, s, 1, 'float32').reshape([1, t]); // P … P+T−1
-        if (mask) {
-          const cur = tf.slice(mask, [0, p], [b, t]); //                     [B, T]
-          const counted = tf.sub(tf.slice(tf.cumsum(mask, 1), [0, p], [b, t]), 1);
-          pos = tf.cast(tf.where(tf.greater(cur, 0), counted, tf.broadcastTo(plain, [b, t])), 'int32');
-        } else {
-          pos = tf.cast(plain, 'int32');
-        }
-      }
-
-      // Additive attention bias [B|1, 1, T, S]: causal part (query i sees keys ≤ P+i) + padding.
-      let bias: Tensor | null = null;
-      if (t > 1) {
-        const causal = new Float32Array(t * s);
-        for (let i = 0; i < t; i++) causal.fill(NEG, i * s + p + i + 1, (i + 1) * s);
-        bias = tf.tensor4d(causal, [1, 1, t, s]);
-      }
-      if (mask) {
-        const pad = tf.reshape(tf.mul(tf.sub(1, mask), NEG), [b, 1, 1, s]);
-        bias = bias ? tf.add(bias, pad) : pad;
-      }
+      const { positions, bias } = positionsAndBias({
+        batch: b,
+        length: t,
+        past: p,
+        attentionMask: input.attentionMask,
+        positionIds: input.positionIds,
+        maxPositions: cfg.nPositions,
+      });
 
       const tok = ids ? this.wte.forward(ids) : input.inputsEmbeds!; //        [B, T, C]
-      let x = this.child<Layer>('drop').forward(tf.add(tok, this.wpe.forward(pos))); // [B, T, C]
+      let x = this.child<Layer>('drop').forward(tf.add(tok, this.wpe.forward(positions))); // [B, T, C]
 
       const hiddenStates: Tensor[] = [];
       const presents: PastKeyValues = [];

@@ -2,7 +2,7 @@
 // implementation of HF's GPT-2; nothing here compares gptft with itself.
 import '@gptft/backend-wasm';
 import '@gptft/backend-cpu';
-import { type Scalar, tf, useBackend } from '@gptft/backend';
+import { tf, useBackend } from '@gptft/backend';
 import { describe, expect, it } from 'vitest';
 import { GPT2Model } from '../src/index.js';
 import {
@@ -55,7 +55,7 @@ describe.each(['wasm', 'cpu'] as const)('gradient parity on %s', (backend) => {
     const input = tf.tensor2d([ids], undefined, 'int32');
     const { value, grads } = tf.variableGrads(() => {
       const h = model.forward({ inputIds: input }).lastHiddenState;
-      return nextTokenLoss(tiedLogits(model, h), ids) as Scalar;
+      return nextTokenLoss(tiedLogits(model, h), ids) as tf.Scalar;
     });
     expect(Math.abs(value.dataSync()[0]! - loss) / loss).toBeLessThan(1e-5);
     const byVariable = new Map(model.namedParameters('transformer').map(([name, p]) => [p.name, name]));

@@ -1,0 +1,60 @@
+import { stat } from 'node:fs/promises';
+import type { CheckpointReader } from '@gptft/hub';
+import { resolvePretrained } from '@gptft/hub';
+import type { GPT2Config } from './config.js';
+import type { GPT2Model } from './gpt2-model.js';
+import type { WeightsPlan } from './weights-load.js';
+
+/** Options of `GPT2Model.fromPretrained` (transformers' `from_pretrained`, camelCase). */
+export interface FromPretrainedOptions {
+  /** Hub revision (branch, tag or commit) when `pathOrRepoId` is a repo id. */
+  revision?: string;
+  /** HF cache folder (default: `$HF_HUB_CACHE`, `$HF_HOME/hub` or `~/.cache/huggingface/hub`). */
+  cacheDir?: string;
+  /** Hub endpoint (default `$HF_ENDPOINT` or https://huggingface.co). */
+  hubUrl?: string;
+  /** Use only the cache, never the network. */
+  localFilesOnly?: boolean;
+  /** Hub access token for private repos (default `$HF_TOKEN`). */
+  token?: string;
+  /** Compute dtype: weights of any stored float dtype are upcast to float32, the only one. */
+  dtype?: 'float32' | 'auto';
+  /** Use this config instead of the folder's config.json. */
+  config?: GPT2Config;
+  /** Dropout seed. */
+  seed?: number;
+}
+
+/** A backbone loaded from a checkpoint folder, with what a head needs to load its own weights. */
+export interface LoadedBackbone {
+  model: GPT2Model;
+  /** The local folder (a hub snapshot folder for repo ids). */
+  folder: string;
+  /** The open checkpoint: read head tensors from it (`getFloat32('score.weight')`). */
+  checkpoint: CheckpointReader;
+  /** Which checkpoint key each backbone parameter came from; `unusedKeys` are the head's candidates. */
+  plan: WeightsPlan;
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** A local folder for a path, or for a hub repo id (downloaded into the HF cache by @gptft/hub). */
+export async function resolveFolder(
+  pathOrRepoId: string,
+  options: FromPretrainedOptions = {},
+): Promise<string> {
+  if (await isDirectory(pathOrRepoId)) return pathOrRepoId;
+  return resolvePretrained(pathOrRepoId, {
+    ...(options.revision !== undefined && { revision: options.revision }),
+    ...(options.cacheDir !== undefined && { cacheDir: options.cacheDir }),
+    ...(options.hubUrl !== undefined && { hubUrl: options.hubUrl }),
+    ...(options.localFilesOnly !== undefined && { localFilesOnly: options.localFilesOnly }),
+    ...(options.token !== undefined && { accessToken: options.token }),
+  });
+}
