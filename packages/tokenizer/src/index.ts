@@ -40,16 +40,17 @@ export {
   StreamDecoder,
   type TokenBytesSource,
 } from './stream-decoder.js';
-export {
-  type CallOptions,
-  type EncodeOptions,
-  type Encoding,
-  type Engine,
-  type FromPretrainedOptions,
-  GPT2Tokenizer,
-  type SpecialTokensInput,
-  type TokenizerOptions,
-} from './tokenizer.js';
+export type {
+  CallOptions,
+  EncodeOptions,
+  Encoding,
+  Engine,
+  FromPretrainedOptions,
+  SpecialTokensInput,
+  TokenizerOptions,
+} from './options.js';
+export { GPT2Tokenizer } from './tokenizer.js';
+export { TokenizerVocabulary } from './vocabulary.js';
 export {
   DEFAULT_SETTINGS,
   type SpecialTokens,

@@ -100,7 +100,12 @@ export function isGpt2Vocabulary(vocab: ReadonlyMap<string, number>, merges: rea
   return true;
 }
 
-/** Special tokens are never matched here: `<|endoftext|>` in the text is encoded as plain text. */
+/**
+ * Special tokens are never matched here: `<|endoftext|>` in the text is encoded as plain text.
+ * (GPT2Tokenizer cuts special and added tokens out of the text itself, before this runs. That
+ * matters: gpt-tokenizer 4.0.0's own `allowedSpecial` only finds a special token at the very
+ * start of the text, `encode('a<|endoftext|>b', { allowedSpecial: 'all' })` gives no 50256.)
+ */
 const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
 
 /** gpt-tokenizer's r50k encoder over plain text (special-token strings are encoded as text). */

@@ -14,9 +14,11 @@ describe('special tokens in text', () => {
     expect(tok.decode(ids)).toBe(`a${EOT}b`);
   });
 
-  it("become the special token when allowed: 'all', a Set, or a list", () => {
-    for (const allowedSpecial of ['all', new Set([EOT]), [EOT]] as const) {
-      expect(tok.encode(`a${EOT}b`, { allowedSpecial })).toEqual([64, 50256, 65]);
+  it("become the special token when allowed: 'all', a Set, or a list (both engines)", () => {
+    for (const t of [tok, GPT2Tokenizer.gpt2({ engine: 'gpt-tokenizer' })]) {
+      for (const allowedSpecial of ['all', new Set([EOT]), [EOT]] as const) {
+        expect(t.encode(`a${EOT}b`, { allowedSpecial })).toEqual([64, 50256, 65]);
+      }
     }
     expect(tok.encode(`${EOT}${EOT} x${EOT}`, { allowedSpecial: 'all' })).toEqual([
       50256, 50256, 2124, 50256,
