@@ -12,6 +12,7 @@ import {
   type Merge,
   parseMerges,
   parseVocab,
+  pretokenize,
 } from '../src/index.js';
 import { GPT2_DIR } from './helpers.js';
 
@@ -170,5 +171,20 @@ describe("GPT-2's files derived from gpt-tokenizer's r50k data", () => {
     const changed = new Map(vocab);
     changed.set('Ġthe', 1);
     expect(isGpt2Vocabulary(changed, merges)).toBe(false);
+  });
+});
+
+describe('pretokenize (GPT-2 regex with Python regex semantics)', () => {
+  it("cuts like Python's regex module, also where JavaScript's \\s differs", () => {
+    // Expected chunks computed with Python `regex` and OpenAI's pattern.
+    expect(pretokenize('!\u0085?').chunks).toEqual(['!', '\u0085', '?']);
+    expect(pretokenize('a \ufeff!').chunks).toEqual(['a', ' \ufeff!']);
+    expect(pretokenize('end.\u0085').chunks).toEqual(['end', '.', '\u0085']);
+    expect(pretokenize('a\ufeff\ufeffb').chunks).toEqual(['a', '\ufeff\ufeff', 'b']);
+    const text = "I'm here  now\n\n  it's 2026!";
+    const { chunks, starts } = pretokenize(text);
+    expect(chunks).toEqual(['I', "'m", ' here', ' ', ' now', '\n\n ', ' it', "'s", ' 2026', '!']);
+    expect(chunks.join('')).toBe(text);
+    chunks.forEach((c, i) => expect(text.slice(starts[i], starts[i] + c.length)).toBe(c));
   });
 });
