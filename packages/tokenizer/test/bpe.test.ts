@@ -185,6 +185,6 @@ describe('pretokenize (GPT-2 regex with Python regex semantics)', () => {
     const { chunks, starts } = pretokenize(text);
     expect(chunks).toEqual(['I', "'m", ' here', ' ', ' now', '\n\n ', ' it', "'s", ' 2026', '!']);
     expect(chunks.join('')).toBe(text);
-    chunks.forEach((c, i) => expect(text.slice(starts[i], starts[i] + c.length)).toBe(c));
+    expect(chunks.map((c, i) => text.slice(starts[i], starts[i] + c.length))).toEqual(chunks);
   });
 });
