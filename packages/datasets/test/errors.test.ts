@@ -54,6 +54,9 @@ describe('malformed files name file and line', () => {
     expect(await readError(tmp.write('after.json', '[1]\n x'))).toBe(
       `${tmp.dir}/after.json:2: invalid JSON: unexpected text after the closing "]"`,
     );
+    expect(await readError(tmp.write('object.json', '{\n  "data": [1, 2]\n}\n'))).toBe(
+      `${tmp.dir}/object.json:1: invalid JSON: Expected property name or '}' in JSON at position 1 (a .json file must hold a JSON array of records, or one JSON record per line)`,
+    );
     expect(await readError(tmp.write('brace.json', '[{"a": 1}},\n{"b": 2}]'))).toBe(
       `${tmp.dir}/brace.json:1: invalid JSON: unexpected "}"`,
     );
@@ -113,6 +116,12 @@ describe('malformed files name file and line', () => {
       ]),
     );
     expect(await readError(utf)).toBe(`${utf}:2: invalid UTF-8 byte sequence`);
+    const text = tmp.write(
+      'latin1.txt',
+      Buffer.concat([Buffer.from('ok\nok\n'.repeat(3)), Buffer.from('caf\xe9\n', 'latin1')]),
+    );
+    expect(await readError(text)).toBe(`${text}:7: invalid UTF-8 byte sequence`);
+    expect(await readError(text, { sampleBy: 'document' })).toBe(`${text}:7: invalid UTF-8 byte sequence`);
     expect(await readError(`${tmp.dir}/nope.jsonl`)).toBe(`${tmp.dir}/nope.jsonl: no such file`);
     expect(await readError(`${tmp.dir}/nope.xyz`)).toBe(
       `${tmp.dir}/nope.xyz: cannot tell the format from the file name; pass format: 'jsonl' | 'json' | 'csv' | 'tsv' | 'text' | 'conll' | 'conllu'`,

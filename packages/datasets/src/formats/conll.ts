@@ -1,5 +1,5 @@
 import { DataError, type Located } from '../errors.js';
-import { readLines } from '../io/lines.js';
+import { linesOf, readLineBatches } from '../io/lines.js';
 import type { OpenOptions } from '../io/open.js';
 import { isBlank } from './jsonl.js';
 
@@ -44,36 +44,38 @@ export async function* readConll(
     skipping = false;
     return done ? { value: done, file, line: start } : undefined;
   };
-  for await (const { text, line } of readLines(path, options)) {
-    if (isBlank(text)) {
-      const done = flush();
-      if (done) yield done;
-      continue;
+  for await (const batch of readLineBatches(path, options))
+    for (const { text, line } of linesOf(batch)) {
+      if (isBlank(text)) {
+        const done = flush();
+        if (done) yield done;
+        continue;
+      }
+      const cells = split(text, options.delimiter);
+      if (cells[0] === '-DOCSTART-') {
+        const done = flush();
+        if (done) yield done;
+        continue;
+      }
+      if (skipping) continue;
+      if (cells.length < need) {
+        const error = new DataError(
+          `expected at least ${need} columns, got ${cells.length} (${JSON.stringify(text)})`,
+          { file, line },
+        );
+        if (!options.onRecordError) throw error;
+        options.onRecordError(error);
+        current = undefined;
+        skipping = true;
+        continue;
+      }
+      if (!current) {
+        current = Object.fromEntries(columns.map(([name]) => [name, [] as string[]]));
+        start = line;
+      }
+      for (const [name, index] of columns)
+        current[name].push(cells[index < 0 ? cells.length + index : index]);
     }
-    const cells = split(text, options.delimiter);
-    if (cells[0] === '-DOCSTART-') {
-      const done = flush();
-      if (done) yield done;
-      continue;
-    }
-    if (skipping) continue;
-    if (cells.length < need) {
-      const error = new DataError(
-        `expected at least ${need} columns, got ${cells.length} (${JSON.stringify(text)})`,
-        { file, line },
-      );
-      if (!options.onRecordError) throw error;
-      options.onRecordError(error);
-      current = undefined;
-      skipping = true;
-      continue;
-    }
-    if (!current) {
-      current = Object.fromEntries(columns.map(([name]) => [name, [] as string[]]));
-      start = line;
-    }
-    for (const [name, index] of columns) current[name].push(cells[index < 0 ? cells.length + index : index]);
-  }
   const done = flush();
   if (done) yield done;
 }

@@ -1,5 +1,5 @@
 import { DataError, type Located } from '../errors.js';
-import { readLines } from '../io/lines.js';
+import { linesOf, readLineBatches } from '../io/lines.js';
 import type { OpenOptions } from '../io/open.js';
 import { isBlank } from './jsonl.js';
 
@@ -69,38 +69,39 @@ export async function* readConllu(
     skipping = false;
     return value ? { value, file, line } : undefined;
   };
-  for await (const { text, line } of readLines(path, options)) {
-    if (isBlank(text)) {
-      const done = flush();
-      if (done) yield done;
-      continue;
-    }
-    if (start === 0) start = line;
-    if (text.startsWith('#')) {
-      if (options.metadata) {
-        const m = /^#\s*([^=]+?)\s*(?:=\s?(.*))?$/.exec(text);
-        if (m) {
-          meta = meta ?? {};
-          meta[m[1]] = m[2] ?? '';
-        }
+  for await (const batch of readLineBatches(path, options))
+    for (const { text, line } of linesOf(batch)) {
+      if (isBlank(text)) {
+        const done = flush();
+        if (done) yield done;
+        continue;
       }
-      continue;
+      if (start === 0) start = line;
+      if (text.startsWith('#')) {
+        if (options.metadata) {
+          const m = /^#\s*([^=]+?)\s*(?:=\s?(.*))?$/.exec(text);
+          if (m) {
+            meta = meta ?? {};
+            meta[m[1]] = m[2] ?? '';
+          }
+        }
+        continue;
+      }
+      if (skipping) continue;
+      const cells = text.split('\t');
+      const error = checkLine(cells, expectedId, file, line);
+      if (error === 'skip') continue;
+      if (error) {
+        if (!options.onRecordError) throw error;
+        options.onRecordError(error);
+        words = undefined;
+        skipping = true;
+        continue;
+      }
+      expectedId++;
+      words ??= Object.fromEntries(columns.map(([name]) => [name, [] as string[]]));
+      for (const [name, index] of columns) words[name].push(cells[index]);
     }
-    if (skipping) continue;
-    const cells = text.split('\t');
-    const error = checkLine(cells, expectedId, file, line);
-    if (error === 'skip') continue;
-    if (error) {
-      if (!options.onRecordError) throw error;
-      options.onRecordError(error);
-      words = undefined;
-      skipping = true;
-      continue;
-    }
-    expectedId++;
-    words ??= Object.fromEntries(columns.map(([name]) => [name, [] as string[]]));
-    for (const [name, index] of columns) words[name].push(cells[index]);
-  }
   const done = flush();
   if (done) yield done;
 }
@@ -115,8 +116,8 @@ function checkLine(
   if (cells.length !== 10)
     return new DataError(`expected 10 tab-separated columns, got ${cells.length}`, { file, line });
   const id = cells[0];
-  if (/^\d+-\d+$/.test(id) || /^\d+\.\d+$/.test(id)) return 'skip';
-  if (!/^\d+$/.test(id)) {
+  if (!isDigits(id)) {
+    if (/^\d+[-.]\d+$/.test(id)) return 'skip';
     return new DataError(
       `expected an integer word index, a range like "1-2" or an empty node like "1.1", got ${JSON.stringify(id)}`,
       { file, line, field: 'ID' },
@@ -130,4 +131,13 @@ function checkLine(
     });
   }
   return undefined;
+}
+
+function isDigits(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }

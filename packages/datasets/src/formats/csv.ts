@@ -1,5 +1,5 @@
 import { DataError, type Located } from '../errors.js';
-import { readLines } from '../io/lines.js';
+import { linesOf, readLineBatches } from '../io/lines.js';
 import type { OpenOptions } from '../io/open.js';
 
 /** How a CSV column's text is converted. */
@@ -52,50 +52,51 @@ export async function* readCsv(
     ? resolveColumns(names, options, file, 1)
     : undefined;
 
-  for await (const { text, line } of readLines(path, options)) {
-    let row: { fields: string[]; line: number } | undefined;
-    try {
-      row = parser.push(text, line);
-    } catch (err) {
-      parser.reset();
-      if (!(err instanceof DataError) || !options.onRecordError || !names) throw err;
-      options.onRecordError(err);
-      continue;
-    }
-    if (!row) continue;
-    const { fields, line: rowLine } = row;
-    if (!names) {
-      if (useHeader) {
-        names = options.columnNames ? [...options.columnNames] : fields;
-        if (options.columnNames && options.columnNames.length !== fields.length) {
-          throw new DataError(
-            `columnNames has ${options.columnNames.length} names but the header has ${fields.length} columns`,
-            { file, line: rowLine },
-          );
-        }
-        const seen = new Set<string>();
-        for (const n of names) {
-          if (seen.has(n))
-            throw new DataError(`duplicate column name ${JSON.stringify(n)} in the header`, {
-              file,
-              line: rowLine,
-            });
-          seen.add(n);
-        }
-        picks = resolveColumns(names, options, file, rowLine);
+  for await (const batch of readLineBatches(path, options))
+    for (const { text, line } of linesOf(batch)) {
+      let row: { fields: string[]; line: number } | undefined;
+      try {
+        row = parser.push(text, line);
+      } catch (err) {
+        parser.reset();
+        if (!(err instanceof DataError) || !options.onRecordError || !names) throw err;
+        options.onRecordError(err);
         continue;
       }
+      if (!row) continue;
+      const { fields, line: rowLine } = row;
+      if (!names) {
+        if (useHeader) {
+          names = options.columnNames ? [...options.columnNames] : fields;
+          if (options.columnNames && options.columnNames.length !== fields.length) {
+            throw new DataError(
+              `columnNames has ${options.columnNames.length} names but the header has ${fields.length} columns`,
+              { file, line: rowLine },
+            );
+          }
+          const seen = new Set<string>();
+          for (const n of names) {
+            if (seen.has(n))
+              throw new DataError(`duplicate column name ${JSON.stringify(n)} in the header`, {
+                file,
+                line: rowLine,
+              });
+            seen.add(n);
+          }
+          picks = resolveColumns(names, options, file, rowLine);
+          continue;
+        }
+      }
+      let record: Record<string, unknown>;
+      try {
+        record = toRecord(fields, names!, picks!, options.columnTypes, file, rowLine);
+      } catch (err) {
+        if (!(err instanceof DataError) || !options.onRecordError) throw err;
+        options.onRecordError(err);
+        continue;
+      }
+      yield { value: record, file, line: rowLine };
     }
-    let record: Record<string, unknown>;
-    try {
-      record = toRecord(fields, names!, picks!, options.columnTypes, file, rowLine);
-    } catch (err) {
-      if (!(err instanceof DataError) || !options.onRecordError) throw err;
-      options.onRecordError(err);
-      continue;
-    }
-    yield { value: record, file, line: rowLine };
-  }
   const open = parser.pendingLine();
   if (open !== undefined) {
     throw new DataError('unterminated quoted field (end of file inside quotes)', { file, line: open });

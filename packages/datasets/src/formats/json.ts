@@ -26,7 +26,20 @@ export async function* readJson(path: string, options: OpenOptions = {}): AsyncG
   }
   if (first !== '[') {
     await chunks.return(undefined);
-    yield* readJsonl(path, options);
+    let records = 0;
+    try {
+      for await (const r of readJsonl(path, options)) {
+        records++;
+        yield r;
+      }
+    } catch (err) {
+      if (records > 0 || !(err instanceof DataError) || !err.reason.startsWith('invalid JSON')) throw err;
+      throw new DataError(
+        `${err.reason} (a .json file must hold a JSON array of records, or one JSON record per line)`,
+        { file: err.file, line: err.line },
+        { cause: err },
+      );
+    }
     return;
   }
   yield* scanArray(prepend(buffered, chunks), file, options.onRecordError);

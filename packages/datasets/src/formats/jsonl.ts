@@ -1,5 +1,5 @@
 import type { Located } from '../errors.js';
-import { readLines } from '../io/lines.js';
+import { linesOf, readLineBatches } from '../io/lines.js';
 import type { OpenOptions } from '../io/open.js';
 import { jsonParseError } from './json-error.js';
 
@@ -9,22 +9,26 @@ import { jsonParseError } from './json-error.js';
  */
 export async function* readJsonl(path: string, options: OpenOptions = {}): AsyncGenerator<Located<unknown>> {
   const file = options.displayName ?? path;
-  for await (const { text, line } of readLines(path, options)) {
-    if (isBlank(text)) continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (err) {
-      const error = jsonParseError(err, text, file, line);
-      if (!options.onRecordError) throw error;
-      options.onRecordError(error);
-      continue;
+  for await (const batch of readLineBatches(path, options))
+    for (const { text, line } of linesOf(batch)) {
+      if (isBlank(text)) continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch (err) {
+        const error = jsonParseError(err, text, file, line);
+        if (!options.onRecordError) throw error;
+        options.onRecordError(error);
+        continue;
+      }
+      yield { value, file, line };
     }
-    yield { value, file, line };
-  }
 }
 
 /** Whether a line is empty or whitespace only. */
 export function isBlank(text: string): boolean {
-  return text.length === 0 || /^\s*$/.test(text);
+  if (text.length === 0) return true;
+  const c = text.charCodeAt(0);
+  if (c > 32 && c < 127) return false; // the common case: a printable ASCII first character
+  return text.trim().length === 0;
 }

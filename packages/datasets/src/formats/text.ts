@@ -1,5 +1,5 @@
 import type { Located } from '../errors.js';
-import { readLines, readTextChunks } from '../io/lines.js';
+import { linesOf, readLineBatches, readTextChunks } from '../io/lines.js';
 import type { OpenOptions } from '../io/open.js';
 import { isBlank } from './jsonl.js';
 
@@ -31,22 +31,24 @@ export async function* readText(
   }
   if (mode === 'line') {
     const eol = options.keepLinebreaks ? '\n' : '';
-    for await (const { text, line } of readLines(path, options)) {
-      if (options.skipEmptyLines && isBlank(text)) continue;
-      yield { value: { text: text + eol }, file, line };
-    }
+    for await (const batch of readLineBatches(path, options))
+      for (const { text, line } of linesOf(batch)) {
+        if (options.skipEmptyLines && isBlank(text)) continue;
+        yield { value: { text: text + eol }, file, line };
+      }
     return;
   }
   let lines: string[] = [];
   let start = 0;
-  for await (const { text, line } of readLines(path, options)) {
-    if (isBlank(text)) {
-      if (lines.length > 0) yield { value: { text: lines.join('\n') }, file, line: start };
-      lines = [];
-      continue;
+  for await (const batch of readLineBatches(path, options))
+    for (const { text, line } of linesOf(batch)) {
+      if (isBlank(text)) {
+        if (lines.length > 0) yield { value: { text: lines.join('\n') }, file, line: start };
+        lines = [];
+        continue;
+      }
+      if (lines.length === 0) start = line;
+      lines.push(text);
     }
-    if (lines.length === 0) start = line;
-    lines.push(text);
-  }
   if (lines.length > 0) yield { value: { text: lines.join('\n') }, file, line: start };
 }

@@ -10,47 +10,87 @@ export interface Line {
 const NEWLINE = 0x0a;
 const CR = 0x0d;
 
+/** Consecutive lines of a file: `lines[k]` is line number `first + k`. */
+export interface LineBatch {
+  readonly lines: string[];
+  readonly first: number;
+}
+
 /**
- * Streams the lines of a (possibly gzipped) UTF-8 file with bounded memory: only the current
- * chunk and one partial line are held. Lines end at `\n`; a trailing `\r` is dropped (CRLF files);
- * a UTF-8 byte-order mark at the start is dropped. Invalid UTF-8 fails with the file and line.
+ * Streams the lines of a (possibly gzipped) UTF-8 file in batches (one per read chunk), with
+ * bounded memory: only the current chunk and one partial line are held. Lines end at `\n`; a
+ * trailing `\r` is dropped (CRLF files); a UTF-8 byte-order mark at the start is dropped. Invalid
+ * UTF-8 fails with the file and line.
  */
-export async function* readLines(path: string, options: OpenOptions = {}): AsyncGenerator<Line> {
+export async function* readLineBatches(path: string, options: OpenOptions = {}): AsyncGenerator<LineBatch> {
   const name = options.displayName ?? path;
-  // ignoreBOM keeps U+FEFF: each decode() call is a fresh stream, so the BOM is stripped by hand
-  // on line 1 only.
+  // ignoreBOM keeps U+FEFF: the BOM is stripped by hand on line 1 only.
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   let carry: Uint8Array[] = [];
-  let lineNo = 0;
-  const decode = (bytes: Uint8Array): string => {
-    lineNo++;
-    let end = bytes.length;
-    if (end > 0 && bytes[end - 1] === CR) end--;
+  let next = 1; // number of the next line
+  // Bytes holding whole lines (no final newline) → their texts. A chunk is cut at its last
+  // newline byte, which never occurs inside a multi-byte UTF-8 sequence.
+  const decodeLines = (bytes: Uint8Array): LineBatch => {
+    let text: string;
     try {
-      const text = decoder.decode(bytes.subarray(0, end));
-      return lineNo === 1 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+      text = decoder.decode(bytes);
     } catch (err) {
-      throw new DataError('invalid UTF-8 byte sequence', { file: name, line: lineNo }, { cause: err });
+      throw new DataError(
+        'invalid UTF-8 byte sequence',
+        { file: name, line: next + badLine(decoder, bytes) },
+        { cause: err },
+      );
     }
+    const lines = text.split('\n');
+    for (let k = 0; k < lines.length; k++) {
+      const l = lines[k];
+      if (l.length > 0 && l.charCodeAt(l.length - 1) === CR) lines[k] = l.slice(0, -1);
+    }
+    if (next === 1 && lines[0].charCodeAt(0) === 0xfeff) lines[0] = lines[0].slice(1);
+    const batch = { lines, first: next };
+    next += lines.length;
+    return batch;
   };
   for await (const chunk of readBytes(path, options)) {
-    let start = 0;
-    let nl = chunk.indexOf(NEWLINE, start);
-    while (nl !== -1) {
-      let bytes = chunk.subarray(start, nl);
-      if (carry.length > 0) {
-        bytes = concat([...carry, bytes]);
-        carry = [];
-      }
-      yield { text: decode(bytes), line: lineNo };
-      start = nl + 1;
-      nl = chunk.indexOf(NEWLINE, start);
+    const last = chunk.lastIndexOf(NEWLINE);
+    if (last === -1) {
+      carry.push(chunk);
+      continue;
     }
-    if (start < chunk.length) {
-      carry.push(Uint8Array.from(chunk.subarray(start)));
-    }
+    const head = carry.length > 0 ? concat([...carry, chunk.subarray(0, last)]) : chunk.subarray(0, last);
+    carry = last + 1 < chunk.length ? [chunk.subarray(last + 1)] : [];
+    yield decodeLines(head);
   }
-  if (carry.length > 0) yield { text: decode(concat(carry)), line: lineNo };
+  if (carry.length > 0) yield decodeLines(concat(carry));
+}
+
+/** Index (0-based) of the first line of `bytes` that is not valid UTF-8. */
+function badLine(decoder: { decode(bytes: Uint8Array): string }, bytes: Uint8Array): number {
+  let start = 0;
+  for (let k = 0; ; k++) {
+    const nl = bytes.indexOf(NEWLINE, start);
+    const end = nl === -1 ? bytes.length : nl;
+    try {
+      decoder.decode(bytes.subarray(start, end));
+    } catch {
+      return k;
+    }
+    if (nl === -1) return k;
+    start = nl + 1;
+  }
+}
+
+/** The lines of a batch with their numbers (a cheap synchronous walk over a {@link LineBatch}). */
+export function* linesOf(batch: LineBatch): Generator<Line> {
+  const { lines, first } = batch;
+  for (let k = 0; k < lines.length; k++) yield { text: lines[k], line: first + k };
+}
+
+/** Streams the lines of a file one at a time (see {@link readLineBatches}). */
+export async function* readLines(path: string, options: OpenOptions = {}): AsyncGenerator<Line> {
+  for await (const { lines, first } of readLineBatches(path, options)) {
+    for (let k = 0; k < lines.length; k++) yield { text: lines[k], line: first + k };
+  }
 }
 
 /**
@@ -61,19 +101,52 @@ export async function* readTextChunks(path: string, options: OpenOptions = {}): 
   const name = options.displayName ?? path;
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let lines = 1;
-  try {
-    for await (const chunk of readBytes(path, options)) {
-      const text = decoder.decode(chunk, { stream: true });
-      if (text.length > 0) {
-        yield text;
-        lines += countNewlines(text);
-      }
+  for await (const chunk of readBytes(path, options)) {
+    let text: string;
+    try {
+      text = decoder.decode(chunk, { stream: true });
+    } catch (err) {
+      const line = lines + badLineInChunk(chunk);
+      throw new DataError('invalid UTF-8 byte sequence', { file: name, line }, { cause: err });
     }
-    const tail = decoder.decode();
-    if (tail.length > 0) yield tail;
+    if (text.length > 0) {
+      yield text;
+      lines += countNewlines(text);
+    }
+  }
+  let tail: string;
+  try {
+    tail = decoder.decode();
   } catch (err) {
-    if (err instanceof DataError) throw err;
-    throw new DataError('invalid UTF-8 byte sequence', { file: name, line: lines }, { cause: err });
+    throw new DataError(
+      'invalid UTF-8 byte sequence (truncated at the end of the file)',
+      { file: name, line: lines },
+      { cause: err },
+    );
+  }
+  if (tail.length > 0) yield tail;
+}
+
+/**
+ * Index of the line (counted from the chunk's start) holding the first invalid UTF-8 sequence of
+ * a chunk cut from a stream: continuation bytes at its start belong to the previous chunk and an
+ * incomplete sequence at its end to the next one, so neither counts.
+ */
+function badLineInChunk(chunk: Uint8Array): number {
+  let start = 0;
+  while (start < 3 && start < chunk.length && (chunk[start] & 0xc0) === 0x80) start++;
+  const fatal = new TextDecoder('utf-8', { fatal: true });
+  for (let k = 0; ; k++) {
+    const nl = chunk.indexOf(NEWLINE, start);
+    const end = nl === -1 ? chunk.length : nl;
+    try {
+      // The last piece may stop mid-character: decode it as a stream so that is not an error.
+      fatal.decode(chunk.subarray(start, end), { stream: nl === -1 });
+    } catch {
+      return k;
+    }
+    if (nl === -1) return k;
+    start = nl + 1;
   }
 }
 
