@@ -17,6 +17,15 @@ export const SPLIT_KEYWORDS: Readonly<Record<string, readonly string[]>> = {
   test: ['test', 'testing', 'eval', 'evaluation'],
 };
 
+/** Files of a dataset folder that describe it rather than hold records (never picked as data). */
+const METADATA_FILES = new Set([
+  'dataset_info.json',
+  'dataset_infos.json',
+  'dataset_dict.json',
+  'state.json',
+  'README.md',
+]);
+
 /** Lists the files below `dir` (relative paths with `/`), skipping hidden files and folders. */
 export async function listFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
@@ -123,7 +132,7 @@ export function resolveDataFiles(
     }
     return orderSplits(out);
   }
-  const data = files.filter((f) => inferFormat(f) !== undefined);
+  const data = files.filter((f) => inferFormat(f) !== undefined && !METADATA_FILES.has(f.split('/').pop()!));
   if (data.length === 0) {
     const parquet = files.some((f) => f.endsWith('.parquet'));
     throw new Error(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Dataset, IterableDataset, SeededRandom } from '../src/index.js';
+import { chatRecord, Dataset, IterableDataset, SeededRandom, type ValidationReport } from '../src/index.js';
 import { collect, fixture } from './helpers.js';
 
 describe('SeededRandom (xoshiro128** seeded by SplitMix64)', () => {
@@ -133,5 +133,26 @@ describe('IterableDataset (streaming)', () => {
     const ds = await IterableDataset.fromFiles(file).toDataset();
     expect(ds.length).toBe(20);
     expect(ds.location(19)).toEqual({ file, line: 20 });
+  });
+
+  it('validate on a stream: after a map, with skip, a report per iteration', async () => {
+    const reports: ValidationReport[] = [];
+    const stream = IterableDataset.from([
+      { messages: [{ role: 'user', content: 'a' }] },
+      { messages: [{ role: 'robot', content: 'b' }] },
+      { messages: [{ role: 'assistant', content: 'c' }] },
+    ]).validate(chatRecord, { onError: 'skip', onReport: (r) => reports.push(r) });
+    expect((await collect(stream)).map((c) => c.messages[0].content)).toEqual(['a', 'c']);
+    expect(await collect(stream)).toHaveLength(2);
+    expect(reports.map((r) => [r.total, r.skipped])).toEqual([
+      [3, 1],
+      [3, 1],
+    ]);
+    expect(stream.report!.errors[0].message).toBe(
+      '<memory>:2: messages[0].role: expected "system" | "user" | "assistant"',
+    );
+    await expect(collect(IterableDataset.from([{ messages: [] }]).validate(chatRecord))).rejects.toThrow(
+      '<memory>:1: messages: expected at least 1 item, got 0',
+    );
   });
 });

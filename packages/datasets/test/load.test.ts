@@ -40,6 +40,7 @@ describe('loadDataset on local files and folders', () => {
     folder = join(tmp.dir, 'sst2');
     mkdirSync(join(folder, 'data'), { recursive: true });
     writeFileSync(join(folder, 'README.md'), '# not data\n');
+    writeFileSync(join(folder, 'dataset_infos.json'), '{"default": {}}\n');
     writeFileSync(join(folder, 'data', 'train.tsv'), read('sst2-dev-excerpt.tsv'));
     writeFileSync(
       join(folder, 'data', 'dev.tsv.gz'),
