@@ -15,6 +15,7 @@ import { tf } from '@gptft/backend';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { transposeMatrices } from './transpose.js';
 import {
+  ensureHeapRoom,
   HeapViews,
   heapF32,
   WasmHeapExhaustedError,
@@ -166,7 +167,22 @@ function fastBatchMatMul(args: MatMulArgs, fallback: KernelFunc): TensorInfo {
 
   const cpp = cppBatchMatMul(backend);
   const views = new HeapViews(backend);
-  const xnn = (inId: number, rows: number, wId: number, cols: number, outId: number, inner: number) => {
+  const xnn = (
+    inId: number,
+    rows: number,
+    wId: number,
+    cols: number,
+    outId: number,
+    inner: number,
+    cached = false,
+  ) => {
+    // XNNPACK packs the weights into memory of its own (kept per weight id): make sure it can.
+    if (!cached)
+      ensureHeapRoom(
+        backend.wasm,
+        (inner + 16) * (cols + 16) * 4 + 65536,
+        `packing a [${inner}, ${cols}] matMul operand`,
+      );
     cpp(inId, shapeBytes([1, rows, inner]), 3, wId, shapeBytes([1, inner, cols]), 3, 0, 0, outId);
     fastMatMulStats.xnnCalls++;
   };
@@ -183,13 +199,14 @@ function fastBatchMatMul(args: MatMulArgs, fallback: KernelFunc): TensorInfo {
         const shapeKey = `${K},${N}`;
         const reuseB = !copyB && (ownIdShape.get(b.dataId) ?? shapeKey) === shapeKey;
         let wId: number;
+        const cached = reuseB && ownIdShape.has(b.dataId);
         if (reuseB) {
           ownIdShape.set(b.dataId, shapeKey);
           wId = backend.dataIdMap.get(b.dataId)!.id;
         } else {
           wId = views.view(wOff, K * N);
         }
-        xnn(views.view(inOff, batchA * M * K), batchA * M, wId, N, views.view(outOff, outSize), K);
+        xnn(views.view(inOff, batchA * M * K), batchA * M, wId, N, views.view(outOff, outSize), K, cached);
       } else {
         const mapA = broadcastIndex(outer, outerA);
         const mapB = broadcastIndex(outer, outerB);

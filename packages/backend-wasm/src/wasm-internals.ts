@@ -79,9 +79,24 @@ export class WasmHeapExhaustedError extends Error {
 /** `_malloc` that throws `WasmHeapExhaustedError` instead of returning 0. Returns a byte offset. */
 export function mallocOrThrow(wasm: WasmModule, bytes: number, what: string): number {
   if (bytes === 0) return 0;
-  const pointer = wasm._malloc(bytes) >>> 0;
+  let pointer: number;
+  try {
+    pointer = wasm._malloc(bytes) >>> 0;
+  } catch (error) {
+    if (error instanceof WasmHeapExhaustedError) pointer = 0;
+    else throw error;
+  }
   if (pointer === 0) throw new WasmHeapExhaustedError(bytes, heapBytes(wasm), what);
   return pointer;
+}
+
+/**
+ * Throws `WasmHeapExhaustedError` unless `bytes` can be allocated right now. Used before C++ calls
+ * that allocate internally and, when that fails, skip their work and leave garbage in the output
+ * (XNNPACK's packed weights: tfjs-wasm only prints "XNN status ... not successful").
+ */
+export function ensureHeapRoom(wasm: WasmModule, bytes: number, what: string): void {
+  wasm._free(mallocOrThrow(wasm, bytes, what));
 }
 
 /**
@@ -116,4 +131,33 @@ export class HeapViews {
     this.ids.length = 0;
     this.scratch.length = 0;
   }
+}
+
+const guarded = new WeakSet<object>();
+
+/**
+ * Makes the backend's `_malloc` throw `WasmHeapExhaustedError` instead of returning 0 when the heap
+ * is full: tfjs would otherwise place the new tensor at address 0 and overwrite the heap's start.
+ */
+export function guardHeapAllocations(backend: unknown): void {
+  const internals = wasmInternals(backend);
+  if (!internals || guarded.has(internals.wasm)) return;
+  const wasm = internals.wasm;
+  let malloc: (bytes: number) => number = wasm._malloc;
+  const checked = (bytes: number) => {
+    const pointer = malloc(bytes);
+    if (pointer === 0 && bytes > 0) throw new WasmHeapExhaustedError(bytes, heapBytes(wasm), 'a tensor');
+    return pointer;
+  };
+  // Emscripten binds exports lazily: its first `_malloc` call assigns the raw export to
+  // `Module._malloc`. The setter takes that assignment as the new inner function.
+  Object.defineProperty(wasm, '_malloc', {
+    configurable: true,
+    enumerable: true,
+    get: () => checked,
+    set: (next: (bytes: number) => number) => {
+      malloc = next;
+    },
+  });
+  guarded.add(wasm);
 }

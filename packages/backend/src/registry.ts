@@ -54,6 +54,12 @@ export interface TensorBackend {
   initialize(options: BackendOptions): Promise<void>;
   /** Capabilities once initialised. */
   capabilities(): BackendCapabilities;
+  /**
+   * Optional: one line on how the backend is configured once initialised, including anything asked
+   * for that it could not do and why (e.g. `SIMD, 1 thread (threads off: SharedArrayBuffer is not
+   * available)`). `useBackend` appends it to `ActiveBackend.reason`.
+   */
+  describe?(): string;
 }
 
 /** The backend in use, with why it was chosen. */
@@ -155,7 +161,12 @@ async function activate(
     if (error instanceof BackendUnavailableError) throw error;
     throw new BackendUnavailableError(backend.name, backend.packages, firstLine(error));
   }
-  active = { name: backend.name, capabilities: backend.capabilities(), reason };
+  const details = backend.describe?.();
+  active = {
+    name: backend.name,
+    capabilities: backend.capabilities(),
+    reason: details ? `${reason}; ${details}` : reason,
+  };
   return active;
 }
 
