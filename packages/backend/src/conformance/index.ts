@@ -14,14 +14,26 @@ import { type BackendName, type BackendOptions, currentBackend, useBackend } fro
 import { tf } from '../tf.js';
 import { ConformanceError } from './assert.js';
 import type { ConformanceCase } from './case.js';
-import { embeddingCases } from './cases/embedding.js';
+import { embeddingCases, gatherScatterCases } from './cases/embedding.js';
+import { geluCases } from './cases/gelu.js';
+import { layerNormCases } from './cases/layer-norm.js';
 import { matMulCases } from './cases/mat-mul.js';
+import { shapeCases } from './cases/shape.js';
+import { softmaxCases } from './cases/softmax.js';
 
 export { assertClose, assertShape, ConformanceError, FLOAT32, type Tolerance } from './assert.js';
 export type { ConformanceCase } from './case.js';
 
 /** All conformance cases, grouped by `group`. */
-export const conformanceCases: readonly ConformanceCase[] = [...matMulCases, ...embeddingCases];
+export const conformanceCases: readonly ConformanceCase[] = [
+  ...matMulCases,
+  ...softmaxCases,
+  ...layerNormCases,
+  ...geluCases,
+  ...gatherScatterCases,
+  ...embeddingCases,
+  ...shapeCases,
+];
 
 /** Runs one case and checks that it left no tensors behind. */
 export async function runConformanceCase(c: ConformanceCase): Promise<void> {

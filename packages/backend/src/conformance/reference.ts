@@ -150,3 +150,77 @@ export function matMulGradRef(
   }
   return { dA, dB };
 }
+
+/** Softmax of each row of a row-major [rows, width] matrix, in float64 (max-subtracted). */
+export function softmaxRef(x: readonly number[], width: number): number[] {
+  const out: number[] = [];
+  for (let r = 0; r < x.length / width; r++) {
+    const row = x.slice(r * width, (r + 1) * width);
+    const max = Math.max(...row);
+    const e = row.map((v) => Math.exp(v - max));
+    const sum = e.reduce((s, v) => s + v, 0);
+    for (const v of e) out.push(v / sum);
+  }
+  return out;
+}
+
+/** Log-softmax of each row, in float64. */
+export function logSoftmaxRef(x: readonly number[], width: number): number[] {
+  const out: number[] = [];
+  for (let r = 0; r < x.length / width; r++) {
+    const row = x.slice(r * width, (r + 1) * width);
+    const max = Math.max(...row);
+    const lse = max + Math.log(row.reduce((s, v) => s + Math.exp(v - max), 0));
+    for (const v of row) out.push(v - lse);
+  }
+  return out;
+}
+
+/** GPT-2's layer norm of each row: (x − mean) / sqrt(var + eps) · gamma + beta, biased variance. */
+export function layerNormRef(
+  x: readonly number[],
+  gamma: readonly number[],
+  beta: readonly number[],
+  eps: number,
+): number[] {
+  const width = gamma.length;
+  const out: number[] = [];
+  for (let r = 0; r < x.length / width; r++) {
+    const row = x.slice(r * width, (r + 1) * width);
+    const mean = row.reduce((s, v) => s + v, 0) / width;
+    const variance = row.reduce((s, v) => s + (v - mean) ** 2, 0) / width;
+    const inv = 1 / Math.sqrt(variance + eps);
+    row.forEach((v, c) => {
+      out.push((v - mean) * inv * gamma[c]! + beta[c]!);
+    });
+  }
+  return out;
+}
+
+/** gelu_new (GPT-2's tanh approximation): 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
+export function geluNewRef(x: readonly number[]): number[] {
+  return x.map((v) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3))));
+}
+
+/**
+ * d/dx of Σ upstream ⊙ f(x) by central differences on a float64 function — an independent check
+ * of a gradient (error ~1e-9 for smooth f at h = 1e-5).
+ */
+export function numericGradRef(
+  f: (x: number[]) => number[],
+  x: readonly number[],
+  upstream: readonly number[],
+  h = 1e-5,
+): number[] {
+  const point = [...x];
+  return x.map((v, i) => {
+    point[i] = v + h;
+    const plus = f(point);
+    point[i] = v - h;
+    const minus = f(point);
+    point[i] = v;
+    let s = 0;
+    for (let j = 0; j < upstream.length; j++) s += (upstream[j]! * (plus[j]! - minus[j]!)) / (2 * h);
+    return s;
+  });
+}

@@ -14,6 +14,34 @@ const ids = [...integers(10, 11, V), 4, 4];
 const weight = uniform(V * C, 12);
 const upstream = uniform(ids.length * C, 13);
 
+export const gatherScatterCases: ConformanceCase[] = [
+  {
+    group: 'gather/scatter',
+    name: 'tf.gather rows (axis 0) with ids of rank 2',
+    async run() {
+      const w = f32(weight, [V, C]);
+      const i = tf.tensor(ids, idsShape, 'int32');
+      await expectTensor('tf.gather', tf.gather(w, i), [...idsShape, C], gatherRowsRef(weight, C, ids));
+      tf.dispose([w, i]);
+    },
+  },
+  {
+    group: 'gather/scatter',
+    name: 'tf.scatterND sums updates of repeated indices into a zero [V, C]',
+    async run() {
+      const i = tf.tensor(ids, [ids.length, 1], 'int32');
+      const u = f32(upstream, [ids.length, C]);
+      await expectTensor(
+        'tf.scatterND',
+        tf.scatterND(i, u, [V, C]),
+        [V, C],
+        scatterAddRowsRef(V, C, ids, upstream),
+      );
+      tf.dispose([i, u]);
+    },
+  },
+];
+
 export const embeddingCases: ConformanceCase[] = [
   {
     group: 'embedding',
