@@ -152,18 +152,24 @@ function fastBatchMatMul(args: MatMulArgs, fallback: KernelFunc): TensorInfo {
 
   // Route I: out = A·B with A as [M,K] rows and B as [K,N] weights.
   // Route II: outᵀ = Bᵀ·Aᵀ with Bᵀ as [N,K] rows and Aᵀ as [K,M] weights, then outᵀ → out.
-  // Cost: floats transposed (×2: a JS pass) plus floats XNNPACK packs as weights.
+  // Cost in floats moved: each float transposed counts 1, each float XNNPACK packs as weights
+  // counts PACK (its packing reads the weights transposed, ~3× a tiled JS transpose per float;
+  // fitted on GPT-2 training shapes in bench/). Weights packed before under the same id are free.
+  // Plain products always take route I (tfjs' own fast path); II must win clearly (20%).
+  const PACK = 3;
   const foldI = batchB === 1 && batch === batchA;
   const foldII = batchA === 1 && batch === batchB;
+  const packedB = foldI && !tB && ownIdShape.get(b.dataId) === `${K},${N}`;
   const costI =
-    2 * ((tA ? transposeCost(K, M, batchA) : 0) + (tB ? transposeCost(N, K, batchB) : 0)) +
-    K * N * (foldI ? 1 : batch);
+    (tA ? transposeCost(K, M, batchA) : 0) +
+    (tB ? transposeCost(N, K, batchB) : 0) +
+    (packedB ? 0 : PACK * K * N * (foldI ? 1 : batch));
   const costII =
-    2 *
-      ((tB ? 0 : transposeCost(K, N, batchB)) +
-        (tA ? 0 : transposeCost(M, K, batchA)) +
-        transposeCost(N, M, batch)) +
-    K * M * (foldII ? 1 : batch);
+    (tB ? 0 : transposeCost(K, N, batchB)) +
+    (tA ? 0 : transposeCost(M, K, batchA)) +
+    transposeCost(N, M, batch) +
+    PACK * K * M * (foldII ? 1 : batch);
+  const direct = route === 'direct' || (route === 'auto' && ((!tA && !tB) || costII >= 0.8 * costI));
 
   const cpp = cppBatchMatMul(backend);
   const views = new HeapViews(backend);
@@ -187,7 +193,7 @@ function fastBatchMatMul(args: MatMulArgs, fallback: KernelFunc): TensorInfo {
     fastMatMulStats.xnnCalls++;
   };
   try {
-    if (route === 'direct' || (route === 'auto' && costI <= costII)) {
+    if (direct) {
       const copyA = tA && transposeCost(K, M, 1) > 0;
       const copyB = tB && transposeCost(N, K, 1) > 0;
       const inOff = copyA ? views.allocate(batchA * M * K, 'a transposed matMul operand') : aOff;
