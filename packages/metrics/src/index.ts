@@ -5,13 +5,9 @@
  */
 export { MetricInputError, type WarningHandler } from './errors.js';
 export type { Label } from './labels.js';
+export { accuracyScore, precisionScore, recallScore, f1Score, fbetaScore } from './classification-scores.js';
 export {
-  accuracyScore,
   precisionRecallFscoreSupport,
-  precisionScore,
-  recallScore,
-  f1Score,
-  fbetaScore,
   type Average,
   type ZeroDivision,
   type PrfOptions,

@@ -1,4 +1,5 @@
-import { type PrfOptions, accuracyScore, precisionRecallFscoreSupport } from './classification.js';
+import { accuracyScore } from './classification-scores.js';
+import { type PrfOptions, precisionRecallFscoreSupport } from './classification.js';
 import { type Label, uniqueLabels } from './labels.js';
 import { pyFixed } from './python-compat.js';
 
