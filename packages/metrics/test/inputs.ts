@@ -4,9 +4,13 @@
  * shared/data when it is there; small excerpts live in ./fixtures (test-only, see reference/README.md).
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 
-export const DATA = new URL('../../../../shared/data/', import.meta.url);
+/** The project's shared data folder; `GPTFT_DATA` overrides it (as in reference/inputs.py). */
+export const DATA = process.env.GPTFT_DATA
+  ? pathToFileURL(`${process.env.GPTFT_DATA.replace(/\/$/, '')}/`)
+  : new URL('../../../../shared/data/', import.meta.url);
 export const FIXTURES = new URL('./fixtures/', import.meta.url);
 export const REFERENCE = new URL('./reference/', import.meta.url);
 
