@@ -1,3 +1,4 @@
+import { alignLabelsWithTokens as alignWordLabels } from '@gptft/tokenizer';
 import { IGNORE_INDEX } from './collators/batch.js';
 import type { LabelMap } from './labels.js';
 import { beginToInsideIds } from './labels.js';
@@ -66,21 +67,12 @@ export function alignLabelsWithTokens(
   wordLabels: readonly number[],
   options: AlignOptions = {},
 ): number[] {
-  const labels: number[] = [];
-  let previous: number | null = null;
-  for (const w of wordIds) {
-    if (w === null) labels.push(IGNORE_INDEX);
-    else {
-      if (w < 0 || w >= wordLabels.length)
-        throw new Error(`alignLabelsWithTokens: word id ${w} has no label (${wordLabels.length} labels)`);
-      if (w !== previous) labels.push(wordLabels[w]);
-      else if (options.labelAllTokens)
-        labels.push(options.beginToInside ? options.beginToInside[wordLabels[w]] : wordLabels[w]);
-      else labels.push(IGNORE_INDEX);
-    }
-    previous = w;
-  }
-  return labels;
+  const table = options.beginToInside;
+  return alignWordLabels(wordIds, wordLabels, {
+    labelAllTokens: options.labelAllTokens,
+    continuationLabel: table ? (label) => table[label] : undefined,
+    ignoreIndex: IGNORE_INDEX,
+  });
 }
 
 /** Options of {@link tokenizeAndAlignLabels}. */
