@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The loopback hub server of @gptft/hub's tests: it serves repos in the hub's URL layout
 // (/api/datasets/{repo}/revision/{rev}, /api/datasets/{repo}/tree/{rev}, /datasets/{repo}/resolve/{rev}/{path}).
-import { FakeHub } from '../../hub/test/hub-server.js';
+import { FakeHub } from '@gptft/hub/testing';
 import {
   chatRecord,
   DataError,

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tf, useBackend } from '@gptft/backend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeHub } from '../../hub/test/hub-server.js';
+import { FakeHub } from '@gptft/hub/testing';
 import { GPT2Model } from '../src/index.js';
 import { expected, FIXTURES, maxAbsDiff, tiedLogits } from './helpers.js';
 

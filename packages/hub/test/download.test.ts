@@ -13,7 +13,7 @@ import {
   resolvePretrained,
   serializeSafetensors,
 } from '../src/index.js';
-import { FakeHub, type FakeRepo } from './hub-server.js';
+import { FakeHub, type FakeRepo } from '../src/testing/hub-server.js';
 
 const fixtures = fileURLToPath(new URL('../../../fixtures/gpt2-tiny-ref/', import.meta.url));
 const SHA_A = 'a'.repeat(40);

@@ -3,25 +3,9 @@ import { readdir, readFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeHub } from '@gptft/hub/testing';
 import { GPT2Tokenizer } from '../src/index.js';
 import { GPT2_DIR } from './helpers.js';
-
-/** The loopback hub server of @gptft/hub's own tests (not part of its published API). */
-interface FakeHub {
-  url: string;
-  requests: unknown[];
-  start(): Promise<FakeHub>;
-  stop(): Promise<void>;
-}
-type FakeHubClass = new (
-  repos: {
-    type: 'model';
-    id: string;
-    commits: { sha: string; refs: string[]; files: Record<string, Uint8Array> }[];
-  }[],
-) => FakeHub;
-// A computed specifier keeps that file out of this package's TypeScript program (rootDir).
-const serverModule: string = '../../hub/test/hub-server.js';
 
 const SHA = 'a'.repeat(40);
 let hub: FakeHub;
@@ -60,7 +44,6 @@ beforeAll(async () => {
     model_max_length: 1024,
     tokenizer_class: 'GPT2Tokenizer',
   };
-  const { FakeHub } = (await import(serverModule)) as { FakeHub: FakeHubClass };
   hub = await new FakeHub([
     {
       type: 'model',
