@@ -1,0 +1,17 @@
+/**
+ * @gptft/trainer — fine-tuning loop: HF-style TrainingArguments, PyTorch-exact AdamW,
+ * global gradient-norm clipping, HF learning-rate schedules and a Trainer.
+ */
+export {
+  LR_SCHEDULER_TYPES,
+  type LrSchedulerType,
+  numWarmupSteps,
+  parseTrainingArguments,
+  type TrainingArguments,
+  TrainingArgumentsError,
+  type TrainingArgumentsInput,
+  trainingArgumentsSchema,
+} from './training-arguments.js';
+export { getScheduleLambda, learningRateAt, type LrLambda } from './lr-schedule.js';
+export { AdamW, type AdamWOptions, defaultDecayFilter } from './adamw.js';
+export { clipGradNorm } from './clip-grad-norm.js';

@@ -1,0 +1,125 @@
+import '@gptft/backend-wasm';
+import { tf, useBackend } from '@gptft/backend';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  AdamW,
+  clipGradNorm,
+  defaultDecayFilter,
+  getScheduleLambda,
+  numWarmupSteps,
+  parseTrainingArguments,
+  TrainingArgumentsError,
+} from '../src/index.js';
+
+beforeAll(async () => {
+  await useBackend('wasm');
+});
+
+describe('TrainingArguments', () => {
+  it('fills HF defaults', () => {
+    const a = parseTrainingArguments({ outputDir: 'out' });
+    expect(a.learningRate).toBe(5e-5);
+    expect(a.lrSchedulerType).toBe('linear');
+    expect(a.maxSteps).toBe(-1);
+    expect(a.adamBeta2).toBe(0.999);
+  });
+  it('names the bad field', () => {
+    expect(() => parseTrainingArguments({ learningRate: -1 })).toThrow(/TrainingArguments\.learningRate/);
+    expect(() => parseTrainingArguments({ lrSchedulerType: 'poly' as never })).toThrow(/lrSchedulerType/);
+    expect(() => parseTrainingArguments({ learningrate: 1 } as never)).toThrow(/learningrate/);
+    try {
+      parseTrainingArguments({ gradientAccumulationSteps: 0 });
+    } catch (e) {
+      expect(e).toBeInstanceOf(TrainingArgumentsError);
+      expect((e as TrainingArgumentsError).field).toBe('gradientAccumulationSteps');
+    }
+  });
+  it('computes warmup from ratio like HF (ceil)', () => {
+    expect(numWarmupSteps(parseTrainingArguments({ warmupRatio: 0.1 }), 25)).toBe(3);
+    expect(numWarmupSteps(parseTrainingArguments({ warmupSteps: 5, warmupRatio: 0.5 }), 25)).toBe(5);
+  });
+});
+
+describe('LR schedules (hand-computed, HF get_*_schedule_with_warmup)', () => {
+  it('linear with warmup 2 of 10', () => {
+    const f = getScheduleLambda('linear', 2, 10);
+    expect([0, 1, 2, 6, 10, 11].map(f)).toEqual([0, 0.5, 1, 0.5, 0, 0]);
+  });
+  it('cosine with warmup 2 of 10', () => {
+    const f = getScheduleLambda('cosine', 2, 10);
+    expect(f(1)).toBe(0.5);
+    expect(f(2)).toBeCloseTo(1, 12);
+    expect(f(6)).toBeCloseTo(0.5, 12); // half way: 0.5*(1+cos(pi/2))
+    expect(f(4)).toBeCloseTo(0.5 * (1 + Math.SQRT1_2), 12); // progress 1/4: cos(pi/4)
+    expect(f(10)).toBeCloseTo(0, 12);
+  });
+  it('constant and constant_with_warmup', () => {
+    expect([0, 5].map(getScheduleLambda('constant', 3, 10))).toEqual([1, 1]);
+    expect([0, 1, 4, 9].map(getScheduleLambda('constant_with_warmup', 4, 10))).toEqual([0, 0.25, 1, 1]);
+  });
+});
+
+describe('AdamW (torch.optim.AdamW, hand-computed)', () => {
+  it('two steps on a 2-D and a bias parameter', () => {
+    const w = tf.variable(tf.tensor2d([[1, -2]]));
+    const b = tf.variable(tf.tensor1d([0.5]));
+    const opt = new AdamW(
+      [
+        ['lin.weight', w],
+        ['lin.bias', b],
+      ],
+      { lr: 0.1, weightDecay: 0.5, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
+    );
+    expect(opt.decayedParameterNames()).toEqual(['lin.weight']);
+    // step 1, g = [0.2, 0.4] / [1]: m̂ = g, v̂ = g², update = lr * g/(|g|+eps) ≈ lr*sign(g)
+    const g1 = { 'lin.weight': tf.tensor2d([[0.2, 0.4]]), 'lin.bias': tf.tensor1d([1]) };
+    opt.step(g1);
+    const wExp1 = [1 * (1 - 0.05) - 0.1 * (0.2 / (0.2 + 1e-8)), -2 * (1 - 0.05) - 0.1 * (0.4 / (0.4 + 1e-8))];
+    const wGot1 = w.dataSync();
+    expect(wGot1[0]).toBeCloseTo(wExp1[0]!, 6);
+    expect(wGot1[1]).toBeCloseTo(wExp1[1]!, 6);
+    expect(b.dataSync()[0]).toBeCloseTo(0.5 - 0.1, 6); // no decay on bias
+    // step 2, g = [-0.2, 0.4]
+    const g2 = { 'lin.weight': tf.tensor2d([[-0.2, 0.4]]), 'lin.bias': tf.tensor1d([1]) };
+    opt.step(g2);
+    const m = [0.9 * 0.1 * 0.2 + 0.1 * -0.2, 0.9 * 0.1 * 0.4 + 0.1 * 0.4];
+    const v = [0.999 * 0.001 * 0.04 + 0.001 * 0.04, 0.999 * 0.001 * 0.16 + 0.001 * 0.16];
+    const bc1 = 1 - 0.9 ** 2;
+    const bc2 = 1 - 0.999 ** 2;
+    const wExp2 = wExp1.map(
+      (p, i) => p * (1 - 0.05) - (0.1 / bc1) * (m[i]! / (Math.sqrt(v[i]!) / Math.sqrt(bc2) + 1e-8)),
+    );
+    const wGot2 = w.dataSync();
+    expect(wGot2[0]).toBeCloseTo(wExp2[0]!, 5);
+    expect(wGot2[1]).toBeCloseTo(wExp2[1]!, 5);
+    expect(opt.stepCount).toBe(2);
+    for (const g of [g1, g2]) for (const t of Object.values(g)) t.dispose();
+    opt.dispose();
+    w.dispose();
+    b.dispose();
+  });
+  it('default decay filter: no bias, no LayerNorm, no 1-D', () => {
+    const m = tf.variable(tf.zeros([2, 2]));
+    const v = tf.variable(tf.zeros([2]));
+    expect(defaultDecayFilter('h.0.attn.c_attn.weight', m)).toBe(true);
+    expect(defaultDecayFilter('h.0.ln_1.weight', v)).toBe(false);
+    expect(defaultDecayFilter('h.0.ln_1.weight', m)).toBe(false);
+    expect(defaultDecayFilter('h.0.attn.c_attn.bias', v)).toBe(false);
+    m.dispose();
+    v.dispose();
+  });
+});
+
+describe('clipGradNorm (torch.nn.utils.clip_grad_norm_)', () => {
+  it('scales by maxNorm/(total+1e-6) when above, leaves alone when below', () => {
+    const grads = { a: tf.tensor1d([3]), b: tf.tensor1d([4]) }; // total 5
+    const r = clipGradNorm(grads, 1);
+    expect(r.totalNorm).toBeCloseTo(5, 6);
+    expect(r.grads.a!.dataSync()[0]).toBeCloseTo(3 / (5 + 1e-6), 6);
+    expect(r.grads.b!.dataSync()[0]).toBeCloseTo(4 / (5 + 1e-6), 6);
+    const small = { a: tf.tensor1d([0.3]) };
+    const r2 = clipGradNorm(small, 1);
+    expect(r2.grads.a).toBe(small.a);
+    for (const t of [...Object.values(r.grads), ...Object.values(r2.grads)]) t.dispose();
+  });
+});
