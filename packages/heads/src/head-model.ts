@@ -1,0 +1,105 @@
+import type { Tensor } from '@gptft/backend';
+import {
+  type FromPretrainedOptions,
+  type GPT2Config,
+  GPT2Model,
+  type LoadedBackbone,
+  Module,
+  type SavePretrainedOptions,
+} from '@gptft/gpt2-model';
+
+/** Options of a head's `savePretrained`. */
+export type HeadSaveOptions = SavePretrainedOptions;
+
+/** Outputs of a head's forward pass; the caller owns (and disposes) every tensor. */
+export interface HeadOutput {
+  /** Mean loss, when labels were given. */
+  loss?: Tensor;
+  logits: Tensor;
+  /** nLayer + 1 tensors [B, T, C] when `outputHiddenStates`. */
+  hiddenStates?: Tensor[];
+}
+
+/** What `fromPretrained` reports about the head's weights (transformers' loading info). */
+export interface LoadingInfo {
+  /** Head weights absent from the checkpoint and initialised randomly (`['score.weight']`). */
+  newlyInitialized: string[];
+  /** Checkpoint keys used by neither the backbone nor the head. */
+  unexpectedKeys: string[];
+}
+
+/**
+ * Base of the heads: a {@link Module} whose child `transformer` is the `GPT2Model` backbone, so
+ * `namedParameters()` yields transformers' names (`transformer.h.0.attn.c_attn.weight`, `score.weight`).
+ */
+export abstract class HeadModel extends Module {
+  /** Filled by `fromPretrained`. */
+  loadingInfo: LoadingInfo = { newlyInitialized: [], unexpectedKeys: [] };
+
+  constructor(transformer: GPT2Model) {
+    super();
+    this.addModule('transformer', transformer);
+  }
+
+  /** The backbone (a head can be moved to another backbone of the same width with {@link attach}). */
+  get transformer(): GPT2Model {
+    return this.child<GPT2Model>('transformer');
+  }
+
+  get config(): GPT2Config {
+    return this.transformer.config;
+  }
+
+  /** Replaces the backbone (same `nEmbd`); returns the old one, which the caller now owns. */
+  attach(transformer: GPT2Model): GPT2Model {
+    if (transformer.config.nEmbd !== this.config.nEmbd) {
+      throw new Error(
+        `attach: backbone width ${transformer.config.nEmbd} differs from the head's ${this.config.nEmbd}`,
+      );
+    }
+    return this.setSubmodule('transformer', transformer) as GPT2Model;
+  }
+
+  /** The head's own tensors by checkpoint key (tied weights excluded). */
+  protected abstract headTensors(): Record<string, Tensor>;
+  /** The class name written to config.json `architectures`. */
+  protected abstract get architecture(): string;
+  protected extraConfig(): Record<string, unknown> {
+    return {};
+  }
+
+  /** Writes config.json + model.safetensors in the layout transformers loads for this class. */
+  async savePretrained(dir: string, options: HeadSaveOptions = {}): Promise<void> {
+    await this.transformer.savePretrained(dir, {
+      ...options,
+      extraTensors: this.headTensors(),
+      extraConfig: { architectures: [this.architecture], ...this.extraConfig() },
+    });
+  }
+
+  /** Loads the backbone; the caller builds the head from the open checkpoint. */
+  protected static async loadBackbone(
+    pathOrRepoId: string,
+    options: FromPretrainedOptions,
+  ): Promise<LoadedBackbone> {
+    return GPT2Model.loadPretrained(pathOrRepoId, options);
+  }
+}
+
+/** A head weight from the checkpoint if present (shape checked), else `undefined`. */
+export function headWeight(
+  loaded: LoadedBackbone,
+  key: string,
+  shape: number[],
+): { values: Float32Array; key: string } | undefined {
+  const { checkpoint, plan } = loaded;
+  const found = plan.unusedKeys.find((k) => k === key || k === `transformer.${key}`);
+  if (found === undefined) return undefined;
+  const got = checkpoint.shape(found);
+  if (got.length !== shape.length || got.some((d, i) => d !== shape[i])) {
+    throw new Error(
+      `${loaded.folder}: tensor "${found}" has shape [${got.join(', ')}] but the head needs [${shape.join(', ')}]`,
+    );
+  }
+  return { values: checkpoint.getFloat32(found), key: found };
+}

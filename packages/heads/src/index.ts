@@ -1,0 +1,9 @@
+/**
+ * @gptft/heads — task heads on the GPT-2 backbone with transformers' classes and key names:
+ * `GPT2LMHeadModel` (+ `generate`), `GPT2ForSequenceClassification`, `GPT2ForTokenClassification`.
+ */
+export { HeadModel, type HeadOutput, type HeadSaveOptions, type LoadingInfo } from './head-model.js';
+export { Linear } from './linear.js';
+export { bceWithLogits, crossEntropy, IGNORE_INDEX, mse } from './losses.js';
+export { GPT2LMHeadModel, type LMInput, type LMOutput } from './lm-head.js';
+export { type GenerateOptions, generate, sampleToken } from './generate.js';

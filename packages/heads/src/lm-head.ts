@@ -1,0 +1,109 @@
+import { matMul, type Tensor, tf } from '@gptft/backend';
+import type { FromPretrainedOptions, GPT2Model, PastKeyValues } from '@gptft/gpt2-model';
+import { HeadModel, type HeadOutput, headWeight } from './head-model.js';
+import { Linear } from './linear.js';
+import { crossEntropy } from './losses.js';
+
+/** Inputs of {@link GPT2LMHeadModel.forward}. */
+export interface LMInput {
+  inputIds: Tensor | number[][];
+  attentionMask?: Tensor | number[][];
+  pastKeyValues?: PastKeyValues;
+  useCache?: boolean;
+  outputHiddenStates?: boolean;
+  /** [B, T] next-token labels, shifted inside as in transformers; -100 is ignored. */
+  labels?: number[][];
+}
+
+/** Outputs of {@link GPT2LMHeadModel.forward}: logits [B, T, V]. */
+export interface LMOutput extends HeadOutput {
+  pastKeyValues?: PastKeyValues;
+}
+
+/**
+ * GPT-2 with a language-modelling head (transformers' `GPT2LMHeadModel`): logits = hidden · Wᵀ
+ * with W the token embedding `wte` (tied, the default) or `lm_head.weight` [V, C] when the config
+ * has `tie_word_embeddings: false`.
+ */
+export class GPT2LMHeadModel extends HeadModel {
+  constructor(transformer: GPT2Model, lmHead?: Tensor) {
+    super(transformer);
+    if (!transformer.config.tieWordEmbeddings) {
+      const c = transformer.config;
+      this.addModule(
+        'lm_head',
+        new Linear(lmHead ?? tf.randomNormal([c.vocabSize, c.nEmbd], 0, c.initializerRange)),
+      );
+    } else lmHead?.dispose();
+  }
+
+  /** The weight the logits are computed with, [V, C]. */
+  get lmHeadWeight(): Tensor {
+    return this.config.tieWordEmbeddings ? this.transformer.wte.weight : this.child<Linear>('lm_head').weight;
+  }
+
+  protected get architecture(): string {
+    return 'GPT2LMHeadModel';
+  }
+
+  protected headTensors(): Record<string, Tensor> {
+    return this.config.tieWordEmbeddings ? {} : { 'lm_head.weight': this.child<Linear>('lm_head').weight };
+  }
+
+  /** Loads a checkpoint folder or hub repo id (`lm_head.weight` used only when untied). */
+  static async fromPretrained(
+    pathOrRepoId: string,
+    options: FromPretrainedOptions = {},
+  ): Promise<GPT2LMHeadModel> {
+    const loaded = await HeadModel.loadBackbone(pathOrRepoId, options);
+    const c = loaded.model.config;
+    try {
+      const w = c.tieWordEmbeddings
+        ? undefined
+        : headWeight(loaded, 'lm_head.weight', [c.vocabSize, c.nEmbd]);
+      const m = new GPT2LMHeadModel(loaded.model, w && tf.tensor2d(w.values, [c.vocabSize, c.nEmbd]));
+      m.loadingInfo = {
+        newlyInitialized: !c.tieWordEmbeddings && !w ? ['lm_head.weight'] : [],
+        unexpectedKeys: loaded.plan.unusedKeys.filter((k) => !/^(transformer\.)?lm_head\.weight$/.test(k)),
+      };
+      return m.eval();
+    } catch (e) {
+      loaded.model.dispose();
+      throw e;
+    }
+  }
+
+  /** Logits [B, T, V], and the mean shifted next-token loss when `labels` are given. */
+  forward(input: LMInput): LMOutput {
+    const out = this.transformer.forward({
+      inputIds: input.inputIds,
+      ...(input.attentionMask !== undefined && { attentionMask: input.attentionMask }),
+      ...(input.pastKeyValues !== undefined && { pastKeyValues: input.pastKeyValues }),
+      ...(input.useCache !== undefined && { useCache: input.useCache }),
+      ...(input.outputHiddenStates !== undefined && { outputHiddenStates: input.outputHiddenStates }),
+    });
+    const h = out.lastHiddenState;
+    const [b, t, c] = h.shape;
+    const logits = tf.tidy(() =>
+      tf.reshape(matMul(tf.reshape(h, [b * t, c]), this.lmHeadWeight, false, true), [b, t, -1]),
+    );
+    if (!out.hiddenStates) h.dispose();
+    const result: LMOutput = { logits };
+    if (out.pastKeyValues) result.pastKeyValues = out.pastKeyValues;
+    if (out.hiddenStates) result.hiddenStates = out.hiddenStates;
+    if (input.labels) {
+      const labels = input.labels;
+      if (labels.length !== b || labels.some((r) => r.length !== t)) {
+        throw new Error(`labels: shape must be [${b}, ${t}] like inputIds`);
+      }
+      result.loss = tf.tidy(() => {
+        const shifted = tf.slice(logits, [0, 0, 0], [b, t - 1, -1]);
+        return crossEntropy(
+          shifted,
+          labels.flatMap((r) => r.slice(1)),
+        );
+      });
+    }
+    return result;
+  }
+}

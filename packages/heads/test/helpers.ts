@@ -1,0 +1,30 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { SafetensorsFile } from '@gptft/hub';
+
+/** The PyTorch reference fixtures (see fixtures/gpt2-tiny-ref/README.md). */
+export const FIXTURES = fileURLToPath(new URL('../../../fixtures/gpt2-tiny-ref/', import.meta.url));
+
+export interface Expected {
+  lm: Array<{ text: string; ids: number[]; argmax: number[]; loss: number }>;
+  greedy: Array<{ prompt: string; prompt_ids: number[]; greedy_ids: number[] }>;
+  grad: { ids: number[]; loss: number };
+  seqcls: { input_ids: number[][]; attention_mask: number[][]; pad_token_id: number };
+  tokcls: { input_ids: number[][]; attention_mask: number[][] };
+}
+
+export const expected: Expected = JSON.parse(readFileSync(`${FIXTURES}expected.json`, 'utf8'));
+
+let arrays: SafetensorsFile | undefined;
+/** An array of expected.safetensors as float32. */
+export async function expectedArray(name: string): Promise<Float32Array> {
+  arrays ??= await SafetensorsFile.open(`${FIXTURES}expected.safetensors`);
+  return arrays.getFloat32(name);
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
