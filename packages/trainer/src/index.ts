@@ -15,3 +15,6 @@ export {
 export { getScheduleLambda, learningRateAt, type LrLambda } from './lr-schedule.js';
 export { AdamW, type AdamWOptions, defaultDecayFilter } from './adamw.js';
 export { clipGradNorm } from './clip-grad-norm.js';
+export type { TrainableModel } from './trainable-model.js';
+export { type LogEntry, type TrainerState, trainerStateSchema } from './trainer-state.js';
+export { Trainer, type TrainerCallbacks, type TrainerOptions } from './trainer.js';

@@ -1,0 +1,218 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import '@gptft/backend-wasm';
+import { matMul, tf, useBackend } from '@gptft/backend';
+import { GPT2Model } from '@gptft/gpt2-model';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type TrainableModel, Trainer } from '../src/index.js';
+
+beforeAll(async () => {
+  await useBackend('wasm');
+});
+
+interface XY {
+  x: number[][];
+  y: number[];
+}
+
+/** A two-layer regression model (rank-2 weights and biases) as a TrainableModel. */
+function toyModel(): TrainableModel<XY> & { dispose(): void } {
+  const params: [string, tf.Variable][] = [
+    ['l1.weight', tf.variable(tf.tensor2d([0.1, -0.2, 0.3, 0.4, -0.5, 0.6], [2, 3]))],
+    ['l1.bias', tf.variable(tf.tensor1d([0.01, 0.02, -0.03]))],
+    ['l2.weight', tf.variable(tf.tensor2d([0.7, -0.1, 0.2], [3, 1]))],
+    ['l2.bias', tf.variable(tf.tensor1d([0.05]))],
+  ];
+  const p = Object.fromEntries(params);
+  return {
+    namedParameters: () => params,
+    computeLoss: (b) => {
+      const h = tf.tanh(tf.add(tf.matMul(tf.tensor2d(b.x), p['l1.weight']!), p['l1.bias']!));
+      const out = tf.reshape(tf.add(tf.matMul(h, p['l2.weight']!), p['l2.bias']!), [-1]);
+      return tf.mean(tf.square(tf.sub(out, tf.tensor1d(b.y)))) as tf.Scalar;
+    },
+    dispose: () => {
+      for (const [, v] of params) v.dispose();
+    },
+  };
+}
+
+const data: XY[] = Array.from({ length: 8 }, (_, i) => ({
+  x: [
+    [i / 8, 1 - i / 8],
+    [Math.sin(i), Math.cos(i)],
+  ],
+  y: [i / 4 - 1, Math.sin(i)],
+}));
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'gptft-trainer-'));
+const values = (m: TrainableModel<XY>) => m.namedParameters().map(([, v]) => Array.from(v.dataSync()));
+
+describe('Trainer', () => {
+  it('reproduces the PyTorch gpt2-tiny training losses (constant lr, clip 1, wd 0.1)', async () => {
+    const ref = new URL('../../../fixtures/gpt2-tiny-ref/', import.meta.url);
+    const exp = JSON.parse(readFileSync(new URL('expected.json', ref), 'utf8')).train as {
+      blocks: number[][];
+      losses: number[];
+    };
+    const gpt = await GPT2Model.fromPretrained(fileURLToPath(new URL('gpt2-tiny', ref)));
+    gpt.eval();
+    const model: TrainableModel<number[]> = {
+      namedParameters: () => gpt.namedParameters(),
+      computeLoss: (ids) => {
+        const h = gpt.forward({ inputIds: [ids] }).lastHiddenState;
+        const t = ids.length;
+        const c = h.shape[2];
+        const hidden = tf.reshape(tf.slice(h, [0, 0, 0], [1, t - 1, c]), [t - 1, c]);
+        const logits = matMul(hidden, gpt.wte.weight, false, true);
+        const onehot = tf.oneHot(tf.tensor1d(ids.slice(1), 'int32'), logits.shape[1]!);
+        return tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(logits), onehot), -1))) as tf.Scalar;
+      },
+    };
+    const losses: number[] = [];
+    const trainer = new Trainer({
+      model,
+      trainData: exp.blocks,
+      args: {
+        outputDir: tmp(),
+        learningRate: 1e-3,
+        weightDecay: 0.1,
+        maxGradNorm: 1,
+        lrSchedulerType: 'constant',
+        perDeviceTrainBatchSize: 1,
+        numTrainEpochs: 1,
+        loggingSteps: 1,
+        saveSteps: 100,
+      },
+      callbacks: { onStepEnd: (s) => losses.push(s.loss) },
+    });
+    await trainer.train();
+    expect(losses).toHaveLength(6);
+    for (let i = 0; i < 6; i++) expect(Math.abs(losses[i]! - exp.losses[i]!), `step ${i}`).toBeLessThan(1e-4);
+    trainer.optimizer.dispose();
+    gpt.dispose();
+  }, 120_000);
+
+  it('keeps numTensors flat across 60 steps, logs JSONL and rotates checkpoints', async () => {
+    const model = toyModel();
+    const counts: number[] = [];
+    const logs: number[] = [];
+    const outputDir = tmp();
+    const trainer = new Trainer({
+      model,
+      trainData: data,
+      evalData: data.slice(0, 2),
+      args: {
+        outputDir,
+        maxSteps: 60,
+        gradientAccumulationSteps: 2,
+        learningRate: 0.05,
+        weightDecay: 0.01,
+        warmupSteps: 5,
+        lrSchedulerType: 'cosine',
+        loggingSteps: 10,
+        evalStrategy: 'steps',
+        evalSteps: 30,
+        saveSteps: 20,
+        saveTotalLimit: 2,
+      },
+      callbacks: { onStepEnd: () => counts.push(tf.memory().numTensors), onLog: (e) => logs.push(e.step) },
+    });
+    const r = await trainer.train();
+    expect(r.globalStep).toBe(60);
+    expect(new Set(counts.slice(1)).size).toBe(1);
+    expect(counts[counts.length - 1]).toBe(counts[1]);
+    const lines = readFileSync(join(outputDir, 'log.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.filter((l) => l.loss !== undefined).map((l) => l.step)).toEqual([10, 20, 30, 40, 50, 60]);
+    expect(lines.filter((l) => l.evalLoss !== undefined).map((l) => l.step)).toEqual([30, 60]);
+    expect(
+      readdirSync(outputDir)
+        .filter((n) => n.startsWith('checkpoint-'))
+        .sort(),
+    ).toEqual(['checkpoint-40', 'checkpoint-60']);
+    for (const f of ['model.safetensors', 'optimizer.safetensors', 'trainer_state.json']) {
+      expect(existsSync(join(outputDir, 'checkpoint-60', f))).toBe(true);
+    }
+    expect(r.trainingLoss).toBeGreaterThan(0);
+    trainer.optimizer.dispose();
+    model.dispose();
+  });
+
+  it('gradient accumulation over two batches equals one step on both (equal sizes, mean loss)', async () => {
+    const a = toyModel();
+    const b = toyModel();
+    const args = {
+      maxSteps: 1,
+      learningRate: 0.1,
+      weightDecay: 0.1,
+      lrSchedulerType: 'constant' as const,
+      saveSteps: 100,
+    };
+    await new Trainer({
+      model: a,
+      trainData: data.slice(0, 2),
+      args: { ...args, outputDir: tmp(), gradientAccumulationSteps: 2 },
+    }).train();
+    const both: XY = { x: [...data[0]!.x, ...data[1]!.x], y: [...data[0]!.y, ...data[1]!.y] };
+    await new Trainer({ model: b, trainData: [both], args: { ...args, outputDir: tmp() } }).train();
+    const va = values(a).flat();
+    const vb = values(b).flat();
+    for (let i = 0; i < va.length; i++) expect(va[i]).toBeCloseTo(vb[i]!, 5);
+    expect(values(a).flat()).not.toEqual(values(toyModel()).flat());
+  });
+
+  it('resumes from the last checkpoint with the same losses and parameters as an uninterrupted run', async () => {
+    const args = {
+      maxSteps: 9,
+      learningRate: 0.05,
+      weightDecay: 0.1,
+      warmupSteps: 2,
+      saveSteps: 4,
+      loggingSteps: 1,
+    };
+    const full = toyModel();
+    const fullLosses: number[] = [];
+    await new Trainer({
+      model: full,
+      trainData: data,
+      args: { ...args, outputDir: tmp() },
+      callbacks: { onStepEnd: (s) => fullLosses.push(s.loss) },
+    }).train();
+
+    const outputDir = tmp();
+    const crashed = toyModel();
+    await expect(
+      new Trainer({
+        model: crashed,
+        trainData: data,
+        args: { ...args, outputDir },
+        callbacks: {
+          onStepEnd: (s) => {
+            if (s.globalStep === 6) throw new Error('simulated crash');
+          },
+        },
+      }).train(),
+    ).rejects.toThrow('simulated crash');
+
+    const resumed = toyModel(); // fresh initial weights: everything must come from checkpoint-4
+    const resumedLosses: number[] = [];
+    const t = new Trainer({
+      model: resumed,
+      trainData: data,
+      args: { ...args, outputDir },
+      callbacks: { onStepEnd: (s) => resumedLosses.push(s.loss) },
+    });
+    expect(await t.lastCheckpoint()).toBe(join(outputDir, 'checkpoint-4'));
+    await t.train({ resumeFromCheckpoint: true });
+    expect(resumedLosses).toHaveLength(5);
+    for (let i = 0; i < 5; i++) expect(resumedLosses[i]).toBeCloseTo(fullLosses[i + 4]!, 6);
+    const vf = values(full).flat();
+    const vr = values(resumed).flat();
+    for (let i = 0; i < vf.length; i++) expect(vr[i]).toBeCloseTo(vf[i]!, 6);
+  });
+});
