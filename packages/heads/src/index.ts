@@ -7,3 +7,9 @@ export { Linear } from './linear.js';
 export { bceWithLogits, crossEntropy, IGNORE_INDEX, mse } from './losses.js';
 export { GPT2LMHeadModel, type LMInput, type LMOutput } from './lm-head.js';
 export { type GenerateOptions, generate, sampleToken } from './generate.js';
+export { inferProblemType, type ProblemType } from './classification.js';
+export {
+  GPT2ForSequenceClassification,
+  type SequenceClassificationInput,
+} from './sequence-classification.js';
+export { GPT2ForTokenClassification, type TokenClassificationInput } from './token-classification.js';
