@@ -34,6 +34,8 @@ export interface TrainerOptions<B> {
   saveModel?: (dir: string) => Promise<void>;
   /** Reads the model back from a checkpoint folder; default reads `model.safetensors`. */
   loadModel?: (dir: string) => Promise<void>;
+  /** Non-finite loss or gradient norm: `'stop'` (default) throws, `'skip'` drops the step and counts it in `skippedSteps`. */
+  onNonFinite?: 'stop' | 'skip';
 }
 
 const OPTIMIZER_FILE = 'optimizer.safetensors';
@@ -48,6 +50,8 @@ export class Trainer<B> {
   readonly optimizer: AdamW;
   readonly logHistory: LogEntry[] = [];
   globalStep = 0;
+  /** Optimizer steps dropped because of a non-finite loss or gradient (with `onNonFinite: 'skip'`). */
+  skippedSteps = 0;
   private microBatchesSeen = 0;
 
   constructor(private readonly opts: TrainerOptions<B>) {
@@ -99,6 +103,7 @@ export class Trainer<B> {
       this.optimizer.lr = a.learningRate * schedule(this.globalStep);
       let acc: Record<string, tf.Tensor> | undefined;
       let stepLoss = 0;
+      let nonFinite: string | undefined;
       for (let k = 0; k < ga; k++) {
         const batch = trainData[this.microBatchesSeen % trainData.length]!;
         this.microBatchesSeen++;
@@ -108,13 +113,7 @@ export class Trainer<B> {
         );
         const lv = value.dataSync()[0]! * ga;
         value.dispose();
-        if (!Number.isFinite(lv)) {
-          for (const g of Object.values(grads)) g.dispose();
-          for (const g of Object.values(acc ?? {})) g.dispose();
-          throw new Error(
-            `Trainer: non-finite loss (${lv}) at step ${this.globalStep + 1}; stopping without saving`,
-          );
-        }
+        if (!Number.isFinite(lv)) nonFinite = `loss ${lv}`;
         stepLoss += lv / ga;
         const named: Record<string, tf.Tensor> = {};
         for (const [n, v] of params) if (grads[v.name]) named[n] = grads[v.name]!;
@@ -131,11 +130,17 @@ export class Trainer<B> {
         }
       }
       const { grads, totalNorm } = clipGradNorm(acc!, a.maxGradNorm);
-      if (!Number.isFinite(totalNorm)) {
+      if (!nonFinite && !Number.isFinite(totalNorm)) nonFinite = `gradient norm ${totalNorm}`;
+      if (nonFinite) {
         for (const g of Object.values(grads)) g.dispose();
-        throw new Error(
-          `Trainer: non-finite gradient norm at step ${this.globalStep + 1}; stopping without saving`,
-        );
+        if (this.opts.onNonFinite !== 'skip') {
+          throw new Error(
+            `Trainer: non-finite ${nonFinite} at step ${this.globalStep + 1}; stopped without updating or saving the model (the last checkpoint is intact)`,
+          );
+        }
+        this.skippedSteps++;
+        this.globalStep++;
+        continue;
       }
       this.optimizer.step(grads);
       for (const g of Object.values(grads)) g.dispose();
@@ -158,8 +163,14 @@ export class Trainer<B> {
         runLoss = 0;
         runCount = 0;
       }
-      if (a.evalStrategy === 'steps' && this.globalStep % (a.evalSteps ?? a.loggingSteps) === 0)
+      const epochEnd =
+        this.microBatchesSeen >= trainData.length && this.microBatchesSeen % trainData.length < ga;
+      if (
+        (a.evalStrategy === 'steps' && this.globalStep % (a.evalSteps ?? a.loggingSteps) === 0) ||
+        (a.evalStrategy === 'epoch' && epochEnd)
+      ) {
         await this.evaluate();
+      }
       if (this.globalStep % a.saveSteps === 0 || this.globalStep === total) await this.saveCheckpoint();
     }
     return { globalStep: this.globalStep, trainingLoss: lossCount ? lossSum / lossCount : Number.NaN };

@@ -215,4 +215,51 @@ describe('Trainer', () => {
     const vr = values(resumed).flat();
     for (let i = 0; i < vf.length; i++) expect(vr[i]).toBeCloseTo(vf[i]!, 6);
   });
+
+  it('evaluates at each epoch end with evalStrategy epoch', async () => {
+    const model = toyModel();
+    const evals: number[] = [];
+    const t = new Trainer({
+      model,
+      trainData: data,
+      evalData: data.slice(0, 2),
+      args: {
+        outputDir: tmp(),
+        numTrainEpochs: 2,
+        gradientAccumulationSteps: 2,
+        evalStrategy: 'epoch',
+        saveSteps: 100,
+      },
+      callbacks: { onEvaluate: (m) => evals.push(m.step) },
+    });
+    expect(t.maxSteps).toBe(8);
+    await t.train();
+    expect(evals).toEqual([4, 8]);
+  });
+
+  it('stops on a non-finite loss without touching the last checkpoint, or skips the step if asked', async () => {
+    const bad: XY[] = [...data.slice(0, 3), { x: data[3]!.x, y: [Number.NaN, 0] }, ...data.slice(4)];
+    const outputDir = tmp();
+    const model = toyModel();
+    const args = { outputDir, maxSteps: 6, saveSteps: 2, learningRate: 0.01 };
+    await expect(new Trainer({ model, trainData: bad, args }).train()).rejects.toThrow(
+      /non-finite loss NaN at step 4/,
+    );
+    expect(
+      readdirSync(outputDir)
+        .filter((n) => n.startsWith('checkpoint-'))
+        .sort(),
+    ).toEqual(['checkpoint-2']);
+    for (const v of values(model).flat()) expect(Number.isFinite(v)).toBe(true);
+    const skipModel = toyModel();
+    const skipping = new Trainer({
+      model: skipModel,
+      trainData: bad,
+      args: { ...args, outputDir: tmp() },
+      onNonFinite: 'skip',
+    });
+    await skipping.train();
+    expect(skipping.skippedSteps).toBe(1);
+    for (const v of values(skipModel).flat()) expect(Number.isFinite(v)).toBe(true);
+  });
 });
