@@ -1,0 +1,317 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Tensor, tf, type Variable } from '@gptft/backend';
+import { disposePast, type GPT2Model, type GPT2ModelInput, type GPT2ModelOutput } from '@gptft/gpt2-model';
+import { SafetensorsFile, writeFileAtomic, writeSafetensors } from '@gptft/hub';
+import { type AttachedAdapter, type BasePeftConfig, getPeftMethod, parsePeftConfig } from './method.js';
+
+/** Saved key prefix of a GPT-2 causal-LM adapter (PEFT wraps `GPT2LMHeadModel`: `transformer.`). */
+export const DEFAULT_KEY_PREFIX = 'base_model.model.transformer.';
+/** PEFT's file names. */
+export const ADAPTER_CONFIG_NAME = 'adapter_config.json';
+export const ADAPTER_WEIGHTS_NAME = 'adapter_model.safetensors';
+
+/** Options of {@link getPeftModel} / {@link PeftModel.addAdapter}. */
+export interface PeftModelOptions {
+  /** Adapter name (PEFT's default: `default`). */
+  adapterName?: string;
+  /** Saved key prefix before backbone parameter names (default `base_model.model.transformer.`). */
+  keyPrefix?: string;
+  /** Seed of the adapter's random initialisation. */
+  seed?: number;
+}
+
+/** Options of {@link PeftModel.fromPretrained}. */
+export interface PeftFromPretrainedOptions extends PeftModelOptions {
+  /** Whether the loaded adapter trains (PEFT's `is_trainable`; default false = inference). */
+  isTrainable?: boolean;
+}
+
+interface Entry {
+  config: BasePeftConfig;
+  adapter: AttachedAdapter;
+}
+
+function fmt(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+/**
+ * A GPT-2 backbone with PEFT adapters attached, like HF PEFT's `PeftModel`. The base model's own
+ * parameters are frozen; adapter parameters train. `forward` is the backbone's forward with the
+ * active adapter in effect (wrapped layers, and prefix keys/values put in front).
+ */
+export class PeftModel {
+  private readonly adapters = new Map<string, Entry>();
+  private active = 'default';
+  private disabled = false;
+
+  private constructor(readonly baseModel: GPT2Model) {}
+
+  /** Wraps `model` with a new adapter from `config` (see {@link getPeftModel}). */
+  static create(model: GPT2Model, config: BasePeftConfig, options: PeftModelOptions = {}): PeftModel {
+    model.requiresGrad(false);
+    const pm = new PeftModel(model);
+    pm.addAdapter(options.adapterName ?? 'default', config, options);
+    return pm;
+  }
+
+  /**
+   * Loads a PEFT adapter folder (`adapter_config.json` + `adapter_model.safetensors`) onto
+   * `model`. Errors name the file and the tensor; a failed load leaves the model as it was.
+   */
+  static async fromPretrained(
+    model: GPT2Model,
+    adapterDir: string,
+    options: PeftFromPretrainedOptions = {},
+  ): Promise<PeftModel> {
+    const pm = new PeftModel(model);
+    model.requiresGrad(false);
+    await pm.loadAdapter(adapterDir, options.adapterName ?? 'default', options);
+    return pm;
+  }
+
+  /** Attaches another adapter (it becomes active only through {@link setAdapter}, unless it is the first). */
+  addAdapter(name: string, config: BasePeftConfig, options: PeftModelOptions = {}): void {
+    if (this.adapters.has(name)) throw new Error(`adapter "${name}" already exists`);
+    const method = getPeftMethod(config.peft_type);
+    const parsed = parsePeftConfig(config, `adapter "${name}" config`);
+    const adapter = method.attach(this.baseModel, parsed, {
+      keyPrefix: options.keyPrefix ?? DEFAULT_KEY_PREFIX,
+      seed: options.seed,
+    });
+    for (const [, v] of adapter.stateDict()) v.trainable = !parsed.inference_mode;
+    this.adapters.set(name, { config: parsed, adapter });
+    if (this.adapters.size === 1) this.active = name;
+    this.applyActive();
+  }
+
+  /** Loads an adapter folder under `name` (see {@link fromPretrained}). */
+  async loadAdapter(
+    adapterDir: string,
+    name: string,
+    options: PeftFromPretrainedOptions = {},
+  ): Promise<void> {
+    const configPath = join(adapterDir, ADAPTER_CONFIG_NAME);
+    let json: unknown;
+    try {
+      json = JSON.parse(await readFile(configPath, 'utf8'));
+    } catch (e) {
+      throw new Error(`${configPath}: ${(e as Error).message}`);
+    }
+    const config = parsePeftConfig(json, configPath);
+    const weightsPath = join(adapterDir, ADAPTER_WEIGHTS_NAME);
+    const file = await SafetensorsFile.open(weightsPath);
+    this.addAdapter(name, { ...config, inference_mode: false }, options);
+    const entry = this.adapters.get(name)!;
+    entry.config.inference_mode = config.inference_mode;
+    try {
+      const sd = entry.adapter.stateDict();
+      const want = new Set(sd.map(([k]) => k));
+      const extra = file.names().filter((k) => !want.has(k));
+      if (extra.length > 0) {
+        throw new Error(
+          `${weightsPath}: tensor "${extra[0]}" is not a parameter of this ${config.peft_type} adapter`,
+        );
+      }
+      for (const [key, v] of sd) {
+        if (!file.has(key)) throw new Error(`${weightsPath}: tensor "${key}" is missing`);
+        const shape = file.info(key).shape;
+        if (shape.join(',') !== v.shape.join(',')) {
+          throw new Error(
+            `${weightsPath}: tensor "${key}" has shape [${shape}] but the model needs [${v.shape}]`,
+          );
+        }
+      }
+      for (const [key, v] of sd) {
+        const t = tf.tensor(file.getFloat32(key), v.shape, 'float32');
+        v.assign(t);
+        t.dispose();
+        v.trainable = options.isTrainable ?? false;
+      }
+    } catch (e) {
+      this.deleteAdapter(name);
+      throw e;
+    }
+  }
+
+  /** Makes `name` the active adapter; the others stay attached but have no effect. */
+  setAdapter(name: string): void {
+    if (!this.adapters.has(name)) {
+      throw new Error(`no adapter "${name}" (adapters: ${[...this.adapters.keys()].join(', ')})`);
+    }
+    this.active = name;
+    this.applyActive();
+  }
+
+  /** The active adapter's name. */
+  get activeAdapter(): string {
+    return this.active;
+  }
+
+  /** Adapter names → configs (PEFT's `peft_config`). */
+  get peftConfig(): Record<string, BasePeftConfig> {
+    return Object.fromEntries([...this.adapters].map(([k, e]) => [k, e.config]));
+  }
+
+  /** Turns every adapter off (the base model alone) until {@link enableAdapter}. */
+  disableAdapter(): void {
+    this.disabled = true;
+    this.applyActive();
+  }
+
+  /** Undoes {@link disableAdapter}. */
+  enableAdapter(): void {
+    this.disabled = false;
+    this.applyActive();
+  }
+
+  private applyActive(): void {
+    for (const [name, e] of this.adapters) e.adapter.setEnabled(!this.disabled && name === this.active);
+  }
+
+  private entry(name = this.active): Entry {
+    const e = this.adapters.get(name);
+    if (!e) throw new Error(`no adapter "${name}"`);
+    return e;
+  }
+
+  /** Removes an adapter and frees its tensors. */
+  deleteAdapter(name: string): void {
+    const e = this.entry(name);
+    e.adapter.detach();
+    this.adapters.delete(name);
+    if (this.active === name) this.active = this.adapters.keys().next().value ?? 'default';
+    this.applyActive();
+  }
+
+  /** The backbone's forward with the active adapter (prefix keys/values are added unless `pastKeyValues` is given). */
+  forward(input: GPT2ModelInput): GPT2ModelOutput {
+    const e = this.disabled ? undefined : this.adapters.get(this.active);
+    if (!e?.adapter.pastKeyValues || input.pastKeyValues) return this.baseModel.forward(input);
+    const src = input.inputIds ?? input.inputsEmbeds!;
+    const batch = Array.isArray(src) ? src.length : (src as Tensor).shape[0]!;
+    const past = e.adapter.pastKeyValues(batch);
+    try {
+      return this.baseModel.forward({ ...input, pastKeyValues: past });
+    } finally {
+      disposePast(past);
+    }
+  }
+
+  /** Trainable parameters under their PEFT key names (the active adapter and any trainable base parameters). */
+  namedTrainableParameters(): Array<[string, Variable]> {
+    const out = new Map<Variable, string>();
+    for (const [name, p] of this.baseModel.namedParameters()) if (p.trainable) out.set(p, name);
+    for (const [key, v] of this.entry().adapter.stateDict()) if (v.trainable) out.set(v, key);
+    return [...out].map(([v, k]) => [k, v]);
+  }
+
+  /** Trainable variables (for an optimizer / `tf.variableGrads`). */
+  trainableVariables(): Variable[] {
+    return this.namedTrainableParameters().map(([, v]) => v);
+  }
+
+  /** `{ trainable, all }` parameter counts, as PEFT's `get_nb_trainable_parameters`. */
+  getNbTrainableParameters(): { trainable: number; all: number } {
+    const seen = new Set<Variable>();
+    let all = 0;
+    let trainable = 0;
+    const add = (v: Variable) => {
+      if (seen.has(v)) return;
+      seen.add(v);
+      all += v.size;
+      if (v.trainable) trainable += v.size;
+    };
+    for (const p of this.baseModel.parameters()) add(p);
+    for (const e of this.adapters.values()) for (const [, v] of e.adapter.stateDict()) add(v);
+    return { trainable, all };
+  }
+
+  /** PEFT's line: `trainable params: 294,912 || all params: 124,734,720 || trainable%: 0.2364`. */
+  trainableParametersLine(): string {
+    const { trainable, all } = this.getNbTrainableParameters();
+    return `trainable params: ${fmt(trainable)} || all params: ${fmt(all)} || trainable%: ${((100 * trainable) / all).toFixed(4)}`;
+  }
+
+  /** Prints {@link trainableParametersLine} (HF PEFT's `print_trainable_parameters`). */
+  printTrainableParameters(): void {
+    console.log(this.trainableParametersLine());
+  }
+
+  /** The adapter's tensors under PEFT's key names. */
+  stateDict(name = this.active): Array<[string, Variable]> {
+    return this.entry(name).adapter.stateDict();
+  }
+
+  /**
+   * Writes each adapter as PEFT does: `adapter_config.json` (sorted keys, 2-space indent,
+   * `inference_mode: true`) and `adapter_model.safetensors` (F32, metadata `format: pt`); the
+   * `default` adapter in `dir`, others in `dir/<name>/`. Files are written atomically.
+   */
+  async savePretrained(dir: string, options: { selectedAdapters?: string[] } = {}): Promise<void> {
+    for (const name of options.selectedAdapters ?? [...this.adapters.keys()]) {
+      const { config, adapter } = this.entry(name);
+      const folder = name === 'default' ? dir : join(dir, name);
+      const tensors: Record<string, { dtype: 'F32'; shape: number[]; data: Float32Array }> = {};
+      for (const [key, v] of adapter.stateDict()) {
+        tensors[key] = { dtype: 'F32', shape: [...v.shape], data: v.dataSync() as Float32Array };
+      }
+      const out = { ...config, inference_mode: true };
+      const sorted = Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+      await writeSafetensors(join(folder, ADAPTER_WEIGHTS_NAME), tensors, { format: 'pt' });
+      await writeFileAtomic(join(folder, ADAPTER_CONFIG_NAME), `${JSON.stringify(sorted, null, 2)}\n`);
+    }
+  }
+
+  /** Merges the active adapter into the base weights (LoRA); throws for methods that cannot merge. */
+  mergeAdapter(): void {
+    const { adapter, config } = this.entry();
+    if (!adapter.merge) throw new Error(`${config.peft_type} adapters cannot be merged`);
+    adapter.merge();
+  }
+
+  /** Undoes {@link mergeAdapter}. */
+  unmergeAdapter(): void {
+    const { adapter, config } = this.entry();
+    if (!adapter.unmerge) throw new Error(`${config.peft_type} adapters cannot be unmerged`);
+    adapter.unmerge();
+  }
+
+  /** Merges the active adapter, removes all adapters and returns the plain base model. */
+  mergeAndUnload(): GPT2Model {
+    this.mergeAdapter();
+    for (const name of [...this.adapters.keys()]) this.deleteAdapter(name);
+    return this.baseModel;
+  }
+
+  /** Removes all adapters without merging and returns the base model. */
+  unload(): GPT2Model {
+    for (const name of [...this.adapters.keys()]) this.deleteAdapter(name);
+    return this.baseModel;
+  }
+
+  /** Sets training/eval mode on the base model (and wrapped layers). */
+  train(mode = true): this {
+    this.baseModel.train(mode);
+    return this;
+  }
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** Frees adapters and the base model. */
+  dispose(): void {
+    this.unload();
+    this.baseModel.dispose();
+  }
+}
+
+/** HF PEFT's `get_peft_model`: freezes `model` and attaches a new adapter from `config`. */
+export function getPeftModel(
+  model: GPT2Model,
+  config: BasePeftConfig,
+  options: PeftModelOptions = {},
+): PeftModel {
+  return PeftModel.create(model, config, options);
+}
