@@ -20,6 +20,8 @@ export interface GenerateOptions {
   topP?: number;
   /** Seed of the sampling RNG (reproducible sampling). */
   seed?: number;
+  /** Reuse keys/values of earlier positions (default true); false re-runs the whole sequence each step. */
+  useCache?: boolean;
 }
 
 function mulberry32(seed: number): () => number {
@@ -106,7 +108,10 @@ export function generate(
   let step: number[][] = inputIds;
   try {
     for (let n = 0; n < maxNewTokens && !done.every(Boolean); n++) {
-      const out = model.forward({ inputIds: step, pastKeyValues: past, useCache: true });
+      const cached = options.useCache ?? true;
+      const out = cached
+        ? model.forward({ inputIds: step, pastKeyValues: past, useCache: true })
+        : model.forward({ inputIds: seqs });
       disposePast(past);
       past = out.pastKeyValues;
       const t = out.logits.shape[1]!;

@@ -1,0 +1,98 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import '@gptft/backend-wasm';
+import { tf, useBackend } from '@gptft/backend';
+import { GPT2Config, GPT2Model } from '@gptft/gpt2-model';
+import { SafetensorsFile } from '@gptft/hub';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  bceWithLogits,
+  crossEntropy,
+  GPT2ForTokenClassification,
+  GPT2LMHeadModel,
+  generate,
+  mse,
+} from '../src/index.js';
+import { expected, FIXTURES } from './helpers.js';
+
+beforeAll(async () => {
+  await useBackend('wasm');
+});
+
+describe('losses (hand-computed)', () => {
+  it('mse, bce and ce agree with direct formulas', () => {
+    const p = tf.tensor1d([0.5, -1, 2]);
+    const y = tf.tensor1d([1, 0, 2]);
+    expect(mse(p, y).dataSync()[0]!).toBeCloseTo((0.25 + 1 + 0) / 3, 6);
+    const b = [0.5, -1, 2].map(
+      (x, i) => Math.max(x, 0) - x * [1, 0, 1][i]! + Math.log1p(Math.exp(-Math.abs(x))),
+    );
+    expect(bceWithLogits(p, tf.tensor1d([1, 0, 1])).dataSync()[0]!).toBeCloseTo(
+      (b[0]! + b[1]! + b[2]!) / 3,
+      6,
+    );
+    const l = tf.tensor2d([[1, 2, 3]]);
+    expect(crossEntropy(l, [2]).dataSync()[0]!).toBeCloseTo(
+      Math.log(Math.exp(1) + Math.exp(2) + Math.exp(3)) - 3,
+      5,
+    );
+    expect(() => crossEntropy(l, [3])).toThrow(/label 3 is outside/);
+    tf.dispose([p, y, l]);
+  });
+});
+
+describe('untied LM head, attach, cache', () => {
+  it('untied config: new lm_head.weight is reported, saved and restored', async () => {
+    const base = await GPT2Config.fromFile(`${FIXTURES}gpt2-tiny/config.json`);
+    const config = GPT2Config.fromJSON({ ...base.toJSON(), tie_word_embeddings: false });
+    const model = await GPT2LMHeadModel.fromPretrained(`${FIXTURES}gpt2-tiny`, { config });
+    expect(model.loadingInfo.newlyInitialized).toEqual(['lm_head.weight']);
+    expect(model.namedParameters().map(([n]) => n)).toContain('lm_head.weight');
+    const dir = await mkdtemp(join(tmpdir(), 'heads-untied-'));
+    try {
+      await model.savePretrained(dir);
+      const f = await SafetensorsFile.open(join(dir, 'model.safetensors'));
+      expect(f.names()).toContain('lm_head.weight');
+      const again = await GPT2LMHeadModel.fromPretrained(dir);
+      expect(again.config.tieWordEmbeddings).toBe(false);
+      expect(again.loadingInfo.newlyInitialized).toEqual([]);
+      expect(again.lmHeadWeight.dataSync()).toEqual(model.lmHeadWeight.dataSync());
+      again.dispose();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      model.dispose();
+    }
+  });
+
+  it('cached and uncached greedy decoding give the same tokens', async () => {
+    const model = await GPT2LMHeadModel.fromPretrained(`${FIXTURES}gpt2-tiny`);
+    const g = expected.greedy[1]!;
+    const a = generate(model, [g.prompt_ids], { maxNewTokens: 6, eosTokenId: null });
+    const b = generate(model, [g.prompt_ids], { maxNewTokens: 6, eosTokenId: null, useCache: false });
+    expect(b).toEqual(a);
+    model.dispose();
+  });
+
+  it('a head moves to another backbone of the same width', async () => {
+    const head = await GPT2ForTokenClassification.fromPretrained(`${FIXTURES}tokcls`);
+    const other = await GPT2Model.fromPretrained(`${FIXTURES}gpt2-tiny`);
+    const ids = expected.tokcls.input_ids;
+    const before = head.forward({ inputIds: ids });
+    const old = head.attach(other);
+    const after = head.forward({ inputIds: ids });
+    // tokcls backbone differs from gpt2-tiny's, so the logits change; the old backbone is ours now
+    expect(head.transformer).toBe(other);
+    expect(after.logits.shape).toEqual(before.logits.shape);
+    head.attach(old).dispose();
+    const back = head.forward({ inputIds: ids });
+    expect(back.logits.dataSync()).toEqual(before.logits.dataSync());
+    tf.dispose([before.logits, after.logits, back.logits]);
+    const small = new GPT2Model(
+      GPT2Config.fromJSON({ n_embd: 32, n_head: 4, n_layer: 1, vocab_size: 10, n_positions: 8 }),
+    );
+    expect(() => head.attach(small)).toThrow(/width 32/);
+    small.dispose();
+    head.dispose();
+  });
+});
