@@ -32,6 +32,58 @@ interface Entry {
   adapter: AttachedAdapter;
 }
 
+/**
+ * PEFT's `modules_to_save`: the named backbone modules (path equal to, or ending with `.name`)
+ * train fully and are saved with the adapter under `<keyPrefix><path>.<param>`, as PEFT saves
+ * them. Their original values are kept and restored when the adapter is removed.
+ */
+function withModulesToSave(
+  model: GPT2Model,
+  adapter: AttachedAdapter,
+  config: BasePeftConfig,
+  keyPrefix: string,
+): AttachedAdapter {
+  const names = (config as { modules_to_save?: string[] | null }).modules_to_save;
+  if (!names || names.length === 0) return adapter;
+  const params: Array<[string, Variable, Tensor, boolean]> = [];
+  for (const name of names) {
+    const hits = model
+      .namedModules()
+      .filter(([path]) => path !== '' && (path === name || path.endsWith(`.${name}`)));
+    if (hits.length === 0) {
+      throw new Error(`modules_to_save: "${name}" matches no module of the model`);
+    }
+    for (const [path, m] of hits) {
+      for (const [pname, v] of m.namedParameters(path)) {
+        params.push([`${keyPrefix}${pname}`, v, tf.clone(v), v.trainable]);
+        v.trainable = true;
+      }
+    }
+  }
+  const wrapped: AttachedAdapter & { copiedParameters: number } = {
+    ...adapter,
+    stateDict: () =>
+      [...adapter.stateDict(), ...params.map(([k, v]): [string, Variable] => [k, v])].sort(([a], [b]) =>
+        a < b ? -1 : a > b ? 1 : 0,
+      ),
+    get merged() {
+      return adapter.merged;
+    },
+    // PEFT keeps a trainable copy next to the frozen original: both count in "all params".
+    copiedParameters: params.reduce((n, [, v]) => n + v.size, 0),
+    detach() {
+      adapter.detach();
+      for (const [, v, orig, trainable] of params) {
+        v.assign(orig);
+        orig.dispose();
+        v.trainable = trainable;
+      }
+      params.length = 0;
+    },
+  };
+  return wrapped;
+}
+
 function fmt(n: number): string {
   return n.toLocaleString('en-US');
 }
@@ -76,10 +128,9 @@ export class PeftModel {
     if (this.adapters.has(name)) throw new Error(`adapter "${name}" already exists`);
     const method = getPeftMethod(config.peft_type);
     const parsed = parsePeftConfig(config, `adapter "${name}" config`);
-    const adapter = method.attach(this.baseModel, parsed, {
-      keyPrefix: options.keyPrefix ?? DEFAULT_KEY_PREFIX,
-      seed: options.seed,
-    });
+    const keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
+    const attached = method.attach(this.baseModel, parsed, { keyPrefix, seed: options.seed });
+    const adapter = withModulesToSave(this.baseModel, attached, parsed, keyPrefix);
     for (const [, v] of adapter.stateDict()) v.trainable = !parsed.inference_mode;
     this.adapters.set(name, { config: parsed, adapter });
     if (this.adapters.size === 1) this.active = name;
@@ -224,7 +275,10 @@ export class PeftModel {
       if (v.trainable) trainable += v.size;
     };
     for (const p of this.baseModel.parameters()) add(p);
-    for (const e of this.adapters.values()) for (const [, v] of e.adapter.stateDict()) add(v);
+    for (const e of this.adapters.values()) {
+      for (const [, v] of e.adapter.stateDict()) add(v);
+      all += (e.adapter as { copiedParameters?: number }).copiedParameters ?? 0;
+    }
     return { trainable, all };
   }
 

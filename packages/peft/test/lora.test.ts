@@ -228,4 +228,45 @@ describe('LoRA (fixture adapter from PEFT)', () => {
     expect(new Set(counts).size).toBe(1);
     pm.dispose();
   });
+
+  it('modules_to_save: the module trains, is saved with PEFT key names and is restored on unload', async () => {
+    const model = await GPT2Model.fromPretrained(`${FIXTURES}gpt2-tiny`);
+    const lnBefore = model.getParameter('ln_f.weight').dataSync().slice();
+    const base = model.numParameters();
+    const pm = getPeftModel(
+      model,
+      loraConfig({ r: 4, target_modules: ['c_attn'], modules_to_save: ['ln_f'] }),
+    );
+    // PEFT: trainable = LoRA (2 × (64·4 + 4·192)) + ln_f (128); all adds the trainable copy of ln_f
+    expect(pm.trainableParametersLine()).toBe(
+      `trainable params: ${(2048 + 128).toLocaleString('en-US')} || all params: ${(base + 2048 + 128).toLocaleString('en-US')} || trainable%: ${((100 * 2176) / (base + 2176)).toFixed(4)}`,
+    );
+    pm.train();
+    const ids = expected.lora.ids;
+    const opt = tf.train.adam(1e-2);
+    for (let s = 0; s < 2; s++) {
+      const l = opt.minimize(
+        () =>
+          nextTokenLoss(tiedLogits(model, pm.forward({ inputIds: [ids] }).lastHiddenState), ids) as tf.Scalar,
+        true,
+        pm.trainableVariables(),
+      )!;
+      l.dispose();
+    }
+    const lnTrained = model.getParameter('ln_f.weight').dataSync().slice();
+    expect(maxAbsDiff(lnTrained, lnBefore)).toBeGreaterThan(0);
+    const dir = join(tmp, 'mts');
+    await pm.savePretrained(dir);
+    const f = await SafetensorsFile.open(join(dir, 'adapter_model.safetensors'));
+    expect(f.names()).toContain('base_model.model.transformer.ln_f.weight');
+    expect(f.names()).toContain('base_model.model.transformer.ln_f.bias');
+    pm.unload();
+    expect(
+      Buffer.from(model.getParameter('ln_f.weight').dataSync().buffer).equals(Buffer.from(lnBefore.buffer)),
+    ).toBe(true);
+    const pm2 = await PeftModel.fromPretrained(model, dir);
+    expect(maxAbsDiff(model.getParameter('ln_f.weight').dataSync(), lnTrained)).toBe(0);
+    opt.dispose();
+    pm2.dispose();
+  });
 });
