@@ -17,4 +17,4 @@ export { AdamW, type AdamWOptions, defaultDecayFilter } from './adamw.js';
 export { clipGradNorm } from './clip-grad-norm.js';
 export type { TrainableModel } from './trainable-model.js';
 export { type LogEntry, type TrainerState, trainerStateSchema } from './trainer-state.js';
-export { Trainer, type TrainerCallbacks, type TrainerOptions } from './trainer.js';
+export { seededPermutation, Trainer, type TrainerCallbacks, type TrainerOptions } from './trainer.js';

@@ -34,6 +34,11 @@ export interface TrainerOptions<B> {
   saveModel?: (dir: string) => Promise<void>;
   /** Reads the model back from a checkpoint folder; default reads `model.safetensors`. */
   loadModel?: (dir: string) => Promise<void>;
+  /**
+   * Visit the training batches in a new seeded order each epoch (permutation from `args.seed` and
+   * the epoch number, so resuming sees the same order). Default true, as HF's RandomSampler; false: in order.
+   */
+  shuffle?: boolean;
   /** Non-finite loss or gradient norm: `'stop'` (default) throws, `'skip'` drops the step and counts it in `skippedSteps`. */
   onNonFinite?: 'stop' | 'skip';
 }
@@ -105,7 +110,7 @@ export class Trainer<B> {
       let stepLoss = 0;
       let nonFinite: string | undefined;
       for (let k = 0; k < ga; k++) {
-        const batch = trainData[this.microBatchesSeen % trainData.length]!;
+        const batch = trainData[this.batchIndex(this.microBatchesSeen)]!;
         this.microBatchesSeen++;
         const { value, grads } = tf.variableGrads(
           () => tf.div(model.computeLoss(batch), ga) as tf.Scalar,
@@ -174,6 +179,21 @@ export class Trainer<B> {
       if (this.globalStep % a.saveSteps === 0 || this.globalStep === total) await this.saveCheckpoint();
     }
     return { globalStep: this.globalStep, trainingLoss: lossCount ? lossSum / lossCount : Number.NaN };
+  }
+
+  private permEpoch = -1;
+  private perm: number[] = [];
+
+  /** Index into trainData of the m-th micro-batch of the run. */
+  private batchIndex(m: number): number {
+    const n = this.opts.trainData.length;
+    const epoch = Math.floor(m / n);
+    if (this.opts.shuffle === false) return m % n;
+    if (epoch !== this.permEpoch) {
+      this.perm = seededPermutation(n, this.args.seed + epoch);
+      this.permEpoch = epoch;
+    }
+    return this.perm[m % n]!;
   }
 
   /** Mean loss over `evalData` (no gradients). */
@@ -283,4 +303,22 @@ export class Trainer<B> {
     this.microBatchesSeen = state.microBatchesSeen;
     this.logHistory.splice(0, this.logHistory.length, ...(state.logHistory as LogEntry[]));
   }
+}
+
+/** Fisher–Yates permutation of 0..n-1 driven by mulberry32(seed). */
+export function seededPermutation(n: number, seed: number): number[] {
+  let a = seed >>> 0;
+  const rand = (): number => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const p = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [p[i], p[j]] = [p[j]!, p[i]!];
+  }
+  return p;
 }

@@ -6,7 +6,7 @@ import '@gptft/backend-wasm';
 import { matMul, tf, useBackend } from '@gptft/backend';
 import { GPT2Model } from '@gptft/gpt2-model';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type TrainableModel, Trainer } from '../src/index.js';
+import { seededPermutation, type TrainableModel, Trainer } from '../src/index.js';
 
 beforeAll(async () => {
   await useBackend('wasm');
@@ -87,6 +87,7 @@ describe('Trainer', () => {
         saveSteps: 100,
       },
       callbacks: { onStepEnd: (s) => losses.push(s.loss) },
+      shuffle: false,
     });
     await trainer.train();
     expect(losses).toHaveLength(6);
@@ -216,6 +217,32 @@ describe('Trainer', () => {
     for (let i = 0; i < vf.length; i++) expect(vr[i]).toBeCloseTo(vf[i]!, 6);
   });
 
+  it('shuffles batches per epoch from the seed (a permutation, reproducible, different per epoch)', async () => {
+    const seen: number[] = [];
+    const idx = data.map((_, i) => ({ ...data[i]!, i }));
+    const model = toyModel();
+    const wrapped: TrainableModel<XY & { i: number }> = {
+      namedParameters: () => model.namedParameters(),
+      computeLoss: (b) => {
+        seen.push(b.i);
+        return model.computeLoss(b);
+      },
+    };
+    await new Trainer({
+      model: wrapped,
+      trainData: idx,
+      args: { outputDir: tmp(), numTrainEpochs: 2, seed: 7, saveSteps: 100 },
+    }).train();
+    const e1 = seen.slice(0, 8);
+    const e2 = seen.slice(8, 16);
+    expect([...e1].sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect([...e2].sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(e1).not.toEqual(e2);
+    expect(e1).not.toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(seededPermutation(8, 7)).toEqual(e1);
+    expect(seededPermutation(8, 8)).toEqual(e2);
+  });
+
   it('evaluates at each epoch end with evalStrategy epoch', async () => {
     const model = toyModel();
     const evals: number[] = [];
@@ -242,7 +269,7 @@ describe('Trainer', () => {
     const outputDir = tmp();
     const model = toyModel();
     const args = { outputDir, maxSteps: 6, saveSteps: 2, learningRate: 0.01 };
-    await expect(new Trainer({ model, trainData: bad, args }).train()).rejects.toThrow(
+    await expect(new Trainer({ model, trainData: bad, args, shuffle: false }).train()).rejects.toThrow(
       /non-finite loss NaN at step 4/,
     );
     expect(
@@ -257,6 +284,7 @@ describe('Trainer', () => {
       trainData: bad,
       args: { ...args, outputDir: tmp() },
       onNonFinite: 'skip',
+      shuffle: false,
     });
     await skipping.train();
     expect(skipping.skippedSteps).toBe(1);
