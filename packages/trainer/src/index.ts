@@ -18,3 +18,4 @@ export { clipGradNorm } from './clip-grad-norm.js';
 export type { TrainableModel } from './trainable-model.js';
 export { type LogEntry, type TrainerState, trainerStateSchema } from './trainer-state.js';
 export { seededPermutation, Trainer, type TrainerCallbacks, type TrainerOptions } from './trainer.js';
+export { causalLmLoss } from './losses.js';

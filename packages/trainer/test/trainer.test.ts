@@ -6,7 +6,7 @@ import '@gptft/backend-wasm';
 import { matMul, tf, useBackend } from '@gptft/backend';
 import { GPT2Model } from '@gptft/gpt2-model';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { seededPermutation, type TrainableModel, Trainer } from '../src/index.js';
+import { causalLmLoss, seededPermutation, type TrainableModel, Trainer } from '../src/index.js';
 
 beforeAll(async () => {
   await useBackend('wasm');
@@ -63,12 +63,9 @@ describe('Trainer', () => {
       namedParameters: () => gpt.namedParameters(),
       computeLoss: (ids) => {
         const h = gpt.forward({ inputIds: [ids] }).lastHiddenState;
-        const t = ids.length;
-        const c = h.shape[2];
-        const hidden = tf.reshape(tf.slice(h, [0, 0, 0], [1, t - 1, c]), [t - 1, c]);
-        const logits = matMul(hidden, gpt.wte.weight, false, true);
-        const onehot = tf.oneHot(tf.tensor1d(ids.slice(1), 'int32'), logits.shape[1]!);
-        return tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(logits), onehot), -1))) as tf.Scalar;
+        const [b, t, c] = h.shape;
+        const logits = tf.reshape(matMul(tf.reshape(h, [b * t, c]), gpt.wte.weight, false, true), [b, t, -1]);
+        return causalLmLoss(logits as tf.Tensor3D, ids);
       },
     };
     const losses: number[] = [];
