@@ -22,6 +22,10 @@ export interface GenerateOptions {
   seed?: number;
   /** Reuse keys/values of earlier positions (default true); false re-runs the whole sequence each step. */
   useCache?: boolean;
+  /** [B, T] mask of the prompts (1 = token, 0 = left padding); rows keep the positions of unpadded ones. */
+  attentionMask?: number[][];
+  /** transformers' `repetition_penalty` (> 1 discourages ids already in the row; default 1). */
+  repetitionPenalty?: number;
 }
 
 function mulberry32(seed: number): () => number {
@@ -104,14 +108,24 @@ export function generate(
   const rand = mulberry32(options.seed ?? Math.floor(Math.random() * 2 ** 32));
   const seqs = inputIds.map((r) => [...r]);
   const done = seqs.map(() => false);
+  const mask = options.attentionMask?.map((r) => [...r]);
+  if (mask && (mask.length !== seqs.length || mask.some((r) => r.length !== t0))) {
+    throw new Error(`generate: attentionMask must have the shape of inputIds [${seqs.length}, ${t0}]`);
+  }
+  const penalty = options.repetitionPenalty ?? 1;
   let past: PastKeyValues | undefined;
   let step: number[][] = inputIds;
   try {
     for (let n = 0; n < maxNewTokens && !done.every(Boolean); n++) {
       const cached = options.useCache ?? true;
       const out = cached
-        ? model.forward({ inputIds: step, pastKeyValues: past, useCache: true })
-        : model.forward({ inputIds: seqs });
+        ? model.forward({
+            inputIds: step,
+            pastKeyValues: past,
+            useCache: true,
+            ...(mask && { attentionMask: mask }),
+          })
+        : model.forward({ inputIds: seqs, ...(mask && { attentionMask: mask }) });
       disposePast(past);
       past = out.pastKeyValues;
       const t = out.logits.shape[1]!;
@@ -126,11 +140,17 @@ export function generate(
         let id: number;
         if (done[i]) id = pad;
         else {
-          const row = values.subarray(i * v, (i + 1) * v);
+          let row = values.subarray(i * v, (i + 1) * v);
+          if (penalty !== 1) {
+            row = row.slice();
+            for (const tok of new Set(seq))
+              row[tok] = row[tok]! < 0 ? row[tok]! * penalty : row[tok]! / penalty;
+          }
           id = options.doSample ? sampleToken(row, rand, options) : argmax(row);
           if (eos.has(id)) done[i] = true;
         }
         seq.push(id);
+        if (mask) mask[i]!.push(1);
         return [id];
       });
     }
