@@ -280,7 +280,8 @@ export class Trainer<B> {
     const f = await SafetensorsFile.open(join(dir, 'model.safetensors'));
     for (const [n, v] of this.opts.model.namedParameters()) {
       if (!f.has(n)) throw new Error(`${join(dir, 'model.safetensors')}: missing tensor ${n}`);
-      v.assign(tf.tensor(f.getFloat32(n), v.shape, 'float32'));
+      const data = f.getFloat32(n);
+      tf.tidy(() => v.assign(tf.tensor(data, v.shape, 'float32')));
     }
   }
 

@@ -206,6 +206,10 @@ describe('Trainer', () => {
       callbacks: { onStepEnd: (s) => resumedLosses.push(s.loss) },
     });
     expect(await t.lastCheckpoint()).toBe(join(outputDir, 'checkpoint-4'));
+    const before = tf.memory().numTensors;
+    await t.loadCheckpoint(join(outputDir, 'checkpoint-4'));
+    // Only the optimizer moments (2 per parameter) are new; no temporaries are left behind.
+    expect(tf.memory().numTensors - before).toBe(2 * resumed.namedParameters().length);
     await t.train({ resumeFromCheckpoint: true });
     expect(resumedLosses).toHaveLength(5);
     for (let i = 0; i < 5; i++) expect(resumedLosses[i]).toBeCloseTo(fullLosses[i + 4]!, 6);
