@@ -15,6 +15,7 @@ const model = await GPT2Model.fromPretrained(folder);
 const peft = getPeftModel(
   model,
   loraConfig({ r: 8, lora_alpha: 16, target_modules: ['c_attn'], fan_in_fan_out: true }),
+  { seed: 1 }, // reproducible A init
 );
 peft.printTrainableParameters(); // trainable params: ... || all params: ... || trainable%: ...
 
@@ -30,6 +31,7 @@ const loss = () =>
     ) as tf.Scalar;
   });
 peft.train();
+model.setSeed(1); // reproducible dropout masks
 const opt = tf.train.adam(1e-2);
 for (let step = 0; step < 5; step++) {
   const l = opt.minimize(loss, true, peft.trainableVariables())!;

@@ -26,6 +26,12 @@ export interface AttachedAdapter {
    * This is also the saved state dict: `savePretrained` writes exactly these tensors.
    */
   stateDict(): Array<[string, Variable]>;
+  /**
+   * What `savePretrained` writes, when it differs from {@link stateDict} (prefix tuning with
+   * `prefix_projection` saves the projected table as `prompt_embeddings`, as PEFT does). The
+   * caller disposes the returned tensors.
+   */
+  savedStateDict?(): Array<[string, Tensor]>;
   /** Prefix keys/values to put in front of the sequence in every layer (prefix tuning). */
   pastKeyValues?(batchSize: number): PastKeyValues | undefined;
   /** Adds the adapter's update into the base weights (the adapter then has no effect of its own). */

@@ -153,7 +153,8 @@ export class PeftModel {
     const config = parsePeftConfig(json, configPath);
     const weightsPath = join(adapterDir, ADAPTER_WEIGHTS_NAME);
     const file = await SafetensorsFile.open(weightsPath);
-    this.addAdapter(name, { ...config, inference_mode: false }, options);
+    // As PEFT: a loaded adapter is built in inference layout (prefix tuning: the saved table).
+    this.addAdapter(name, { ...config, inference_mode: true }, options);
     const entry = this.adapters.get(name)!;
     entry.config.inference_mode = config.inference_mode;
     try {
@@ -308,9 +309,11 @@ export class PeftModel {
       const { config, adapter } = this.entry(name);
       const folder = name === 'default' ? dir : join(dir, name);
       const tensors: Record<string, { dtype: 'F32'; shape: number[]; data: Float32Array }> = {};
-      for (const [key, v] of adapter.stateDict()) {
+      const computed = adapter.savedStateDict?.();
+      for (const [key, v] of computed ?? adapter.stateDict()) {
         tensors[key] = { dtype: 'F32', shape: [...v.shape], data: v.dataSync() as Float32Array };
       }
+      if (computed) tf.dispose(computed.map(([, t]) => t));
       const out = { ...config, inference_mode: true };
       const sorted = Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
       await writeSafetensors(join(folder, ADAPTER_WEIGHTS_NAME), tensors, { format: 'pt' });

@@ -1,4 +1,4 @@
-import { tf, type Variable } from '@gptft/backend';
+import { matMul, type Tensor, tf, type Variable } from '@gptft/backend';
 import { type GPT2Model, prefixKeyValues } from '@gptft/gpt2-model';
 import { z } from 'zod';
 import type { AttachedAdapter, PeftMethod } from './method.js';
@@ -35,11 +35,6 @@ export function prefixTuningConfig(
 
 function attachPrefix(model: GPT2Model, config: PrefixTuningConfig): AttachedAdapter {
   const { nLayer, nHead, nEmbd } = model.config;
-  if (config.prefix_projection) {
-    throw new Error(
-      'PREFIX_TUNING: prefix_projection: true is not supported yet (only the plain prompt_embeddings table)',
-    );
-  }
   const check = (field: string, got: number | null | undefined, want: number) => {
     if (got != null && got !== want) {
       throw new Error(`PREFIX_TUNING: ${field} is ${got} but the model has ${want}`);
@@ -54,24 +49,65 @@ function attachPrefix(model: GPT2Model, config: PrefixTuningConfig): AttachedAda
   config.token_dim = nEmbd;
   config.num_transformer_submodules ??= 1;
   config.encoder_hidden_size ??= nEmbd;
-  // PEFT initialises the embedding table with nn.Embedding's default, N(0, 1).
-  const init = tf.randomNormal([config.num_virtual_tokens, nLayer * 2 * nEmbd]);
-  let table: Variable | undefined = tf.variable(init, true);
-  init.dispose();
-  let enabled = true;
-  const get = () => {
-    if (!table) throw new Error('PREFIX_TUNING: adapter was detached');
-    return table;
+  const width = nLayer * 2 * nEmbd;
+  const v = config.num_virtual_tokens;
+  const owned: Variable[] = [];
+  const param = (t: Tensor) => {
+    const p = tf.variable(t, true);
+    t.dispose();
+    owned.push(p);
+    return p;
   };
+  // nn.Linear's default init: U(−1/√in, 1/√in) for weight [out, in] and bias.
+  const linear = (out: number, inp: number) => {
+    const b = 1 / Math.sqrt(inp);
+    return { w: param(tf.randomUniform([out, inp], -b, b)), b: param(tf.randomUniform([out], -b, b)) };
+  };
+  // Training with prefix_projection: embedding [V, C] → Linear(C, H) → tanh → Linear(H, L·2·C)
+  // (PEFT's PrefixEncoder). Otherwise (and whenever loaded for inference) the table itself.
+  const project = config.prefix_projection && !config.inference_mode;
+  const hidden = config.encoder_hidden_size;
+  // PEFT initialises the embedding table with nn.Embedding's default, N(0, 1).
+  const emb = param(tf.randomNormal([v, project ? nEmbd : width]));
+  const l1 = project ? linear(hidden, nEmbd) : undefined;
+  const l2 = project ? linear(width, hidden) : undefined;
+  let detached = false;
+  let enabled = true;
+  const table = (): Tensor => {
+    if (detached) throw new Error('PREFIX_TUNING: adapter was detached');
+    if (!l1 || !l2) return emb;
+    return tf.tidy(() => {
+      const h = tf.tanh(tf.add(matMul(emb, l1.w, false, true), l1.b));
+      return tf.add(matMul(h, l2.w, false, true), l2.b);
+    });
+  };
+  const named = (): Array<[string, Variable]> =>
+    project && l1 && l2
+      ? [
+          ['prompt_encoder.embedding.weight', emb],
+          ['prompt_encoder.transform.0.weight', l1.w],
+          ['prompt_encoder.transform.0.bias', l1.b],
+          ['prompt_encoder.transform.2.weight', l2.w],
+          ['prompt_encoder.transform.2.bias', l2.b],
+        ]
+      : [['prompt_embeddings', emb]];
   return {
-    stateDict: () => [['prompt_embeddings', get()]],
-    pastKeyValues: (batchSize) => (enabled ? prefixKeyValues(get(), nLayer, nHead, batchSize) : undefined),
+    stateDict: named,
+    savedStateDict: project ? () => [['prompt_embeddings', table()]] : undefined,
+    pastKeyValues: (batchSize) => {
+      if (!enabled) return undefined;
+      const t = table();
+      const past = prefixKeyValues(t, nLayer, nHead, batchSize);
+      if (t !== emb) t.dispose();
+      return past;
+    },
     setEnabled(e) {
       enabled = e;
     },
     detach() {
-      table?.dispose();
-      table = undefined;
+      tf.dispose(owned);
+      owned.length = 0;
+      detached = true;
     },
   };
 }

@@ -84,4 +84,56 @@ describe('prefix tuning (fixture adapter from PEFT)', () => {
     opt.dispose();
     pm.dispose();
   });
+
+  it('prefix_projection: the MLP trains, and the saved projected table reproduces the logits', async () => {
+    const model = await GPT2Model.fromPretrained(`${FIXTURES}gpt2-tiny`);
+    const pm = getPeftModel(
+      model,
+      prefixTuningConfig({ num_virtual_tokens: 3, prefix_projection: true, encoder_hidden_size: 16 }),
+    );
+    expect(pm.namedTrainableParameters().map(([k]) => k)).toEqual([
+      'prompt_encoder.embedding.weight',
+      'prompt_encoder.transform.0.weight',
+      'prompt_encoder.transform.0.bias',
+      'prompt_encoder.transform.2.weight',
+      'prompt_encoder.transform.2.bias',
+    ]);
+    // PEFT: 3·64 + (16·64 + 16) + (256·16 + 256)
+    expect(pm.getNbTrainableParameters().trainable).toBe(3 * 64 + 16 * 64 + 16 + 256 * 16 + 256);
+    const ids = expected.prefix.ids;
+    const vars = pm.trainableVariables();
+    const before = vars.map((v) => v.dataSync().slice());
+    const opt = tf.train.adam(1e-2);
+    const losses: number[] = [];
+    for (let s = 0; s < 3; s++) {
+      const l = opt.minimize(
+        () =>
+          nextTokenLoss(tiedLogits(model, pm.forward({ inputIds: [ids] }).lastHiddenState), ids) as tf.Scalar,
+        true,
+        vars,
+      )!;
+      losses.push(l.dataSync()[0]!);
+      l.dispose();
+    }
+    expect(losses[2]).toBeLessThan(losses[0]!);
+    for (let i = 0; i < vars.length; i++)
+      expect(maxAbsDiff(vars[i]!.dataSync(), before[i]!)).toBeGreaterThan(0);
+    pm.eval();
+    const out = pm.forward({ inputIds: [ids] });
+    const trained = tiedLogits(model, out.lastHiddenState);
+    const dir = join(tmp, 'proj');
+    await pm.savePretrained(dir);
+    const f = await SafetensorsFile.open(join(dir, 'adapter_model.safetensors'));
+    expect(f.names()).toEqual(['prompt_embeddings']);
+    expect(f.info('prompt_embeddings').shape).toEqual([3, 256]);
+    pm.unload();
+    const pm2 = await PeftModel.fromPretrained(model, dir);
+    expect(pm2.peftConfig.default!.prefix_projection).toBe(true);
+    const out2 = pm2.forward({ inputIds: [ids] });
+    const reloaded = tiedLogits(model, out2.lastHiddenState);
+    expect(maxAbsDiff(reloaded.dataSync(), trained.dataSync())).toBeLessThan(1e-5);
+    tf.dispose([out.lastHiddenState, out2.lastHiddenState, trained, reloaded]);
+    opt.dispose();
+    pm2.dispose();
+  });
 });
