@@ -136,4 +136,30 @@ describe('prefix tuning (fixture adapter from PEFT)', () => {
     opt.dispose();
     pm2.dispose();
   });
+
+  it('named adapters: a LoRA and a prefix adapter on one model, switched with setAdapter, saved in sub-folders', async () => {
+    const model = await GPT2Model.fromPretrained(`${FIXTURES}gpt2-tiny`);
+    const pm = await PeftModel.fromPretrained(model, `${FIXTURES}lora`);
+    await pm.loadAdapter(`${FIXTURES}prefix`, 'prefix');
+    const ids = expected.prefix.ids;
+    const logitsOf = () => {
+      const out = pm.forward({ inputIds: [ids] });
+      const l = tiedLogits(model, out.lastHiddenState);
+      const d = l.dataSync();
+      tf.dispose([l, out.lastHiddenState]);
+      return d;
+    };
+    expect(pm.activeAdapter).toBe('default');
+    expect(maxAbsDiff(logitsOf(), await expectedArray('lora.logits'))).toBeLessThan(1e-4);
+    pm.setAdapter('prefix');
+    expect(maxAbsDiff(logitsOf(), await expectedArray('prefix.logits'))).toBeLessThan(1e-4);
+    expect(() => pm.setAdapter('nope')).toThrow(/no adapter "nope" \(adapters: default, prefix\)/);
+    const dir = join(tmp, 'multi');
+    await pm.savePretrained(dir);
+    const sub = await SafetensorsFile.open(join(dir, 'prefix', 'adapter_model.safetensors'));
+    expect(sub.names()).toEqual(['prompt_embeddings']);
+    const top = await SafetensorsFile.open(join(dir, 'adapter_model.safetensors'));
+    expect(top.names()[0]).toBe('base_model.model.transformer.h.0.attn.c_attn.lora_A.weight');
+    pm.dispose();
+  });
 });
