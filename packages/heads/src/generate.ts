@@ -85,14 +85,17 @@ export function sampleToken(
 }
 
 /**
+ * Options given here override `model.generationConfig` (from `generation_config.json`).
+ *
  * Autoregressive decoding with the KV cache (transformers' `generate` for equal-length prompts):
  * returns each prompt followed by its new tokens; rows that hit an eos id are filled with the pad id.
  */
 export function generate(
   model: GPT2LMHeadModel,
   inputIds: number[][],
-  options: GenerateOptions = {},
+  callOptions: GenerateOptions = {},
 ): number[][] {
+  const options: GenerateOptions = { ...model.generationConfig, ...callOptions };
   const maxNewTokens = options.maxNewTokens ?? 20;
   const t0 = inputIds[0]?.length ?? 0;
   if (inputIds.length === 0 || t0 === 0 || inputIds.some((r) => r.length !== t0)) {

@@ -13,3 +13,4 @@ export {
   type SequenceClassificationInput,
 } from './sequence-classification.js';
 export { GPT2ForTokenClassification, type TokenClassificationInput } from './token-classification.js';
+export { readGenerationConfig } from './generation-config.js';

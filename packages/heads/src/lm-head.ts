@@ -1,5 +1,7 @@
 import { matMul, type Tensor, tf } from '@gptft/backend';
 import type { FromPretrainedOptions, GPT2Model, PastKeyValues } from '@gptft/gpt2-model';
+import type { GenerateOptions } from './generate.js';
+import { readGenerationConfig } from './generation-config.js';
 import { HeadModel, type HeadOutput, headWeight } from './head-model.js';
 import { Linear } from './linear.js';
 import { crossEntropy } from './losses.js';
@@ -26,6 +28,9 @@ export interface LMOutput extends HeadOutput {
  * has `tie_word_embeddings: false`.
  */
 export class GPT2LMHeadModel extends HeadModel {
+  /** Defaults for `generate`, from the folder's `generation_config.json` (set by `fromPretrained`). */
+  generationConfig: GenerateOptions = {};
+
   constructor(transformer: GPT2Model, lmHead?: Tensor) {
     super(transformer);
     if (!transformer.config.tieWordEmbeddings) {
@@ -62,6 +67,7 @@ export class GPT2LMHeadModel extends HeadModel {
         ? undefined
         : headWeight(loaded, 'lm_head.weight', [c.vocabSize, c.nEmbd]);
       const m = new GPT2LMHeadModel(loaded.model, w && tf.tensor2d(w.values, [c.vocabSize, c.nEmbd]));
+      m.generationConfig = await readGenerationConfig(loaded.folder);
       m.loadingInfo = {
         newlyInitialized: !c.tieWordEmbeddings && !w ? ['lm_head.weight'] : [],
         unexpectedKeys: loaded.plan.unusedKeys.filter((k) => !/^(transformer\.)?lm_head\.weight$/.test(k)),

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import '@gptft/backend-wasm';
@@ -13,6 +13,7 @@ import {
   GPT2LMHeadModel,
   generate,
   mse,
+  readGenerationConfig,
 } from '../src/index.js';
 import { expected, FIXTURES } from './helpers.js';
 
@@ -119,5 +120,23 @@ describe('generate: batches and penalties', () => {
     expect(new Set(fresh).size).toBe(fresh.length);
     expect(fresh.slice(0, 4)).toEqual(b.greedy_ids.slice(0, 4));
     model.dispose();
+  });
+});
+
+describe('generation_config.json', () => {
+  it('supplies generate defaults and rejects bad fields', async () => {
+    const model = await GPT2LMHeadModel.fromPretrained(`${FIXTURES}gpt2-tiny`);
+    expect(model.generationConfig).toEqual({ eosTokenId: 50256 });
+    model.generationConfig = { ...model.generationConfig, maxNewTokens: 3 };
+    const g = expected.greedy[0]!;
+    expect(generate(model, [g.prompt_ids])[0]!.slice(5)).toEqual(g.greedy_ids.slice(0, 3));
+    model.dispose();
+    const dir = await mkdtemp(join(tmpdir(), 'heads-gencfg-'));
+    try {
+      await writeFile(join(dir, 'generation_config.json'), '{"top_k": "ten"}');
+      await expect(readGenerationConfig(dir)).rejects.toThrow(/generation_config.json: field "top_k"/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,0 +1,52 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { GenerateOptions } from './generate.js';
+
+const KEYS: Record<string, keyof GenerateOptions> = {
+  max_new_tokens: 'maxNewTokens',
+  eos_token_id: 'eosTokenId',
+  pad_token_id: 'padTokenId',
+  do_sample: 'doSample',
+  temperature: 'temperature',
+  top_k: 'topK',
+  top_p: 'topP',
+  repetition_penalty: 'repetitionPenalty',
+  use_cache: 'useCache',
+};
+
+/**
+ * `generation_config.json` of a folder as {@link GenerateOptions} defaults (the keys `generate`
+ * understands; others ignored). `{}` when the file is absent; a clear error when it is not JSON
+ * or a field has the wrong type.
+ */
+export async function readGenerationConfig(folder: string): Promise<GenerateOptions> {
+  const path = join(folder, 'generation_config.json');
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return {};
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new Error(`${path}: not a JSON object`);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(json)) {
+    const name = KEYS[k];
+    if (name === undefined || v === null) continue;
+    const ok =
+      name === 'doSample' || name === 'useCache'
+        ? typeof v === 'boolean'
+        : name === 'eosTokenId'
+          ? typeof v === 'number' || (Array.isArray(v) && v.every((x) => typeof x === 'number'))
+          : typeof v === 'number';
+    if (!ok) throw new Error(`${path}: field "${k}" has an invalid value ${JSON.stringify(v)}`);
+    out[name] = v;
+  }
+  return out as GenerateOptions;
+}
