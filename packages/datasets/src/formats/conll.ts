@@ -1,7 +1,7 @@
 import { DataError, type Located } from '../errors.js';
-import { linesOf, readLineBatches } from '../io/lines.js';
+import type { Line } from '../io/lines.js';
 import type { OpenOptions } from '../io/open.js';
-import { isBlank } from './jsonl.js';
+import { readSentences } from './sentence-blocks.js';
 
 /** Options of the CoNLL/IOB reader. */
 export interface ConllOptions extends OpenOptions {
@@ -23,7 +23,7 @@ export interface ConllOptions extends OpenOptions {
  * lines (WNUT 17's train file separates them with a lone tab); `-DOCSTART-` lines are skipped
  * and also end a sentence. Each record is located at the line of its first token.
  */
-export async function* readConll(
+export function readConll(
   path: string,
   options: ConllOptions = {},
 ): AsyncGenerator<Located<Record<string, string[]>>> {
@@ -35,49 +35,23 @@ export async function* readConll(
   const fromStart = columns.filter(([, i]) => i >= 0).map(([, i]) => i + 1);
   const fromEnd = columns.filter(([, i]) => i < 0).map(([, i]) => -i);
   const need = Math.max(0, ...fromStart) + Math.max(0, ...fromEnd);
-  let current: Record<string, string[]> | undefined;
-  let start = 0;
-  let skipping = false; // inside a sentence that had a bad line (onRecordError): drop it to its end
-  const flush = (): Located<Record<string, string[]>> | undefined => {
-    const done = current;
-    current = undefined;
-    skipping = false;
-    return done ? { value: done, file, line: start } : undefined;
-  };
-  for await (const batch of readLineBatches(path, options))
-    for (const { text, line } of linesOf(batch)) {
-      if (isBlank(text)) {
-        const done = flush();
-        if (done) yield done;
-        continue;
-      }
+  const parse = (lines: Line[]) => {
+    const value = Object.fromEntries(columns.map(([name]) => [name, [] as string[]]));
+    for (const { text, line } of lines) {
       const cells = split(text, options.delimiter);
-      if (cells[0] === '-DOCSTART-') {
-        const done = flush();
-        if (done) yield done;
-        continue;
-      }
-      if (skipping) continue;
-      if (cells.length < need) {
-        const error = new DataError(
+      if (cells.length < need)
+        throw new DataError(
           `expected at least ${need} columns, got ${cells.length} (${JSON.stringify(text)})`,
-          { file, line },
+          {
+            file,
+            line,
+          },
         );
-        if (!options.onRecordError) throw error;
-        options.onRecordError(error);
-        current = undefined;
-        skipping = true;
-        continue;
-      }
-      if (!current) {
-        current = Object.fromEntries(columns.map(([name]) => [name, [] as string[]]));
-        start = line;
-      }
-      for (const [name, index] of columns)
-        current[name].push(cells[index < 0 ? cells.length + index : index]);
+      for (const [name, index] of columns) value[name].push(cells[index < 0 ? cells.length + index : index]);
     }
-  const done = flush();
-  if (done) yield done;
+    return { value, line: lines[0].line };
+  };
+  return readSentences(path, options, parse, (text) => split(text, options.delimiter)[0] === '-DOCSTART-');
 }
 
 function split(text: string, delimiter: string | undefined): string[] {

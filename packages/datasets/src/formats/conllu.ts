@@ -1,7 +1,7 @@
 import { DataError, type Located } from '../errors.js';
-import { linesOf, readLineBatches } from '../io/lines.js';
+import type { Line } from '../io/lines.js';
 import type { OpenOptions } from '../io/open.js';
-import { isBlank } from './jsonl.js';
+import { readSentences } from './sentence-blocks.js';
 
 /** The ten CoNLL-U columns, in file order. */
 export const CONLLU_COLUMNS = [
@@ -39,7 +39,7 @@ export interface ConlluOptions extends OpenOptions {
  * `metadata: true`). A line without exactly 10 tab-separated columns, or with a bad ID, fails with
  * `file:line: …`. Each record is located at the line where its sentence starts.
  */
-export async function* readConllu(
+export function readConllu(
   path: string,
   options: ConlluOptions = {},
 ): AsyncGenerator<Located<Record<string, unknown>>> {
@@ -53,57 +53,29 @@ export async function* readConllu(
     }
     return [name, index] as const;
   });
-  let words: Record<string, string[]> | undefined;
-  let meta: Record<string, string> | undefined;
-  let start = 0;
-  let expectedId = 1;
-  let skipping = false; // inside a sentence that had a bad line (onRecordError): drop it to its end
-  const flush = (): Located<Record<string, unknown>> | undefined => {
-    const value: Record<string, unknown> | undefined = words;
-    const line = start;
-    if (value && options.metadata) value.meta = meta ?? {};
-    words = undefined;
-    meta = undefined;
-    start = 0;
-    expectedId = 1;
-    skipping = false;
-    return value ? { value, file, line } : undefined;
-  };
-  for await (const batch of readLineBatches(path, options))
-    for (const { text, line } of linesOf(batch)) {
-      if (isBlank(text)) {
-        const done = flush();
-        if (done) yield done;
-        continue;
-      }
-      if (start === 0) start = line;
+  const parse = (lines: Line[]) => {
+    let words: Record<string, unknown> | undefined;
+    const meta: Record<string, string> = {};
+    let expectedId = 1;
+    for (const { text, line } of lines) {
       if (text.startsWith('#')) {
-        if (options.metadata) {
-          const m = /^#\s*([^=]+?)\s*(?:=\s?(.*))?$/.exec(text);
-          if (m) {
-            meta = meta ?? {};
-            meta[m[1]] = m[2] ?? '';
-          }
-        }
+        const m = /^#\s*([^=]+?)\s*(?:=\s?(.*))?$/.exec(text);
+        if (m) meta[m[1]] = m[2] ?? '';
         continue;
       }
-      if (skipping) continue;
       const cells = text.split('\t');
       const error = checkLine(cells, expectedId, file, line);
       if (error === 'skip') continue;
-      if (error) {
-        if (!options.onRecordError) throw error;
-        options.onRecordError(error);
-        words = undefined;
-        skipping = true;
-        continue;
-      }
+      if (error) throw error;
       expectedId++;
       words ??= Object.fromEntries(columns.map(([name]) => [name, [] as string[]]));
-      for (const [name, index] of columns) words[name].push(cells[index]);
+      for (const [name, index] of columns) (words[name] as string[]).push(cells[index]);
     }
-  const done = flush();
-  if (done) yield done;
+    if (!words) return undefined;
+    if (options.metadata) words.meta = meta;
+    return { value: words, line: lines[0].line };
+  };
+  return readSentences(path, options, parse);
 }
 
 /** Checks one word line: undefined when it is a word, 'skip' for ranges and empty nodes, else the error. */
