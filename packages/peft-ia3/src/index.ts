@@ -1,0 +1,15 @@
+/**
+ * @gptft/peft-ia3 — IA³ (Liu et al. 2022, "Few-Shot Parameter-Efficient Fine-Tuning is Better and
+ * Cheaper than In-Context Learning") as a PEFT method for `@gptft/peft`, on-disk compatible with
+ * Hugging Face PEFT's `IA3` adapters.
+ */
+export {
+  GPT2_IA3_FEEDFORWARD_MODULES,
+  GPT2_IA3_TARGET_MODULES,
+  type IA3Config,
+  type IA3ConfigInput,
+  IA3ConfigSchema,
+  ia3Config,
+  isFeedforwardModule,
+  matchesModuleList,
+} from './ia3-config.js';
