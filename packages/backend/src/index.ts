@@ -22,3 +22,4 @@ export { memoryStats, trackPeakMemory, type MemoryStats } from './memory.js';
 export { matMul } from './ops/mat-mul.js';
 export { activeCapabilities } from './registry.js';
 export { embedding } from './ops/embedding.js';
+export { crossEntropy, type CrossEntropyOptions } from './ops/cross-entropy.js';

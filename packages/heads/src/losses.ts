@@ -4,30 +4,10 @@ import { type Tensor, tf } from '@gptft/backend';
 export const IGNORE_INDEX = -100;
 
 /**
- * Mean cross-entropy of `logits` [N, K] against integer `labels` [N], skipping labels equal to
- * -100 (PyTorch's `CrossEntropyLoss(ignore_index=-100)`; NaN when every label is ignored, as there).
+ * Mean cross-entropy of `logits` [..., K] against integer labels, skipping -100 — the one
+ * implementation in `@gptft/backend` (`crossEntropy`), re-exported here for the heads' users.
  */
-export function crossEntropy(logits: Tensor, labels: number[]): Tensor {
-  return tf.tidy(() => {
-    const k = logits.shape[logits.shape.length - 1]!;
-    const flat = tf.reshape(logits, [-1, k]);
-    if (flat.shape[0] !== labels.length) {
-      throw new Error(`labels: ${labels.length} labels for ${flat.shape[0]} logit rows`);
-    }
-    for (const l of labels) {
-      if (l !== IGNORE_INDEX && (!Number.isInteger(l) || l < 0 || l >= k)) {
-        throw new Error(`labels: label ${l} is outside [0, ${k}) and is not -100`);
-      }
-    }
-    const keep: number[] = labels.map((l) => (l === IGNORE_INDEX ? 0 : 1));
-    const safe = labels.map((l) => (l === IGNORE_INDEX ? 0 : l));
-    const lse = tf.logSumExp(flat, -1);
-    const picked = tf.sum(tf.mul(flat, tf.oneHot(tf.tensor1d(safe, 'int32'), k)), -1);
-    const w = tf.tensor1d(keep, 'float32');
-    const n = keep.reduce((a, b) => a + b, 0);
-    return tf.div(tf.sum(tf.mul(tf.sub(lse, picked), w)), tf.scalar(n));
-  });
-}
+export { crossEntropy } from '@gptft/backend';
 
 /** Mean squared error (PyTorch's `MSELoss`). */
 export function mse(pred: Tensor, target: Tensor): Tensor {
