@@ -1,4 +1,4 @@
-import { type Tensor, tf } from '@gptft/backend';
+import { embedding, type Tensor, tf } from '@gptft/backend';
 import type { FromPretrainedOptions, GPT2Model } from '@gptft/gpt2-model';
 import { inferProblemType, loadHead, loadLinear, type ProblemType } from './classification.js';
 import { HeadModel, type HeadOutput } from './head-model.js';
@@ -84,7 +84,9 @@ export class GPT2ForSequenceClassification extends HeadModel {
     const idx = this.poolIndices(input.inputIds, input.attentionMask);
     const logits = tf.tidy(() => {
       const flat = tf.reshape(h, [b * t, -1]);
-      const pooled = tf.gather(
+      // `embedding` (not `tf.gather`): its gradient is a scatter-add that every backend has; tfjs'
+      // gather gradient needs UnsortedSegmentSum, which wasm lacks.
+      const pooled = embedding(
         flat,
         tf.tensor1d(
           idx.map((p, i) => i * t + p),
