@@ -58,3 +58,9 @@ export {
   type TokenizerSettings,
 } from './tokenizer-data.js';
 export { alignLabelsWithTokens, type AlignLabelsOptions } from './word-alignment.js';
+export {
+  type BpeTrainingResult,
+  type TrainBpeOptions,
+  trainBpeMerges,
+  trainByteLevelBpe,
+} from './bpe-trainer.js';
