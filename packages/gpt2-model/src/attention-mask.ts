@@ -12,6 +12,12 @@ export interface MaskInput {
   attentionMask?: Tensor | number[][];
   /** Explicit positions [B|1, T]. */
   positionIds?: Tensor | number[][];
+  /**
+   * Packed rows: the document of each current token [B, T] (`@gptft/datasets` packing; -1 on
+   * padding). A query attends only keys of its own document; positions (unless given) restart at 0
+   * at each document. Only without past keys/values (P = 0).
+   */
+  documentIds?: Tensor | number[][];
   /** n_positions, to refuse sequences the position table does not cover. */
   maxPositions: number;
 }
@@ -56,6 +62,17 @@ export function positionsAndBias(m: MaskInput): MaskOutput {
     mask = ml < s ? tf.concat([tf.ones([b, s - ml]), given], 1) : given;
   }
 
+  let docs: Int32Array | undefined;
+  if (m.documentIds !== undefined) {
+    const d = asInt2D(m.documentIds, 'documentIds');
+    if (d.shape[0] !== b || d.shape[1] !== t) {
+      throw new Error(`documentIds has shape [${d.shape}]; expected [${b}, ${t}] like the input`);
+    }
+    if (p > 0)
+      throw new Error('documentIds (packed rows) cannot be combined with past keys/values or a prefix');
+    docs = Int32Array.from(d.dataSync());
+  }
+
   let positions: Tensor;
   if (m.positionIds !== undefined) {
     positions = tf.cast(asInt2D(m.positionIds, 'positionIds'), 'int32');
@@ -66,7 +83,9 @@ export function positionsAndBias(m: MaskInput): MaskOutput {
       );
     }
     const plain = tf.reshape(tf.range(p, s, 1, 'float32'), [1, t]); //          P … P+T−1
-    if (mask) {
+    if (docs) {
+      positions = tf.tensor2d(documentPositions(docs, b, t), [b, t], 'int32');
+    } else if (mask) {
       const attended = tf.greater(tf.slice(mask, [0, p], [b, t]), 0); //       [B, T]
       const counted = tf.sub(tf.slice(tf.cumsum(mask, 1), [0, p], [b, t]), 1);
       positions = tf.cast(tf.where(attended, counted, tf.broadcastTo(plain, [b, t])), 'int32');
@@ -85,5 +104,34 @@ export function positionsAndBias(m: MaskInput): MaskOutput {
     const pad = tf.reshape(tf.mul(tf.sub(1, mask), MASKED), [b, 1, 1, s]);
     bias = bias ? tf.add(bias, pad) : pad;
   }
+  if (docs) {
+    const block = tf.tensor4d(documentBias(docs, b, t), [b, 1, t, t]); // P = 0, so S = T
+    bias = bias ? tf.add(bias, block) : block;
+  }
   return { positions, bias };
+}
+
+/** Position of each token within its document: 0 at a row start and wherever the document id changes. */
+export function documentPositions(docs: Int32Array, b: number, t: number): Int32Array {
+  const out = new Int32Array(b * t);
+  for (let r = 0; r < b; r++) {
+    for (let i = 0; i < t; i++) {
+      const k = r * t + i;
+      out[k] = i > 0 && docs[k] === docs[k - 1] ? out[k - 1]! + 1 : 0;
+    }
+  }
+  return out;
+}
+
+/** [B, 1, T, T] additive bias: 0 where query i and key j are in the same document, {@link MASKED} elsewhere. */
+function documentBias(docs: Int32Array, b: number, t: number): Float32Array {
+  const out = new Float32Array(b * t * t);
+  for (let r = 0; r < b; r++) {
+    for (let i = 0; i < t; i++) {
+      const di = docs[r * t + i];
+      const row = (r * t + i) * t;
+      for (let j = 0; j < t; j++) if (docs[r * t + j] !== di) out[row + j] = MASKED;
+    }
+  }
+  return out;
 }

@@ -33,6 +33,13 @@ export interface GPT2ModelInput {
    * left-padded rows get the same positions as unpadded ones); pad tokens keep P + t.
    */
   positionIds?: Tensor | number[][];
+  /**
+   * Packed rows [B, T] (`@gptft/datasets` packing with `isolateDocuments`): the document index of
+   * each token (-1 on padding). Attention stays inside a document (block-diagonal causal mask) and,
+   * unless `positionIds` are given, positions restart at 0 at every document, so each document's
+   * outputs equal those of running it alone. Not with `pastKeyValues`.
+   */
+  documentIds?: Tensor | number[][];
   /** Per-layer keys/values [B, H, P, D] in front of the sequence: the KV cache, or a prefix. */
   pastKeyValues?: PastKeyValues;
   /** Return per-layer keys/values of past + current positions (default false). */
@@ -206,6 +213,7 @@ export class GPT2Model extends Module {
         past: p,
         attentionMask: input.attentionMask,
         positionIds: input.positionIds,
+        documentIds: input.documentIds,
         maxPositions: cfg.nPositions,
       });
 

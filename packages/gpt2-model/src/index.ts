@@ -23,7 +23,14 @@ export { initWeights } from './init.js';
 export { checkpointedBlock } from './gradient-checkpointing.js';
 export { GPT2Model, type GPT2ModelInput, type GPT2ModelOptions, type GPT2ModelOutput } from './gpt2-model.js';
 export { type FromPretrainedOptions, type LoadedBackbone, resolveFolder } from './pretrained.js';
-export { asInt2D, MASKED, type MaskInput, type MaskOutput, positionsAndBias } from './attention-mask.js';
+export {
+  asInt2D,
+  documentPositions,
+  MASKED,
+  type MaskInput,
+  type MaskOutput,
+  positionsAndBias,
+} from './attention-mask.js';
 export { IGNORED_BUFFER, loadWeights, planWeights, type WeightsPlan } from './weights-load.js';
 export {
   type PretrainedFolder,
