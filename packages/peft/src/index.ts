@@ -1,14 +1,16 @@
 /**
  * @gptft/peft — parameter-efficient fine-tuning compatible with Hugging Face PEFT on disk: a
- * plugin interface for PEFT methods, LoRA and prefix tuning, `getPeftModel`,
+ * plugin interface for PEFT methods, LoRA, prefix tuning and bottleneck adapters, `getPeftModel`,
  * `PeftModel.fromPretrained`, `savePretrained`, `mergeAndUnload`.
  */
+import { BOTTLENECK } from './bottleneck-adapter.js';
 import { LORA } from './lora.js';
 import { registerPeftMethod } from './method.js';
 import { PREFIX_TUNING } from './prefix-tuning.js';
 
 registerPeftMethod(LORA);
 registerPeftMethod(PREFIX_TUNING);
+registerPeftMethod(BOTTLENECK);
 
 export {
   type AttachedAdapter,
@@ -37,8 +39,29 @@ export {
   prefixTuningConfig,
 } from './prefix-tuning.js';
 export {
+  BOTTLENECK_NON_LINEARITIES,
+  type BottleneckConfig,
+  type BottleneckConfigInput,
+  BottleneckConfigSchema,
+  bottleneckConfig,
+  bottleneckSize,
+  houlsbyConfig,
+  pfeifferConfig,
+  reductionFactorFor,
+} from './bottleneck-config.js';
+export {
+  AdapterBlock,
+  AdapterLinear,
+  BOTTLENECK,
+  BottleneckAdapter,
+  type BottleneckAdapterOptions,
+  BottleneckLayer,
+} from './bottleneck-adapter.js';
+export {
   ADAPTER_CONFIG_NAME,
   ADAPTER_WEIGHTS_NAME,
+  CLASSIFIER_MODULE_NAMES,
+  classificationTaskType,
   DEFAULT_KEY_PREFIX,
   getPeftModel,
   PeftModel,

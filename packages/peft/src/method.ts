@@ -62,6 +62,8 @@ export interface AttachOptions {
   keyPrefix: string;
   /** Seed for the adapter's random initialisation. */
   seed?: number | undefined;
+  /** The PEFT adapter name it is attached under (`default`, or the name given to `addAdapter`). */
+  adapterName?: string | undefined;
 }
 
 const registry = new Map<string, PeftMethod<BasePeftConfig>>();

@@ -1,7 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Tensor, tf, type Variable } from '@gptft/backend';
-import { disposePast, type GPT2Model, type GPT2ModelInput, type GPT2ModelOutput } from '@gptft/gpt2-model';
+import {
+  disposePast,
+  GPT2Model,
+  type GPT2ModelInput,
+  type GPT2ModelOutput,
+  type Module,
+} from '@gptft/gpt2-model';
 import { SafetensorsFile, writeFileAtomic, writeSafetensors } from '@gptft/hub';
 import { type AttachedAdapter, type BasePeftConfig, getPeftMethod, parsePeftConfig } from './method.js';
 
@@ -32,35 +38,54 @@ interface Entry {
   adapter: AttachedAdapter;
 }
 
+/** Names HF PEFT adds to `modules_to_save` for `SEQ_CLS` / `TOKEN_CLS` (its `classifier_module_names`). */
+export const CLASSIFIER_MODULE_NAMES = ['classifier', 'score'] as const;
+/** Task types whose head is trained and saved with the adapter by default (as HF PEFT does). */
+const CLASSIFICATION_TASKS = new Set(['SEQ_CLS', 'TOKEN_CLS']);
+
+/** What {@link withModulesToSave} adds to an attached adapter. */
+interface ModulesToSave {
+  copiedParameters: number;
+  /** Forgets the original values: the trained ones stay in the model (used by `mergeAndUnload`). */
+  keepTrained(): void;
+}
+
 /**
- * PEFT's `modules_to_save`: the named backbone modules (path equal to, or ending with `.name`)
- * train fully and are saved with the adapter under `<keyPrefix><path>.<param>`, as PEFT saves
- * them. Their original values are kept and restored when the adapter is removed.
+ * PEFT's `modules_to_save`: the named modules (path equal to, or ending with `.name`, in `root`:
+ * the head model, or the backbone) train fully and are saved with the adapter under
+ * `<rootPrefix><path>.<param>`, as PEFT saves them. Their original values are kept and restored
+ * when the adapter is removed. Names in `optional` may match nothing (the default classifier
+ * names); any other name must match a module.
  */
 function withModulesToSave(
-  model: GPT2Model,
+  root: Module,
   adapter: AttachedAdapter,
-  config: BasePeftConfig,
-  keyPrefix: string,
-): AttachedAdapter {
-  const names = (config as { modules_to_save?: string[] | null }).modules_to_save;
-  if (!names || names.length === 0) return adapter;
+  names: readonly string[],
+  optional: readonly string[],
+  rootPrefix: string,
+): AttachedAdapter & Partial<ModulesToSave> {
+  if (names.length === 0) return adapter;
   const params: Array<[string, Variable, Tensor, boolean]> = [];
+  const seen = new Set<Variable>();
   for (const name of names) {
-    const hits = model
+    const hits = root
       .namedModules()
       .filter(([path]) => path !== '' && (path === name || path.endsWith(`.${name}`)));
     if (hits.length === 0) {
+      if (optional.includes(name)) continue;
       throw new Error(`modules_to_save: "${name}" matches no module of the model`);
     }
     for (const [path, m] of hits) {
       for (const [pname, v] of m.namedParameters(path)) {
-        params.push([`${keyPrefix}${pname}`, v, tf.clone(v), v.trainable]);
+        if (seen.has(v)) continue;
+        seen.add(v);
+        params.push([`${rootPrefix}${pname}`, v, tf.clone(v), v.trainable]);
         v.trainable = true;
       }
     }
   }
-  const wrapped: AttachedAdapter & { copiedParameters: number } = {
+  if (params.length === 0) return adapter;
+  const wrapped: AttachedAdapter & ModulesToSave = {
     ...adapter,
     stateDict: () =>
       [...adapter.stateDict(), ...params.map(([k, v]): [string, Variable] => [k, v])].sort(([a], [b]) =>
@@ -71,6 +96,13 @@ function withModulesToSave(
     },
     // PEFT keeps a trainable copy next to the frozen original: both count in "all params".
     copiedParameters: params.reduce((n, [, v]) => n + v.size, 0),
+    keepTrained() {
+      for (const [, v, orig, trainable] of params) {
+        orig.dispose();
+        v.trainable = trainable;
+      }
+      params.length = 0;
+    },
     detach() {
       adapter.detach();
       for (const [, v, orig, trainable] of params) {
@@ -84,56 +116,167 @@ function withModulesToSave(
   return wrapped;
 }
 
+/** The GPT-2 backbone of `model`: the model itself, or a head model's `transformer` child. */
+function backboneOf(model: Module): GPT2Model {
+  if (model instanceof GPT2Model) return model;
+  const children = model.namedChildren();
+  const t = children.find(([n]) => n === 'transformer')?.[1];
+  if (t instanceof GPT2Model) return t;
+  throw new Error(
+    `PeftModel: expected a GPT2Model or a head model whose "transformer" child is one (got ${model.constructor.name} with children ${children.map(([n]) => n).join(', ') || 'none'})`,
+  );
+}
+
+/**
+ * The task type HF PEFT would use for `model`: `SEQ_CLS` for a head model with a `score` module
+ * (GPT2ForSequenceClassification), `TOKEN_CLS` for one with `classifier`
+ * (GPT2ForTokenClassification), otherwise none.
+ */
+export function classificationTaskType(model: Module): 'SEQ_CLS' | 'TOKEN_CLS' | undefined {
+  if (model instanceof GPT2Model) return undefined;
+  const names = new Set(model.namedChildren().map(([n]) => n));
+  if (names.has('score')) return 'SEQ_CLS';
+  if (names.has('classifier')) return 'TOKEN_CLS';
+  return undefined;
+}
+
 function fmt(n: number): string {
   return n.toLocaleString('en-US');
 }
 
 /**
- * A GPT-2 backbone with PEFT adapters attached, like HF PEFT's `PeftModel`. The base model's own
- * parameters are frozen; adapter parameters train. `forward` is the backbone's forward with the
- * active adapter in effect (wrapped layers, and prefix keys/values put in front).
+ * A GPT-2 model with PEFT adapters attached, like HF PEFT's `PeftModel`. `model` is what was given
+ * to {@link getPeftModel}: the backbone, or a head model (`GPT2LMHeadModel`,
+ * `GPT2ForSequenceClassification`, …) whose `transformer` is the backbone. The base parameters are
+ * frozen; adapter parameters (and `modules_to_save`) train. Adapters change the model in place, so
+ * the head's own `forward` (and `generate`) run with the active adapter; prefix keys/values are put
+ * in front by the backbone's `forward` while a prefix adapter is active.
  */
-export class PeftModel {
+export class PeftModel<M extends Module = GPT2Model> {
   private readonly adapters = new Map<string, Entry>();
   private active = 'default';
   private disabled = false;
+  /** The backbone (`GPT2Model`) the adapters attach to. */
+  readonly baseModel: GPT2Model;
+  private uninstallForward: (() => void) | undefined;
 
-  private constructor(readonly baseModel: GPT2Model) {}
+  private constructor(
+    /** The model given to {@link getPeftModel} / {@link fromPretrained}: a head model or the backbone. */
+    readonly model: M,
+  ) {
+    this.baseModel = backboneOf(model);
+  }
 
   /** Wraps `model` with a new adapter from `config` (see {@link getPeftModel}). */
-  static create(model: GPT2Model, config: BasePeftConfig, options: PeftModelOptions = {}): PeftModel {
-    model.requiresGrad(false);
+  static create<M extends Module>(
+    model: M,
+    config: BasePeftConfig,
+    options: PeftModelOptions = {},
+  ): PeftModel<M> {
     const pm = new PeftModel(model);
+    model.requiresGrad(false);
     pm.addAdapter(options.adapterName ?? 'default', config, options);
     return pm;
   }
 
   /**
    * Loads a PEFT adapter folder (`adapter_config.json` + `adapter_model.safetensors`) onto
-   * `model`. Errors name the file and the tensor; a failed load leaves the model as it was.
+   * `model` (the backbone or a head model). Errors name the file and the tensor; a failed load
+   * leaves the model as it was.
    */
-  static async fromPretrained(
-    model: GPT2Model,
+  static async fromPretrained<M extends Module>(
+    model: M,
     adapterDir: string,
     options: PeftFromPretrainedOptions = {},
-  ): Promise<PeftModel> {
+  ): Promise<PeftModel<M>> {
     const pm = new PeftModel(model);
     model.requiresGrad(false);
     await pm.loadAdapter(adapterDir, options.adapterName ?? 'default', options);
     return pm;
   }
 
+  /**
+   * Makes the backbone's `forward` put the active prefix adapter's keys/values in front when the
+   * caller gives no `pastKeyValues` (a first step, or a whole sequence), so every head and
+   * `generate` run prefix-tuned. HF PEFT does the same by overriding the forward and
+   * `prepare_inputs_for_generation` of the model it wraps. Removed by `unload()`.
+   */
+  private installForward(): void {
+    if (this.uninstallForward) return;
+    const bb = this.baseModel as GPT2Model & { forward: GPT2Model['forward'] };
+    const hadOwn = Object.hasOwn(bb, 'forward');
+    const previous = bb.forward;
+    const inner = previous.bind(bb);
+    bb.forward = (input: GPT2ModelInput): GPT2ModelOutput => {
+      const e = this.disabled ? undefined : this.adapters.get(this.active);
+      if (!e?.adapter.pastKeyValues || input.pastKeyValues) return inner(input);
+      const src = input.inputIds ?? input.inputsEmbeds!;
+      const batch = Array.isArray(src) ? src.length : (src as Tensor).shape[0]!;
+      const past = e.adapter.pastKeyValues(batch);
+      if (!past) return inner(input);
+      try {
+        return inner({ ...input, pastKeyValues: past });
+      } finally {
+        disposePast(past);
+      }
+    };
+    this.uninstallForward = () => {
+      if (hadOwn) bb.forward = previous;
+      else delete (bb as { forward?: unknown }).forward;
+      this.uninstallForward = undefined;
+    };
+  }
+
   /** Attaches another adapter (it becomes active only through {@link setAdapter}, unless it is the first). */
   addAdapter(name: string, config: BasePeftConfig, options: PeftModelOptions = {}): void {
     if (this.adapters.has(name)) throw new Error(`adapter "${name}" already exists`);
     const method = getPeftMethod(config.peft_type);
-    const parsed = parsePeftConfig(config, `adapter "${name}" config`);
+    const input: BasePeftConfig = { ...config };
+    // HF PEFT's PeftModelForSequenceClassification / …TokenClassification: the classifier head
+    // (`score` / `classifier`) trains and is saved with the adapter. Done by default here for a
+    // classification head model; a task_type given explicitly decides otherwise.
+    const detected = classificationTaskType(this.model);
+    if (input.task_type == null && detected) input.task_type = detected;
+    const classification = typeof input.task_type === 'string' && CLASSIFICATION_TASKS.has(input.task_type);
+    const promptLearning = typeof input.num_virtual_tokens === 'number';
+    const given = (input.modules_to_save as string[] | null | undefined) ?? [];
+    if (classification && !promptLearning) {
+      // PEFT writes the names into the config (prompt-learning configs have no such field).
+      input.modules_to_save = [...given, ...CLASSIFIER_MODULE_NAMES.filter((n) => !given.includes(n))];
+    }
+    const parsed = parsePeftConfig(input, `adapter "${name}" config`);
     const keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
-    const attached = method.attach(this.baseModel, parsed, { keyPrefix, seed: options.seed });
-    const adapter = withModulesToSave(this.baseModel, attached, parsed, keyPrefix);
+    const attached = method.attach(this.baseModel, parsed, {
+      keyPrefix,
+      seed: options.seed,
+      adapterName: name,
+    });
+    let adapter: AttachedAdapter;
+    try {
+      const names = [
+        ...new Set([
+          ...((parsed.modules_to_save as string[] | null | undefined) ?? []),
+          ...(classification ? CLASSIFIER_MODULE_NAMES : []),
+        ]),
+      ];
+      const head = this.model !== (this.baseModel as Module);
+      const rootPrefix =
+        head && keyPrefix.endsWith('transformer.') ? keyPrefix.slice(0, -'transformer.'.length) : keyPrefix;
+      adapter = withModulesToSave(
+        head ? this.model : this.baseModel,
+        attached,
+        names,
+        classification ? CLASSIFIER_MODULE_NAMES : [],
+        rootPrefix,
+      );
+    } catch (e) {
+      attached.detach();
+      throw e;
+    }
     for (const [, v] of adapter.stateDict()) v.trainable = !parsed.inference_mode;
     this.adapters.set(name, { config: parsed, adapter });
     if (this.adapters.size === 1) this.active = name;
+    this.installForward();
     this.applyActive();
   }
 
@@ -206,7 +349,10 @@ export class PeftModel {
     return Object.fromEntries([...this.adapters].map(([k, e]) => [k, e.config]));
   }
 
-  /** Turns every adapter off (the base model alone) until {@link enableAdapter}. */
+  /**
+   * Turns every adapter off (the base model alone: LoRA layers and bottleneck adapters pass
+   * through, no prefix) until {@link enableAdapter}. `modules_to_save` keep their trained values.
+   */
   disableAdapter(): void {
     this.disabled = true;
     this.applyActive();
@@ -216,6 +362,11 @@ export class PeftModel {
   enableAdapter(): void {
     this.disabled = false;
     this.applyActive();
+  }
+
+  /** Whether {@link disableAdapter} is in effect. */
+  get adapterDisabled(): boolean {
+    return this.disabled;
   }
 
   private applyActive(): void {
@@ -228,7 +379,7 @@ export class PeftModel {
     return e;
   }
 
-  /** Removes an adapter and frees its tensors. */
+  /** Removes an adapter and frees its tensors (its `modules_to_save` get their original values back). */
   deleteAdapter(name: string): void {
     const e = this.entry(name);
     e.adapter.detach();
@@ -237,24 +388,18 @@ export class PeftModel {
     this.applyActive();
   }
 
-  /** The backbone's forward with the active adapter (prefix keys/values are added unless `pastKeyValues` is given). */
+  /**
+   * The backbone's forward with the active adapter (prefix keys/values are added unless
+   * `pastKeyValues` is given). For a head model call the head's own `forward` (`peft.model.forward`).
+   */
   forward(input: GPT2ModelInput): GPT2ModelOutput {
-    const e = this.disabled ? undefined : this.adapters.get(this.active);
-    if (!e?.adapter.pastKeyValues || input.pastKeyValues) return this.baseModel.forward(input);
-    const src = input.inputIds ?? input.inputsEmbeds!;
-    const batch = Array.isArray(src) ? src.length : (src as Tensor).shape[0]!;
-    const past = e.adapter.pastKeyValues(batch);
-    try {
-      return this.baseModel.forward({ ...input, pastKeyValues: past });
-    } finally {
-      disposePast(past);
-    }
+    return this.baseModel.forward(input);
   }
 
   /** Trainable parameters under their PEFT key names (the active adapter and any trainable base parameters). */
   namedTrainableParameters(): Array<[string, Variable]> {
     const out = new Map<Variable, string>();
-    for (const [name, p] of this.baseModel.namedParameters()) if (p.trainable) out.set(p, name);
+    for (const [name, p] of this.model.namedParameters()) if (p.trainable) out.set(p, name);
     for (const [key, v] of this.entry().adapter.stateDict()) if (v.trainable) out.set(v, key);
     return [...out].map(([v, k]) => [k, v]);
   }
@@ -275,10 +420,10 @@ export class PeftModel {
       all += v.size;
       if (v.trainable) trainable += v.size;
     };
-    for (const p of this.baseModel.parameters()) add(p);
+    for (const p of this.model.parameters()) add(p);
     for (const e of this.adapters.values()) {
       for (const [, v] of e.adapter.stateDict()) add(v);
-      all += (e.adapter as { copiedParameters?: number }).copiedParameters ?? 0;
+      all += (e.adapter as Partial<ModulesToSave>).copiedParameters ?? 0;
     }
     return { trainable, all };
   }
@@ -335,40 +480,53 @@ export class PeftModel {
     adapter.unmerge();
   }
 
-  /** Merges the active adapter, removes all adapters and returns the plain base model. */
-  mergeAndUnload(): GPT2Model {
+  /**
+   * Merges the active adapter, removes all adapters and returns the plain model given to
+   * {@link getPeftModel} (head model or backbone). As in HF PEFT, the active adapter's trained
+   * `modules_to_save` (e.g. the classifier head) stay in the returned model.
+   */
+  mergeAndUnload(): M {
     this.mergeAdapter();
-    for (const name of [...this.adapters.keys()]) this.deleteAdapter(name);
-    return this.baseModel;
+    (this.entry().adapter as Partial<ModulesToSave>).keepTrained?.();
+    return this.unload();
   }
 
-  /** Removes all adapters without merging and returns the base model. */
-  unload(): GPT2Model {
+  /**
+   * Removes all adapters without merging and returns the model given to {@link getPeftModel}, as
+   * it was before (`modules_to_save` get their original values back).
+   */
+  unload(): M {
     for (const name of [...this.adapters.keys()]) this.deleteAdapter(name);
-    return this.baseModel;
+    this.uninstallForward?.();
+    return this.model;
   }
 
-  /** Sets training/eval mode on the base model (and wrapped layers). */
+  /** Sets training/eval mode on the model (and wrapped layers). */
   train(mode = true): this {
-    this.baseModel.train(mode);
+    this.model.train(mode);
     return this;
   }
   eval(): this {
     return this.train(false);
   }
 
-  /** Frees adapters and the base model. */
+  /** Frees adapters and the model. */
   dispose(): void {
     this.unload();
-    this.baseModel.dispose();
+    this.model.dispose();
   }
 }
 
-/** HF PEFT's `get_peft_model`: freezes `model` and attaches a new adapter from `config`. */
-export function getPeftModel(
-  model: GPT2Model,
+/**
+ * HF PEFT's `get_peft_model`: freezes `model` (a `GPT2Model`, or a head model with a `transformer`
+ * backbone) and attaches a new adapter from `config`. For a classification head model
+ * (`score` / `classifier`) the task type defaults to `SEQ_CLS` / `TOKEN_CLS` and the head trains
+ * and is saved with the adapter (`modules_to_save`).
+ */
+export function getPeftModel<M extends Module>(
+  model: M,
   config: BasePeftConfig,
   options: PeftModelOptions = {},
-): PeftModel {
+): PeftModel<M> {
   return PeftModel.create(model, config, options);
 }
