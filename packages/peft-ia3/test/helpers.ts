@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { matMul, type Tensor, tf } from '@gptft/backend';
+import type { GPT2Model } from '@gptft/gpt2-model';
+import type { PeftModel } from '@gptft/peft';
+import { SafetensorsFile } from '@gptft/hub';
+
+/** The repository's PyTorch reference fixtures (fixtures/gpt2-tiny-ref/README.md). */
+export const GPT2_TINY = fileURLToPath(
+  new URL('../../../fixtures/gpt2-tiny-ref/gpt2-tiny/', import.meta.url),
+);
+/** This package's IA³ reference (written by test/reference/ia3_reference.py). */
+export const IA3_FIXTURE = fileURLToPath(new URL('./fixtures/ia3/', import.meta.url));
+
+export const expected: { ids: number[]; loss: number } = JSON.parse(
+  readFileSync(fileURLToPath(new URL('./fixtures/ia3-expected.json', import.meta.url)), 'utf8'),
+);
+
+let arrays: SafetensorsFile | undefined;
+export async function expectedArray(name: string): Promise<Float32Array> {
+  arrays ??= await SafetensorsFile.open(
+    fileURLToPath(new URL('./fixtures/ia3-expected.safetensors', import.meta.url)),
+  );
+  return arrays.getFloat32(name);
+}
+
+/** Tied LM logits [B·T, V] of the backbone's hidden states (GPT-2's lm_head is wteᵀ). */
+export function tiedLogits(model: GPT2Model, hidden: Tensor): Tensor {
+  return tf.tidy(() => matMul(tf.reshape(hidden, [-1, model.config.nEmbd]), model.wte.weight, false, true));
+}
+
+/** Logits of one sequence through a PEFT model (or its base model when `pm` is a GPT2Model). */
+export function logitsOf(pm: PeftModel | GPT2Model, model: GPT2Model, ids: number[]): Float32Array {
+  const out = pm.forward({ inputIds: [ids] });
+  const logits = tiedLogits(model, out.lastHiddenState);
+  const data = logits.dataSync() as Float32Array;
+  tf.dispose([logits, out.lastHiddenState]);
+  return data;
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+/** Mean next-token cross-entropy over a batch of equal-length rows (tied head). */
+export function causalLoss(pm: PeftModel, model: GPT2Model, batch: number[][]): tf.Scalar {
+  return tf.tidy(() => {
+    const h = pm.forward({ inputIds: batch }).lastHiddenState;
+    const [b, t] = h.shape as [number, number, number];
+    const logits = tf.reshape(tiedLogits(model, h), [b, t, -1]);
+    const l = tf.reshape(tf.slice(logits, [0, 0, 0], [b, t - 1, -1]), [b * (t - 1), -1]);
+    const targets = tf.tensor1d(
+      batch.flatMap((r) => r.slice(1)),
+      'int32',
+    );
+    const picked = tf.sum(tf.mul(l, tf.oneHot(targets, l.shape[1]!)), -1);
+    return tf.mean(tf.sub(tf.logSumExp(l, -1), picked)) as tf.Scalar;
+  });
+}
