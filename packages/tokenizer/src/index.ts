@@ -41,7 +41,9 @@ export {
   type TokenBytesSource,
 } from './stream-decoder.js';
 export type {
+  ApplyChatTemplateOptions,
   CallOptions,
+  ChatEncoding,
   EncodeOptions,
   Encoding,
   Engine,
@@ -64,3 +66,21 @@ export {
   trainBpeMerges,
   trainByteLevelBpe,
 } from './bpe-trainer.js';
+export { type SetupChatFormatOptions, setupChatFormat } from './chat-format.js';
+export {
+  type AssistantSpanOptions,
+  CHATML_END,
+  CHATML_START,
+  CHATML_TEMPLATE,
+  type ChatMessage,
+  ChatTemplateError,
+  type ChatTemplateOptions,
+  type ChatTemplateSetting,
+  hasGenerationBlocks,
+  type RenderedChat,
+  renderChat,
+  renderChatWithAssistantSpans,
+  resolveChatTemplate,
+  spansToTokenMask,
+  type TemplateContext,
+} from './chat-template.js';

@@ -1,5 +1,6 @@
 /** Option and result types of `GPT2Tokenizer`. */
 import type { AddedTokenInput, AllowedSpecial } from './added-tokens.js';
+import type { AssistantSpanOptions, ChatTemplateOptions } from './chat-template.js';
 
 /**
  * Which BPE implementation encodes: `'bpe'` (this package's own, OpenAI's algorithm over the
@@ -83,4 +84,25 @@ export interface SpecialTokensInput {
   clsToken?: AddedTokenInput;
   maskToken?: AddedTokenInput;
   additionalSpecialTokens?: AddedTokenInput[];
+}
+
+/** Options of {@link GPT2Tokenizer.applyChatTemplate} (HF `apply_chat_template`, camelCase). */
+export interface ApplyChatTemplateOptions extends ChatTemplateOptions, AssistantSpanOptions {
+  /** Return ids (default true, as HF); false returns the rendered text. */
+  tokenize?: boolean;
+  /** Return `{ inputIds, attentionMask }` instead of the ids (HF `return_dict`). */
+  returnDict?: boolean;
+  /** Also return `assistantMasks`: 1 for the tokens of assistant replies (HF `return_assistant_tokens_mask`). */
+  returnAssistantTokensMask?: boolean;
+  /** Cut the ids to `maxLength` (default: the tokenizer's `modelMaxLength`). */
+  truncation?: boolean;
+  maxLength?: number;
+}
+
+/** A tokenized conversation (HF's `BatchEncoding` of `apply_chat_template(…, return_dict=True)`). */
+export interface ChatEncoding {
+  inputIds: number[];
+  attentionMask: number[];
+  /** With `returnAssistantTokensMask`: 1 where the token belongs to an assistant reply. */
+  assistantMasks?: number[];
 }

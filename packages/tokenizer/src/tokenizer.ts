@@ -7,11 +7,21 @@ import { resolvePretrained } from '@gptft/hub';
 import { type AllowedSpecial, toAddedToken } from './added-tokens.js';
 import { type BatchEncoding, padBatch, type RowEncoding, truncateRow } from './batch.js';
 import { ByteLevelBPE } from './bpe.js';
+import {
+  type ChatMessage,
+  renderChat,
+  renderChatWithAssistantSpans,
+  resolveChatTemplate,
+  spansToTokenMask,
+  type TemplateContext,
+} from './chat-template.js';
 import { writeTokenizerFolder } from './hf-folder-write.js';
 import { readTokenizerFolder } from './hf-folder.js';
 import { tokenSpans } from './offsets.js';
 import type {
+  ApplyChatTemplateOptions,
   CallOptions,
+  ChatEncoding,
   EncodeOptions,
   Encoding,
   Engine,
@@ -306,6 +316,88 @@ export class GPT2Tokenizer extends TokenizerVocabulary {
       withOffsets,
       withWordIds,
     });
+  }
+
+  // ---- chat templates --------------------------------------------------------------------
+
+  /** The variables HF passes to a chat template besides the messages (its special_tokens_map). */
+  private templateContext(): TemplateContext {
+    const specialTokens: Record<string, unknown> = {};
+    const names = ['bos', 'eos', 'unk', 'pad', 'sep', 'cls', 'mask'] as const;
+    for (const n of names) {
+      const t = this.special[n];
+      if (t !== undefined) specialTokens[`${n}_token`] = t;
+    }
+    if (this.special.additional.length > 0)
+      specialTokens.additional_special_tokens = [...this.special.additional];
+    return { specialTokens };
+  }
+
+  /**
+   * Renders a conversation with the chat template and (by default) tokenizes it, as HF's
+   * `apply_chat_template`. The template is `options.chatTemplate`, else the tokenizer's
+   * `chatTemplate` (from `tokenizer_config.json`), else ChatML. Special tokens in the rendered
+   * text are matched as special tokens, and no bos/eos is added (the template writes them).
+   *
+   * - `tokenize: false` → the text.
+   * - default → the ids.
+   * - `returnDict: true` or `returnAssistantTokensMask: true` → `{ inputIds, attentionMask,
+   *   assistantMasks? }`, where `assistantMasks[i]` is 1 for tokens of assistant replies (see
+   *   {@link renderChatWithAssistantSpans} for templates without `{% generation %}`).
+   */
+  applyChatTemplate(
+    messages: readonly ChatMessage[],
+    options: ApplyChatTemplateOptions & { tokenize: false },
+  ): string;
+  applyChatTemplate(
+    messages: readonly ChatMessage[],
+    options: ApplyChatTemplateOptions & ({ returnDict: true } | { returnAssistantTokensMask: true }),
+  ): ChatEncoding;
+  applyChatTemplate(messages: readonly ChatMessage[], options?: ApplyChatTemplateOptions): number[];
+  applyChatTemplate(
+    messages: readonly ChatMessage[],
+    options: ApplyChatTemplateOptions = {},
+  ): string | number[] | ChatEncoding {
+    const template = resolveChatTemplate(
+      this.chatTemplate,
+      options.chatTemplate,
+      options.tools !== undefined,
+    );
+    const context = this.templateContext();
+    const wantMask = options.returnAssistantTokensMask ?? false;
+    if (options.tokenize === false) {
+      if (wantMask) throw new Error('returnAssistantTokensMask needs tokenize (the mask is per token)');
+      return renderChat(template, messages, options, context);
+    }
+    let text: string;
+    let spans: [number, number][] | undefined;
+    if (wantMask) {
+      const r = renderChatWithAssistantSpans(template, messages, options, context);
+      text = r.text;
+      spans = r.assistantSpans;
+    } else {
+      text = renderChat(template, messages, options, context);
+    }
+    let ids: number[];
+    let mask: number[] | undefined;
+    if (spans) {
+      const enc = this.encodeWithOffsets(text, { allowedSpecial: 'all', addSpecialTokens: false });
+      ids = enc.ids;
+      mask = spansToTokenMask(enc.offsets, spans);
+    } else {
+      ids = this.encode(text, { allowedSpecial: 'all', addSpecialTokens: false });
+    }
+    if (options.truncation) {
+      const max = options.maxLength ?? this.modelMaxLength;
+      if (max === undefined)
+        throw new Error('truncation needs maxLength (this tokenizer has no model_max_length)');
+      ids = ids.slice(0, max);
+      mask = mask?.slice(0, max);
+    }
+    if (!options.returnDict && !wantMask) return ids;
+    const out: ChatEncoding = { inputIds: ids, attentionMask: ids.map(() => 1) };
+    if (mask) out.assistantMasks = mask;
+    return out;
   }
 
   // ---- decoding --------------------------------------------------------------------------
