@@ -15,7 +15,37 @@ export {
 export { getScheduleLambda, learningRateAt, type LrLambda } from './lr-schedule.js';
 export { AdamW, type AdamWOptions, defaultDecayFilter } from './adamw.js';
 export { clipGradNorm } from './clip-grad-norm.js';
-export type { TrainableModel } from './trainable-model.js';
-export { type LogEntry, type TrainerState, trainerStateSchema } from './trainer-state.js';
-export { seededPermutation, Trainer, type TrainerCallbacks, type TrainerOptions } from './trainer.js';
+export type { PredictionStepOutput, RngState, TrainableModel } from './trainable-model.js';
+export { type ForwardModel, type ForwardModelOptions, trainableFromForward } from './forward-model.js';
+export {
+  argmax,
+  type ComputeMetrics,
+  concatBatches,
+  type EvalPrediction,
+  type NestedNumbers,
+  PADDING_INDEX,
+  type PredictionOutput,
+} from './prediction.js';
+export {
+  formatDuration,
+  ProgressDisplay,
+  type ProgressOptions,
+  type ProgressStep,
+  type ProgressStream,
+} from './progress.js';
+export {
+  type LogEntry,
+  type RngStateFile,
+  rngStateSchema,
+  type TrainerState,
+  trainerStateSchema,
+} from './trainer-state.js';
+export {
+  type EarlyStoppingOptions,
+  seededPermutation,
+  Trainer,
+  type TrainerCallbacks,
+  type TrainerControl,
+  type TrainerOptions,
+} from './trainer.js';
 export { causalLmLoss } from './losses.js';

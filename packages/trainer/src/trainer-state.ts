@@ -1,23 +1,37 @@
 import { z } from 'zod';
 
-/** One logged step (also a line of `outputDir/log.jsonl`). */
+/** One logged step (also a line of `outputDir/log.jsonl`); evaluations log `eval_loss`, `eval_<metric>`. */
 export interface LogEntry {
   step: number;
   epoch: number;
   loss?: number;
   learningRate?: number;
   gradNorm?: number;
-  evalLoss?: number;
   [key: string]: number | undefined;
 }
 
 /** `trainer_state.json` of a checkpoint (HF names, camelCase). */
 export const trainerStateSchema = z.object({
   globalStep: z.number().int().nonnegative(),
-  /** Micro-batches consumed in total (to skip them when resuming). */
+  /** Micro-batches consumed in total. */
   microBatchesSeen: z.number().int().nonnegative(),
   epoch: z.number().nonnegative(),
   maxSteps: z.number().int().positive(),
   logHistory: z.array(z.record(z.string(), z.number())),
+  /** Best value of `metricForBestModel` so far (HF `best_metric`). */
+  bestMetric: z.number().nullable().optional(),
+  /** Checkpoint folder of the best metric (HF `best_model_checkpoint`). */
+  bestModelCheckpoint: z.string().nullable().optional(),
+  /** Evaluations without improvement so far (HF `EarlyStoppingCallback`'s patience counter). */
+  earlyStoppingPatienceCounter: z.number().int().nonnegative().optional(),
 });
 export type TrainerState = z.infer<typeof trainerStateSchema>;
+
+/** `rng_state.json` of a checkpoint: everything random in training, to resume exactly. */
+export const rngStateSchema = z.object({
+  /** Seed of the per-epoch batch permutations (permutation of epoch e: `seededPermutation(n, shuffleSeed + e)`). */
+  shuffleSeed: z.number().int(),
+  /** The model's random streams (dropout), from `TrainableModel.getRngState`. */
+  model: z.unknown().optional(),
+});
+export type RngStateFile = z.infer<typeof rngStateSchema>;

@@ -25,9 +25,19 @@ export const trainingArgumentsSchema = z
     loggingSteps: z.number().int().positive().default(500),
     evalStrategy: z.enum(['no', 'steps', 'epoch']).default('no'),
     evalSteps: z.number().int().positive().optional(),
+    /** `'steps'` every `saveSteps` and at the end, `'epoch'` at each epoch end, `'best'` at each new best metric. */
+    saveStrategy: z.enum(['no', 'steps', 'epoch', 'best']).default('steps'),
     saveSteps: z.number().int().positive().default(500),
     saveTotalLimit: z.number().int().positive().optional(),
     seed: z.number().int().default(42),
+    /** Load the best checkpoint (by `metricForBestModel`) when training ends; the limit never deletes it. */
+    loadBestModelAtEnd: z.boolean().default(false),
+    /** An evaluation metric (`loss`, `accuracy`, ... ; `eval_` is prepended when missing). Default `loss` with `loadBestModelAtEnd`. */
+    metricForBestModel: z.string().min(1).optional(),
+    /** Default: false for `loss` / `eval_loss`, true for any other metric. */
+    greaterIsBetter: z.boolean().optional(),
+    /** No progress bar / progress lines (HF `disable_tqdm`). */
+    disableTqdm: z.boolean().default(false),
   })
   .strict();
 
@@ -61,6 +71,33 @@ export function parseTrainingArguments(input: TrainingArgumentsInput = {}): Trai
   const a = r.data;
   if (a.evalStrategy === 'steps' && a.evalSteps === undefined) {
     a.evalSteps = a.loggingSteps;
+  }
+  if (a.loadBestModelAtEnd) {
+    a.metricForBestModel ??= 'loss';
+    if (a.evalStrategy === 'no') {
+      throw new TrainingArgumentsError(
+        'loadBestModelAtEnd',
+        'needs evaluations: set evalStrategy to "steps" or "epoch"',
+      );
+    }
+    if (a.saveStrategy !== 'best' && a.saveStrategy !== a.evalStrategy) {
+      throw new TrainingArgumentsError(
+        'loadBestModelAtEnd',
+        `requires saveStrategy ("${a.saveStrategy}") to match evalStrategy ("${a.evalStrategy}") or to be "best"`,
+      );
+    }
+    if (a.saveStrategy === 'steps' && a.saveSteps % a.evalSteps! !== 0) {
+      throw new TrainingArgumentsError(
+        'saveSteps',
+        `must be a round multiple of evalSteps (${a.evalSteps}) with loadBestModelAtEnd, got ${a.saveSteps}`,
+      );
+    }
+  }
+  if (a.saveStrategy === 'best' && a.metricForBestModel === undefined) {
+    throw new TrainingArgumentsError('metricForBestModel', 'is required with saveStrategy "best"');
+  }
+  if (a.metricForBestModel !== undefined) {
+    a.greaterIsBetter ??= !['loss', 'eval_loss'].includes(a.metricForBestModel);
   }
   if (a.maxSteps === 0 || a.maxSteps < -1) {
     throw new TrainingArgumentsError(

@@ -127,7 +127,7 @@ describe('Trainer', () => {
       .split('\n')
       .map((l) => JSON.parse(l));
     expect(lines.filter((l) => l.loss !== undefined).map((l) => l.step)).toEqual([10, 20, 30, 40, 50, 60]);
-    expect(lines.filter((l) => l.evalLoss !== undefined).map((l) => l.step)).toEqual([30, 60]);
+    expect(lines.filter((l) => l.eval_loss !== undefined).map((l) => l.step)).toEqual([30, 60]);
     expect(
       readdirSync(outputDir)
         .filter((n) => n.startsWith('checkpoint-'))
