@@ -14,3 +14,4 @@ export {
 } from './sequence-classification.js';
 export { GPT2ForTokenClassification, type TokenClassificationInput } from './token-classification.js';
 export { readGenerationConfig } from './generation-config.js';
+export { resizeTokenEmbeddings, type ResizeTokenEmbeddingsOptions } from './resize-token-embeddings.js';
