@@ -1,0 +1,64 @@
+import { Command } from 'commander';
+import { Context, selectBackend } from '../context.js';
+import { decodeOptionSpecs, decodeSettings } from '../decode-options.js';
+import { CliError } from '../errors.js';
+import { loadLanguageModel } from '../model-io.js';
+import { addCommonOptions, addOptions, resolveOptions } from '../options.js';
+import { streamGenerate } from '../stream-generate.js';
+
+/** `gptft generate`: continue a prompt, streaming the text as it is generated. */
+export function generateCommand(): Command {
+  const cmd = new Command('generate')
+    .summary('continue a text prompt with a causal LM')
+    .description(
+      'Continue --prompt with the model (a folder or hub id, plus an optional LoRA --adapter), printing the new text as it is generated. Stops at the end-of-text token or --max-new-tokens. With --json prints {"text", "ids"} (the new tokens only).',
+    );
+  addOptions(cmd, [
+    {
+      name: 'model',
+      type: 'string',
+      placeholder: 'dir|id',
+      description: 'model folder or hub id',
+      default: 'gpt2',
+    },
+    { name: 'adapter', type: 'string', placeholder: 'dir', description: 'PEFT adapter folder to apply' },
+    {
+      name: 'tokenizer',
+      type: 'string',
+      placeholder: 'dir',
+      description: 'tokenizer folder (default: the model’s)',
+    },
+    { name: 'prompt', type: 'string', placeholder: 'text', description: 'the text to continue' },
+    ...decodeOptionSpecs({ maxNewTokens: 50 }),
+  ]);
+  addCommonOptions(cmd);
+  cmd.action(async (_o, c: Command) => generate(await resolveOptions(c)));
+  return cmd;
+}
+
+export async function generate(opts: Record<string, unknown>): Promise<void> {
+  const ctx = new Context(opts);
+  const prompt = opts.prompt as string | undefined;
+  if (prompt === undefined || prompt === '')
+    throw new CliError('--prompt is required', 'e.g. --prompt "Once upon a time"');
+  await selectBackend(ctx, opts.backend as string);
+  const lm = await loadLanguageModel(opts.model as string, {
+    ...(opts.adapter !== undefined && { adapter: opts.adapter as string }),
+    ...(opts.tokenizer !== undefined && { tokenizer: opts.tokenizer as string }),
+  });
+  try {
+    const { model, tokenizer } = lm;
+    const settings = decodeSettings(opts, model);
+    const eos = tokenizer.eosTokenId;
+    if (eos !== undefined) settings.stopIds = [eos];
+    const stream = tokenizer.createStreamDecoder({ skipSpecialTokens: true });
+    if (!ctx.json) ctx.stdout.write(prompt);
+    const { ids } = streamGenerate(model, tokenizer.encode(prompt), settings, (id) => {
+      if (!ctx.json) ctx.stdout.write(stream.push(id));
+    });
+    if (!ctx.json) ctx.stdout.write(`${stream.flush()}\n`);
+    ctx.result({ text: tokenizer.decode(ids), ids });
+  } finally {
+    lm.dispose();
+  }
+}

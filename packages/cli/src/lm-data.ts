@@ -1,0 +1,66 @@
+import { existsSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { inferFormat, readFiles, textRecord } from '@gptft/datasets';
+import type { GPT2Tokenizer } from '@gptft/tokenizer';
+import { CliError } from './errors.js';
+
+/** A causal-LM batch: rows of equal length; labels = inputIds (the model shifts them), -100 ignored. */
+export interface LMBatch {
+  inputIds: number[][];
+  labels: number[][];
+  attentionMask?: number[][];
+}
+
+/** Fails with the file named when a data file is missing (before any expensive work). */
+export function checkDataFiles(files: readonly string[], flag = '--data'): void {
+  if (files.length === 0) throw new CliError(`no data file given`, `pass ${flag} FILE`);
+  for (const f of files) {
+    if (!existsSync(f)) throw new CliError(`data file not found: ${f}`, `check the path given to ${flag}`);
+    if (statSync(f).isDirectory())
+      throw new CliError(`${f} is a folder; pass the data files themselves`, `e.g. ${flag} ${f}/*.txt`);
+  }
+}
+
+/**
+ * Token ids of the files for causal-LM training or evaluation, as transformers' `run_clm.py` sees a
+ * text file: a `.txt` file is tokenized whole; JSON/JSONL/CSV files give one document per record
+ * (the `text` field), each followed by the end-of-text token. Several files are joined with
+ * end-of-text between them.
+ */
+export async function readLmTokens(files: readonly string[], tokenizer: GPT2Tokenizer): Promise<number[]> {
+  checkDataFiles(files);
+  const eos = tokenizer.eosTokenId;
+  const ids: number[] = [];
+  for (const [i, f] of files.entries()) {
+    if (i > 0 && eos !== undefined && ids.length > 0 && ids[ids.length - 1] !== eos) ids.push(eos);
+    const format = inferFormat(f);
+    if (format === 'text' || format === undefined) {
+      const text = await readFile(f, 'utf8');
+      for (const id of tokenizer.encode(text)) ids.push(id);
+    } else {
+      const ds = await readFiles([f], { schema: textRecord });
+      for (const r of ds.toArray()) {
+        for (const id of tokenizer.encode(r.text)) ids.push(id);
+        if (eos !== undefined) ids.push(eos);
+      }
+    }
+  }
+  return ids;
+}
+
+/** Non-overlapping blocks of `blockSize` tokens; the remainder is dropped (as `run_clm.py`). */
+export function toBlocks(ids: readonly number[], blockSize: number): number[][] {
+  const blocks: number[][] = [];
+  for (let s = 0; s + blockSize <= ids.length; s += blockSize) blocks.push(ids.slice(s, s + blockSize));
+  return blocks;
+}
+
+/** Groups blocks into batches of `batchSize` rows (the last may be smaller). */
+export function batchBlocks(blocks: readonly number[][], batchSize: number): LMBatch[] {
+  const out: LMBatch[] = [];
+  for (let s = 0; s < blocks.length; s += batchSize) {
+    const rows = blocks.slice(s, s + batchSize);
+    out.push({ inputIds: rows, labels: rows });
+  }
+  return out;
+}

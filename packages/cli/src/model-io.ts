@@ -1,0 +1,105 @@
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { GPT2LMHeadModel } from '@gptft/heads';
+import { PeftModel } from '@gptft/peft';
+import { GPT2Tokenizer } from '@gptft/tokenizer';
+import { CliError } from './errors.js';
+
+const TOKENIZER_FILES = ['vocab.json', 'tokenizer.json'];
+
+function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Whether `p` looks like a local path rather than a hub id (`gpt2`, `org/name`). */
+export function looksLocal(p: string): boolean {
+  return p.startsWith('.') || p.startsWith('/') || p.startsWith('~') || existsSync(p);
+}
+
+/**
+ * The tokenizer of a model folder or hub id. A local folder without tokenizer files gets GPT-2's
+ * tokenizer when its vocabulary is GPT-2's size (50257), as a folder written by a bare
+ * `savePretrained` of the model would need.
+ */
+export async function loadTokenizer(modelOrTokenizer: string, vocabSize?: number): Promise<GPT2Tokenizer> {
+  if (modelOrTokenizer === 'gpt2-bpe') return GPT2Tokenizer.gpt2();
+  if (isDir(modelOrTokenizer)) {
+    if (TOKENIZER_FILES.some((f) => existsSync(join(modelOrTokenizer, f)))) {
+      return GPT2Tokenizer.fromPretrained(modelOrTokenizer);
+    }
+    if (vocabSize === undefined || vocabSize === 50257) return GPT2Tokenizer.gpt2();
+    throw new CliError(
+      `${modelOrTokenizer} has no tokenizer (vocab.json + merges.txt) and its vocabulary (${vocabSize}) is not GPT-2's`,
+      'pass --tokenizer DIR with the tokenizer the model was trained with',
+    );
+  }
+  if (looksLocal(modelOrTokenizer))
+    throw new CliError(`no such folder: ${modelOrTokenizer}`, 'check the path');
+  return GPT2Tokenizer.fromPretrained(modelOrTokenizer);
+}
+
+/** A causal LM ready to run: the model (LoRA adapter applied when given), its tokenizer. */
+export interface LoadedLM {
+  model: GPT2LMHeadModel;
+  tokenizer: GPT2Tokenizer;
+  peft?: PeftModel;
+  dispose(): void;
+}
+
+/** Loads `--model` (folder or hub id) with its tokenizer and, with `--adapter`, a PEFT adapter folder. */
+export async function loadLanguageModel(
+  modelPath: string,
+  options: { adapter?: string; tokenizer?: string } = {},
+): Promise<LoadedLM> {
+  if (looksLocal(modelPath) && !isDir(modelPath)) {
+    throw new CliError(
+      `model folder not found: ${modelPath}`,
+      'pass --model a checkpoint folder or a hub id such as gpt2',
+    );
+  }
+  if (isDir(modelPath) && !existsSync(join(modelPath, 'config.json'))) {
+    if (existsSync(join(modelPath, 'adapter_config.json'))) {
+      throw new CliError(
+        `${modelPath} is a PEFT adapter, not a model`,
+        `pass it as --adapter ${modelPath} with --model <its base model>, or merge it first (gptft merge)`,
+      );
+    }
+    throw new CliError(`${modelPath}: no config.json`, 'is this a Hugging Face checkpoint folder?');
+  }
+  const model = await GPT2LMHeadModel.fromPretrained(modelPath);
+  try {
+    const tokenizer = await loadTokenizer(options.tokenizer ?? modelPath, model.config.vocabSize);
+    let peft: PeftModel | undefined;
+    if (options.adapter) {
+      if (!existsSync(join(options.adapter, 'adapter_config.json'))) {
+        throw new CliError(
+          `adapter folder has no adapter_config.json: ${options.adapter}`,
+          'pass --adapter a folder written by `gptft sft`/`gptft train` with --peft lora',
+        );
+      }
+      peft = await PeftModel.fromPretrained(model.transformer, options.adapter);
+    }
+    if (tokenizer.vocabSize > model.config.vocabSize) {
+      throw new CliError(
+        `the tokenizer has ${tokenizer.vocabSize} tokens but the model only ${model.config.vocabSize} embeddings`,
+        'the tokenizer does not belong to this model; pass --tokenizer',
+      );
+    }
+    return {
+      model,
+      tokenizer,
+      ...(peft && { peft }),
+      dispose: () => {
+        peft?.unload();
+        model.dispose();
+      },
+    };
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+}

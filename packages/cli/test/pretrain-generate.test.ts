@@ -1,0 +1,131 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import '@gptft/backend-wasm';
+import { useBackend } from '@gptft/backend';
+import { GPT2Model } from '@gptft/gpt2-model';
+import { GPT2Tokenizer } from '@gptft/tokenizer';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { gptft, repoRoot, tempDir } from './helpers.js';
+
+const alice = join(repoRoot, 'data/gutenberg/pg11.txt');
+const dir = tempDir();
+const tokDir = join(dir, 'tok');
+const modelDir = join(dir, 'model');
+
+describe('tokenizer train → pretrain → generate', () => {
+  beforeAll(async () => {
+    await useBackend('wasm');
+  });
+
+  it('tokenizer train writes vocab.json/merges.txt that load with the requested size', async () => {
+    const r = await gptft([
+      'tokenizer',
+      'train',
+      '--data',
+      alice,
+      '--vocab-size',
+      '400',
+      '--special-tokens',
+      '<|endoftext|>',
+      '<|im_start|>',
+      '<|im_end|>',
+      '--output-dir',
+      tokDir,
+      '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.vocab_size).toBe(400);
+    expect(existsSync(join(tokDir, 'vocab.json'))).toBe(true);
+    expect(readFileSync(join(tokDir, 'merges.txt'), 'utf8').split('\n')[0]).toBe('#version: 0.2');
+    const tok = await GPT2Tokenizer.fromPretrained(tokDir);
+    expect(tok.vocabSize).toBe(400);
+    expect(tok.decode(tok.encode('Alice was beginning to get very tired'))).toBe(
+      'Alice was beginning to get very tired',
+    );
+    expect(tok.encode('<|im_end|>', { allowedSpecial: 'all' })).toEqual([2]);
+  });
+
+  it('pretrain runs a few steps and writes an HF folder that gpt2-model loads', async () => {
+    const r = await gptft([
+      'pretrain',
+      '--data',
+      alice,
+      '--tokenizer',
+      tokDir,
+      '--n-layer',
+      '1',
+      '--n-embd',
+      '32',
+      '--n-head',
+      '2',
+      '--n-positions',
+      '32',
+      '--max-steps',
+      '4',
+      '--per-device-train-batch-size',
+      '2',
+      '--learning-rate',
+      '1e-2',
+      '--eval-steps',
+      '2',
+      '--max-eval-samples',
+      '4',
+      '--logging-steps',
+      '1',
+      '--output-dir',
+      modelDir,
+      '--backend',
+      'wasm',
+      '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.losses).toHaveLength(4);
+    expect(out.losses[3]).toBeLessThan(out.losses[0]);
+    expect(Number.isFinite(out.perplexity)).toBe(true);
+    expect(r.stderr).toMatch(/step 2 {2}validation loss [\d.]+ {2}perplexity [\d.]+/);
+    for (const f of ['config.json', 'model.safetensors', 'vocab.json', 'merges.txt', 'log.jsonl']) {
+      expect(existsSync(join(modelDir, f)), f).toBe(true);
+    }
+    const model = await GPT2Model.fromPretrained(modelDir);
+    expect(model.config.nLayer).toBe(1);
+    expect(model.config.nEmbd).toBe(32);
+    expect(model.config.vocabSize).toBe(400);
+    model.dispose();
+  });
+
+  it('generate continues a prompt (greedy is deterministic, --json gives the new ids)', async () => {
+    const args = [
+      'generate',
+      '--model',
+      modelDir,
+      '--prompt',
+      'Alice',
+      '--max-new-tokens',
+      '6',
+      '--greedy',
+      '--json',
+    ];
+    const a = await gptft(args);
+    expect(a.code, a.stderr).toBe(0);
+    const out = JSON.parse(a.stdout);
+    expect(out.ids.length).toBeGreaterThan(0);
+    expect(out.ids.length).toBeLessThanOrEqual(6);
+    const tok = await GPT2Tokenizer.fromPretrained(modelDir);
+    expect(out.text).toBe(tok.decode(out.ids));
+    const b = await gptft(args);
+    expect(JSON.parse(b.stdout)).toEqual(out);
+    const human = await gptft([
+      'generate',
+      '--model',
+      modelDir,
+      '--prompt',
+      'Alice',
+      '--max-new-tokens',
+      '3',
+      '--greedy',
+    ]);
+    expect(human.stdout.startsWith('Alice')).toBe(true);
+  });
+});
