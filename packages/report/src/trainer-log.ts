@@ -9,9 +9,9 @@ const metric = z
 
 /**
  * One line of the trainer's `log.jsonl` (the shape of `@gptft/trainer`'s `LogEntry`): training
- * lines carry `loss`, `learningRate`, `gradNorm`; evaluation lines carry `evalLoss` (and other
- * `eval*` metrics). Unknown keys are kept. This package defines the schema itself so that it does
- * not depend on the trainer.
+ * lines carry `loss`, `learningRate`, `gradNorm`; evaluation lines carry `eval_loss` and
+ * `eval_<metric>` (HF's names; `evalLoss` from older logs is read too). Unknown keys are kept.
+ * This package defines the schema itself so that it does not depend on the trainer.
  */
 export const trainerLogEntrySchema = z.looseObject({
   step: z.number().int().nonnegative(),
@@ -19,6 +19,7 @@ export const trainerLogEntrySchema = z.looseObject({
   loss: metric,
   learningRate: metric,
   gradNorm: metric,
+  eval_loss: metric,
   evalLoss: metric,
   /** Training throughput over the logging interval, when the trainer records it. */
   tokensPerSecond: metric,
