@@ -1,7 +1,69 @@
+import { join } from 'node:path';
 import { type Tensor, tf } from '@gptft/backend';
-import { type FromPretrainedOptions, GPT2Model, type LoadedBackbone } from '@gptft/gpt2-model';
+import {
+  type FromPretrainedOptions,
+  GPT2Config,
+  GPT2Model,
+  type LoadedBackbone,
+  resolveFolder,
+} from '@gptft/gpt2-model';
 import { type HeadModel, headWeight, type LoadingInfo } from './head-model.js';
 import { Linear } from './linear.js';
+
+/** Classification problem types (config.json `problem_type`). */
+export type ProblemType = 'regression' | 'single_label_classification' | 'multi_label_classification';
+
+/**
+ * `fromPretrained` options of the classification heads: transformers' config overrides
+ * (`from_pretrained(dir, num_labels=…, id2label=…)`).
+ */
+export interface ClassificationFromPretrainedOptions extends FromPretrainedOptions {
+  /** Number of labels (labels become `LABEL_i` unless `id2label` is given or the count is unchanged). */
+  numLabels?: number;
+  /** Label names by class id. */
+  id2label?: Record<number, string>;
+  /** Class ids by label name (default: the inverse of `id2label`). */
+  label2id?: Record<string, number>;
+  problemType?: ProblemType;
+  /**
+   * Re-initialise head weights whose checkpoint shape differs from the model's instead of failing
+   * (transformers' `ignore_mismatched_sizes`); listed in `loadingInfo.mismatchedKeys`. Default: true
+   * when `numLabels` or `id2label` is given, else false (a clear error).
+   */
+  ignoreMismatchedSizes?: boolean;
+}
+
+/** The config with the label overrides of `options` applied (transformers' `num_labels` / `id2label` kwargs). */
+export function applyLabelOverrides(config: GPT2Config, o: ClassificationFromPretrainedOptions): GPT2Config {
+  let id2label = o.id2label;
+  if (o.numLabels !== undefined) {
+    if (!Number.isInteger(o.numLabels) || o.numLabels < 1)
+      throw new Error(`numLabels must be a positive integer (got ${o.numLabels})`);
+    if (id2label && Object.keys(id2label).length !== o.numLabels) {
+      throw new Error(
+        `numLabels ${o.numLabels} disagrees with id2label, which has ${Object.keys(id2label).length} labels`,
+      );
+    }
+    if (!id2label && config.numLabels !== o.numLabels)
+      id2label = Object.fromEntries(Array.from({ length: o.numLabels }, (_, i) => [i, `LABEL_${i}`]));
+  }
+  if (id2label) {
+    const ids = Object.keys(id2label).map(Number);
+    const n = ids.length;
+    if (ids.some((i) => !Number.isInteger(i) || i < 0 || i >= n))
+      throw new Error(
+        `id2label: keys must be the class ids 0..${n - 1} (got ${Object.keys(id2label).join(', ')})`,
+      );
+  }
+  const label2id =
+    o.label2id ??
+    (id2label ? Object.fromEntries(Object.entries(id2label).map(([k, v]) => [v, Number(k)])) : undefined);
+  return config.with({
+    ...(id2label && { id2label }),
+    ...(label2id && { label2id }),
+    ...(o.problemType !== undefined && { problemType: o.problemType }),
+  });
+}
 
 /** Loads a head's Linear from the checkpoint, or initialises it as transformers does. */
 export function loadLinear(
@@ -10,10 +72,12 @@ export function loadLinear(
   outDim: number,
   withBias: boolean,
   info: LoadingInfo,
+  ignoreMismatchedSizes = false,
 ): Linear {
   const c = loaded.model.config;
-  const w = headWeight(loaded, `${name}.weight`, [outDim, c.nEmbd]);
-  const b = withBias ? headWeight(loaded, `${name}.bias`, [outDim]) : undefined;
+  const mismatched = ignoreMismatchedSizes ? info.mismatchedKeys : undefined;
+  const w = headWeight(loaded, `${name}.weight`, [outDim, c.nEmbd], mismatched);
+  const b = withBias ? headWeight(loaded, `${name}.bias`, [outDim], mismatched) : undefined;
   if (!w) info.newlyInitialized.push(`${name}.weight`);
   if (withBias && !b) info.newlyInitialized.push(`${name}.bias`);
   const weight = w
@@ -23,17 +87,29 @@ export function loadLinear(
   return new Linear(weight, bias);
 }
 
-/** Loads backbone + head, filling `loadingInfo`; disposes everything on error. */
+/**
+ * Loads backbone + head, filling `loadingInfo`; disposes everything on error. Label overrides in
+ * `options` change the config first; `build` gets whether mismatched head shapes may be re-initialised.
+ */
 export async function loadHead<H extends HeadModel>(
   pathOrRepoId: string,
-  options: FromPretrainedOptions,
+  options: ClassificationFromPretrainedOptions,
   headKeys: RegExp,
-  build: (loaded: LoadedBackbone, info: LoadingInfo) => H,
+  build: (loaded: LoadedBackbone, info: LoadingInfo, ignoreMismatchedSizes: boolean) => H,
 ): Promise<H> {
-  const loaded = await GPT2Model.loadPretrained(pathOrRepoId, options);
-  const info: LoadingInfo = { newlyInitialized: [], unexpectedKeys: [] };
+  const { numLabels, id2label, label2id, problemType, ignoreMismatchedSizes, ...hub } = options;
+  const labelsGiven = numLabels !== undefined || id2label !== undefined || label2id !== undefined;
+  let loadOptions: FromPretrainedOptions = hub;
+  let from = pathOrRepoId;
+  if (labelsGiven || problemType !== undefined) {
+    from = await resolveFolder(pathOrRepoId, hub);
+    const base = hub.config ?? (await GPT2Config.fromFile(join(from, 'config.json')));
+    loadOptions = { ...hub, config: applyLabelOverrides(base, options) };
+  }
+  const loaded = await GPT2Model.loadPretrained(from, loadOptions);
+  const info: LoadingInfo = { newlyInitialized: [], unexpectedKeys: [], mismatchedKeys: [] };
   try {
-    const head = build(loaded, info);
+    const head = build(loaded, info, ignoreMismatchedSizes ?? labelsGiven);
     info.unexpectedKeys = loaded.plan.unusedKeys.filter((k) => !headKeys.test(k));
     head.loadingInfo = info;
     head.eval();
@@ -43,9 +119,6 @@ export async function loadHead<H extends HeadModel>(
     throw e;
   }
 }
-
-/** Classification problem types (config.json `problem_type`). */
-export type ProblemType = 'regression' | 'single_label_classification' | 'multi_label_classification';
 
 /** Which problem type transformers infers when the config has none. */
 export function inferProblemType(numLabels: number, labels: number[] | number[][]): ProblemType {

@@ -26,6 +26,11 @@ export interface LoadingInfo {
   newlyInitialized: string[];
   /** Checkpoint keys used by neither the backbone nor the head. */
   unexpectedKeys: string[];
+  /**
+   * Head weights whose checkpoint shape differs from the model's (another `numLabels`), re-initialised
+   * and also listed in `newlyInitialized` (transformers' `ignore_mismatched_sizes`).
+   */
+  mismatchedKeys: Array<{ key: string; checkpointShape: number[]; modelShape: number[] }>;
 }
 
 /**
@@ -34,7 +39,7 @@ export interface LoadingInfo {
  */
 export abstract class HeadModel extends Module {
   /** Filled by `fromPretrained`. */
-  loadingInfo: LoadingInfo = { newlyInitialized: [], unexpectedKeys: [] };
+  loadingInfo: LoadingInfo = { newlyInitialized: [], unexpectedKeys: [], mismatchedKeys: [] };
 
   constructor(transformer: GPT2Model) {
     super();
@@ -86,19 +91,29 @@ export abstract class HeadModel extends Module {
   }
 }
 
-/** A head weight from the checkpoint if present (shape checked), else `undefined`. */
+/**
+ * A head weight from the checkpoint if present (shape checked), else `undefined`. A shape mismatch
+ * throws, unless `mismatched` is given: then it is recorded there and `undefined` returned (the
+ * caller re-initialises the weight).
+ */
 export function headWeight(
   loaded: LoadedBackbone,
   key: string,
   shape: number[],
+  mismatched?: LoadingInfo['mismatchedKeys'],
 ): { values: Float32Array; key: string } | undefined {
   const { checkpoint, plan } = loaded;
   const found = plan.unusedKeys.find((k) => k === key || k === `transformer.${key}`);
   if (found === undefined) return undefined;
   const got = checkpoint.shape(found);
   if (got.length !== shape.length || got.some((d, i) => d !== shape[i])) {
+    if (mismatched) {
+      mismatched.push({ key, checkpointShape: [...got], modelShape: [...shape] });
+      return undefined;
+    }
     throw new Error(
-      `${loaded.folder}: tensor "${found}" has shape [${got.join(', ')}] but the head needs [${shape.join(', ')}]`,
+      `${loaded.folder}: tensor "${found}" has shape [${got.join(', ')}] but the head needs [${shape.join(', ')}]` +
+        ' (to load it with another number of labels, pass numLabels / id2label: the head is then re-initialised)',
     );
   }
   return { values: checkpoint.getFloat32(found), key: found };

@@ -71,6 +71,7 @@ export class GPT2LMHeadModel extends HeadModel {
       m.loadingInfo = {
         newlyInitialized: !c.tieWordEmbeddings && !w ? ['lm_head.weight'] : [],
         unexpectedKeys: loaded.plan.unusedKeys.filter((k) => !/^(transformer\.)?lm_head\.weight$/.test(k)),
+        mismatchedKeys: [],
       };
       return m.eval();
     } catch (e) {

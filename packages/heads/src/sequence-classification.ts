@@ -1,6 +1,12 @@
 import { embedding, type Tensor, tf } from '@gptft/backend';
-import type { FromPretrainedOptions, GPT2Model } from '@gptft/gpt2-model';
-import { inferProblemType, loadHead, loadLinear, type ProblemType } from './classification.js';
+import type { GPT2Model } from '@gptft/gpt2-model';
+import {
+  type ClassificationFromPretrainedOptions,
+  inferProblemType,
+  loadHead,
+  loadLinear,
+  type ProblemType,
+} from './classification.js';
 import { HeadModel, type HeadOutput } from './head-model.js';
 import { Linear } from './linear.js';
 import { bceWithLogits, crossEntropy, mse } from './losses.js';
@@ -48,12 +54,24 @@ export class GPT2ForSequenceClassification extends HeadModel {
   /** Loads a checkpoint; a plain GPT-2 checkpoint gets a new `score` (see `loadingInfo.newlyInitialized`). */
   static async fromPretrained(
     pathOrRepoId: string,
-    options: FromPretrainedOptions = {},
+    options: ClassificationFromPretrainedOptions = {},
   ): Promise<GPT2ForSequenceClassification> {
-    return loadHead(pathOrRepoId, options, /^(transformer\.)?score\.weight$/, (loaded, info) => {
-      const score = loadLinear(loaded, 'score', loaded.model.config.numLabels, false, info);
-      return new GPT2ForSequenceClassification(loaded.model, score);
-    });
+    return loadHead(
+      pathOrRepoId,
+      options,
+      /^(transformer\.)?score\.weight$/,
+      (loaded, info, ignoreMismatched) => {
+        const score = loadLinear(
+          loaded,
+          'score',
+          loaded.model.config.numLabels,
+          false,
+          info,
+          ignoreMismatched,
+        );
+        return new GPT2ForSequenceClassification(loaded.model, score);
+      },
+    );
   }
 
   /** The pooled position of each row. */

@@ -1,6 +1,6 @@
 import type { Tensor } from '@gptft/backend';
-import { Dropout, type FromPretrainedOptions, type GPT2Model, type Layer } from '@gptft/gpt2-model';
-import { loadHead, loadLinear } from './classification.js';
+import { Dropout, type GPT2Model, type Layer } from '@gptft/gpt2-model';
+import { type ClassificationFromPretrainedOptions, loadHead, loadLinear } from './classification.js';
 import { HeadModel, type HeadOutput } from './head-model.js';
 import type { Linear } from './linear.js';
 import { crossEntropy } from './losses.js';
@@ -45,12 +45,24 @@ export class GPT2ForTokenClassification extends HeadModel {
   /** Loads a checkpoint; a plain GPT-2 checkpoint gets a new `classifier` (see `loadingInfo`). */
   static async fromPretrained(
     pathOrRepoId: string,
-    options: FromPretrainedOptions = {},
+    options: ClassificationFromPretrainedOptions = {},
   ): Promise<GPT2ForTokenClassification> {
-    return loadHead(pathOrRepoId, options, /^(transformer\.)?classifier\.(weight|bias)$/, (loaded, info) => {
-      const classifier = loadLinear(loaded, 'classifier', loaded.model.config.numLabels, true, info);
-      return new GPT2ForTokenClassification(loaded.model, classifier);
-    });
+    return loadHead(
+      pathOrRepoId,
+      options,
+      /^(transformer\.)?classifier\.(weight|bias)$/,
+      (loaded, info, ignoreMismatched) => {
+        const classifier = loadLinear(
+          loaded,
+          'classifier',
+          loaded.model.config.numLabels,
+          true,
+          info,
+          ignoreMismatched,
+        );
+        return new GPT2ForTokenClassification(loaded.model, classifier);
+      },
+    );
   }
 
   /** Logits [B, T, numLabels] and, with labels, the mean CE over labels that are not -100. */
