@@ -76,6 +76,17 @@ export {
   type TokenIds,
 } from './collators/batch.js';
 export { type CausalLMExample, causalLMCollator } from './collators/causal-lm.js';
+export {
+  type ChatCollatorOptions,
+  type ChatExample,
+  type ChatFormat,
+  chatCollator,
+  type ChatTokenizeOptions,
+  type ChatTokenizer,
+  tokenizeChat,
+  toChatMessages,
+  type ToChatMessagesOptions,
+} from './collators/chat.js';
 export { attentionAllowed } from './collators/mask.js';
 export {
   type SequenceClassificationCollatorOptions,
