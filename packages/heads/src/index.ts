@@ -34,7 +34,12 @@ export { EosTokenCriteria, type FinishReason, StopStringCriteria } from './gener
 export { type Streamer, TextStreamer, type TextStreamerOptions } from './generation/text-streamer.js';
 export { argmax, sampleFromScores } from './generation/token-selection.js';
 export { readGenerationConfig } from './generation-config.js';
-export { resizeTokenEmbeddings, type ResizeTokenEmbeddingsOptions } from './resize-token-embeddings.js';
+export {
+  resizeTokenEmbeddings,
+  type ResizeTokenEmbeddingsOptions,
+  type SetupChatModelOptions,
+  setupChatModel,
+} from './resize-token-embeddings.js';
 export {
   applyLabelOverrides,
   type ClassificationFromPretrainedOptions,

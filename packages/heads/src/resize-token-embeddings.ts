@@ -5,6 +5,7 @@
  */
 import { matMul, type Tensor, tf } from '@gptft/backend';
 import { Embedding, type GPT2Config, GPT2Model } from '@gptft/gpt2-model';
+import { type GPT2Tokenizer, type SetupChatFormatOptions, setupChatFormat } from '@gptft/tokenizer';
 import type { HeadModel } from './head-model.js';
 import { Linear } from './linear.js';
 
@@ -147,5 +148,42 @@ export function resizeTokenEmbeddings(
   }
   // The config is replaced (GPT2Config is immutable): vocab_size follows the embeddings.
   (backbone as unknown as { config: GPT2Config }).config = config.with({ vocabSize: n });
+  return n;
+}
+
+/** Options of {@link setupChatModel}. */
+export interface SetupChatModelOptions extends SetupChatFormatOptions, ResizeTokenEmbeddingsOptions {}
+
+/**
+ * TRL's `setup_chat_format(model, tokenizer)`: gives a model without a chat format (GPT-2) ChatML.
+ * The tokenizer gets `<|im_start|>`/`<|im_end|>` as special tokens and the ChatML template
+ * (`setupChatFormat` of `@gptft/tokenizer`). The model's embeddings (and a tied or untied LM head)
+ * are resized to the tokenizer's size (`padToMultipleOf` optional, as TRL's
+ * `resize_to_multiple_of`). Unless `setSpecialTokens: false`, the model's config and generation
+ * defaults take the new bos/eos/pad ids, so `generate` stops at `<|im_end|>`, also after
+ * save → load. Returns the new number of token embeddings.
+ */
+export function setupChatModel(
+  model: HeadModel | GPT2Model,
+  tokenizer: GPT2Tokenizer,
+  options: SetupChatModelOptions = {},
+): number {
+  setupChatFormat(tokenizer, options);
+  const n = resizeTokenEmbeddings(model, tokenizer.vocabSize, options);
+  if (options.setSpecialTokens !== false) {
+    const backbone = model instanceof GPT2Model ? model : model.transformer;
+    const ids = {
+      bosTokenId: tokenizer.bosTokenId ?? null,
+      eosTokenId: tokenizer.eosTokenId ?? null,
+      padTokenId: tokenizer.padTokenId ?? null,
+    };
+    (backbone as unknown as { config: GPT2Config }).config = backbone.config.with(ids);
+    const gen = (model as { generationConfig?: { eosTokenId?: unknown; padTokenId?: unknown } })
+      .generationConfig;
+    if (gen) {
+      if (ids.eosTokenId !== null) gen.eosTokenId = ids.eosTokenId;
+      if (ids.padTokenId !== null) gen.padTokenId = ids.padTokenId;
+    }
+  }
   return n;
 }

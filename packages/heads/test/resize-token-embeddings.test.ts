@@ -11,7 +11,8 @@ import '@gptft/backend-wasm';
 import { tf, useBackend } from '@gptft/backend';
 import { GPT2Config, GPT2Model } from '@gptft/gpt2-model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GPT2LMHeadModel, resizeTokenEmbeddings } from '../src/index.js';
+import { GPT2Tokenizer } from '@gptft/tokenizer';
+import { GPT2LMHeadModel, resizeTokenEmbeddings, setupChatModel } from '../src/index.js';
 import { expected, FIXTURES, maxAbsDiff } from './helpers.js';
 
 let root: string;
@@ -24,7 +25,7 @@ afterAll(async () => {
 });
 
 /** Column means of a [V, C] weight, in float64. */
-function columnMeans(w: Float32Array, v: number, c: number): Float64Array {
+function columnMeans(w: ArrayLike<number>, v: number, c: number): Float64Array {
   const m = new Float64Array(c);
   for (let i = 0; i < v; i++) for (let j = 0; j < c; j++) m[j]! += w[i * c + j]!;
   return m.map((x) => x / v);
@@ -159,6 +160,33 @@ describe('resizeTokenEmbeddings (untied lm_head)', () => {
     const back = await GPT2LMHeadModel.fromPretrained(dir);
     expect(maxAbsDiff(back.lmHeadWeight.dataSync(), h)).toBe(0);
     expect(back.config.vocabSize).toBe(305);
+    back.dispose();
+    model.dispose();
+  });
+});
+
+describe('setupChatModel (TRL setup_chat_format)', () => {
+  it('adds ChatML tokens, resizes the model, points eos/pad at <|im_end|>, and all of it reloads', async () => {
+    const model = await GPT2LMHeadModel.fromPretrained(`${FIXTURES}gpt2-tiny`);
+    const tok = await GPT2Tokenizer.fromPretrained(`${FIXTURES}gpt2-tiny`);
+    expect(setupChatModel(model, tok)).toBe(50259);
+    expect(model.transformer.wte.weight.shape).toEqual([50259, 64]);
+    expect([model.config.bosTokenId, model.config.eosTokenId, model.config.padTokenId]).toEqual([
+      50257, 50258, 50258,
+    ]);
+    expect(model.generationConfig.eosTokenId).toBe(50258);
+    const ids = tok.applyChatTemplate([{ role: 'user', content: 'Hi' }], { addGenerationPrompt: true });
+    expect(ids).toEqual([50257, 7220, 198, 17250, 50258, 198, 50257, 562, 10167, 198]);
+    const dir = join(root, 'chat');
+    await model.savePretrained(dir);
+    await tok.savePretrained(dir);
+    const back = await GPT2LMHeadModel.fromPretrained(dir);
+    const backTok = await GPT2Tokenizer.fromPretrained(dir);
+    expect(back.config.vocabSize).toBe(50259);
+    expect(back.config.eosTokenId).toBe(50258);
+    expect(
+      backTok.applyChatTemplate([{ role: 'user', content: 'Hi' }], { addGenerationPrompt: true }),
+    ).toEqual(ids);
     back.dispose();
     model.dispose();
   });
