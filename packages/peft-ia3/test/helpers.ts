@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { matMul, type Tensor, tf } from '@gptft/backend';
+import { crossEntropy, matMul, type Tensor, tf } from '@gptft/backend';
 import type { GPT2Model } from '@gptft/gpt2-model';
 import type { PeftModel } from '@gptft/peft';
 import { SafetensorsFile } from '@gptft/hub';
@@ -49,14 +49,10 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 export function causalLoss(pm: PeftModel, model: GPT2Model, batch: number[][]): tf.Scalar {
   return tf.tidy(() => {
     const h = pm.forward({ inputIds: batch }).lastHiddenState;
-    const [b, t] = h.shape as [number, number, number];
-    const logits = tf.reshape(tiedLogits(model, h), [b, t, -1]);
-    const l = tf.reshape(tf.slice(logits, [0, 0, 0], [b, t - 1, -1]), [b * (t - 1), -1]);
-    const targets = tf.tensor1d(
-      batch.flatMap((r) => r.slice(1)),
-      'int32',
+    // labels: the next token, none (-100) after the last position of a row
+    return crossEntropy(
+      tiedLogits(model, h),
+      batch.flatMap((r) => [...r.slice(1), -100]),
     );
-    const picked = tf.sum(tf.mul(l, tf.oneHot(targets, l.shape[1]!)), -1);
-    return tf.mean(tf.sub(tf.logSumExp(l, -1), picked)) as tf.Scalar;
   });
 }
