@@ -14,7 +14,7 @@ beforeAll(async () => {
 
 const merge = (a: XY, b: XY): XY => ({ x: [...a.x, ...b.x], y: [...a.y, ...b.y] });
 
-describe('gradient accumulation windows (HF 4.46+)', () => {
+describe('gradient accumulation windows (HF 4.57 _inner_training_loop)', () => {
   it('cuts each epoch into windows; the last, partial window steps the optimizer with its own mean', async () => {
     // 3 batches, GA 2: windows [b0, b1] and [b2] per epoch; 2 epochs → 4 optimizer steps.
     const three = data.slice(0, 3);
