@@ -10,6 +10,7 @@ export const GPT2_IA3_FEEDFORWARD_MODULES: readonly string[] = ['mlp.c_proj'];
 
 const moduleNames = z.union([z.array(z.string()), z.string()]);
 
+// #region schema
 /**
  * HF PEFT's `IA3Config` as written in `adapter_config.json` (snake_case keys, `peft_type: "IA3"`).
  * Unknown keys are kept, so a config read from disk is written back unchanged.
@@ -54,6 +55,7 @@ export const IA3ConfigSchema = z
       }
     }
   });
+// #endregion schema
 
 /** A parsed IA³ config. */
 export type IA3Config = z.infer<typeof IA3ConfigSchema>;

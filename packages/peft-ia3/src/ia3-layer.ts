@@ -54,6 +54,7 @@ export class IA3Layer extends Layer {
     this.enabledFlag = on;
   }
 
+  // #region forward
   forward(x: Tensor): Tensor {
     const base = this.base;
     if (!this.enabledFlag || this.mergedFlag) return base.forward(x);
@@ -62,6 +63,7 @@ export class IA3Layer extends Layer {
       return this.isFeedforward ? base.forward(tf.mul(x, l)) : tf.mul(base.forward(x), l);
     });
   }
+  // #endregion forward
 
   /**
    * The vector laid out against Conv1D's [in, out] weight (PEFT's `transpose(ia3_l, fan_in_fan_out)`):
@@ -74,6 +76,7 @@ export class IA3Layer extends Layer {
     });
   }
 
+  // #region merge
   /** W ← W ⊙ l (and b ← b ⊙ l for output scaling): the base layer alone then computes the IA³ layer. */
   merge(): void {
     if (this.mergedFlag) return;
@@ -93,6 +96,7 @@ export class IA3Layer extends Layer {
     }
     this.mergedFlag = true;
   }
+  // #endregion merge
 
   /** Divides the vector (+1e-8, as PEFT) back out of the weights; exact only up to rounding. */
   unmerge(): void {

@@ -26,10 +26,12 @@ function inModulesToSave(config: IA3Config, key: string): boolean {
   );
 }
 
+// #region attach
 function attachIA3(model: GPT2Model, config: IA3Config, options: AttachOptions): AttachedAdapter {
   // PEFT's _prepare_adapter_config: GPT-2 defaults, written back into the (saved) config.
   config.target_modules ??= [...GPT2_IA3_TARGET_MODULES];
   config.feedforward_modules ??= [...GPT2_IA3_FEEDFORWARD_MODULES];
+  // #region find-targets
   const targets = config.target_modules;
   const feedforward = config.feedforward_modules;
   const found: Array<[string, boolean]> = [];
@@ -49,8 +51,10 @@ function attachIA3(model: GPT2Model, config: IA3Config, options: AttachOptions):
   if (found.length === 0) {
     throw new Error(`IA3: target_modules ${JSON.stringify(targets)} matched no Conv1D layer of the model`);
   }
+  // #endregion find-targets
   // PEFT sets fan_in_fan_out to true (with a warning) when it wraps a Conv1D.
   config.fan_in_fan_out = true;
+  // #region wrap
   const layers: Array<[string, IA3Layer]> = found.map(([path, isFeedforward], i) => {
     const layer = new IA3Layer(model.getSubmodule<Conv1D>(path), {
       isFeedforward,
@@ -61,6 +65,8 @@ function attachIA3(model: GPT2Model, config: IA3Config, options: AttachOptions):
     model.setSubmodule(path, layer);
     return [path, layer];
   });
+  // #endregion wrap
+  // #region adapter
   return {
     stateDict() {
       const out = layers.map(([path, l]): [string, Variable] => [
@@ -90,8 +96,11 @@ function attachIA3(model: GPT2Model, config: IA3Config, options: AttachOptions):
       layers.length = 0;
     },
   };
+  // #endregion adapter
 }
+// #endregion attach
 
+// #region method
 /**
  * IA³ (Liu et al. 2022) on GPT-2's Conv1D layers, HF PEFT's `peft_type: "IA3"`. Register it with
  * `registerPeftMethod(IA3)` — importing `@gptft/peft-ia3` does that — and `getPeftModel` /
@@ -102,3 +111,4 @@ export const IA3: PeftMethod<IA3Config> = {
   configSchema: IA3ConfigSchema,
   attach: attachIA3,
 };
+// #endregion method

@@ -4,10 +4,12 @@
  * Hugging Face PEFT's `IA3` adapters. Importing this package registers the method, so
  * `getPeftModel(model, ia3Config())` and `PeftModel.fromPretrained(model, dir)` handle IA³.
  */
+// #region register
 import { registerPeftMethod } from '@gptft/peft';
 import { IA3 } from './ia3.js';
 
 registerPeftMethod(IA3);
+// #endregion register
 
 export { IA3 } from './ia3.js';
 export {
