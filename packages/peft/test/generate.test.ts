@@ -4,7 +4,7 @@ import '@gptft/backend-wasm';
 import { tf, useBackend } from '@gptft/backend';
 import { GPT2LMHeadModel, generate } from '@gptft/heads';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PeftModel } from '../src/index.js';
+import { getPeftModel, houlsbyConfig, PeftModel } from '../src/index.js';
 import { expected, expectedArray, FIXTURES, maxAbsDiff } from './helpers.js';
 
 beforeAll(async () => {
@@ -84,6 +84,18 @@ describe('prefix tuning with generate', () => {
     const aloneB = generate(lm, [b], { maxNewTokens: 10, eosTokenId: null });
     expect(cached[0]).toEqual(aloneA[0]);
     expect(cached[1]!.slice(2)).toEqual(aloneB[0]);
+    pm.dispose();
+  });
+
+  it('bottleneck adapters generate the same tokens with and without KV cache (AdapterBlock passes the cache through)', async () => {
+    const lm = await GPT2LMHeadModel.fromPretrained(`${FIXTURES}gpt2-tiny`);
+    const ids = expected.prefix.ids;
+    const plain = generate(lm, [ids], { maxNewTokens: 8, eosTokenId: null });
+    const pm = getPeftModel(lm, houlsbyConfig({ init_weights: 'bert', reduction_factor: 4 }), { seed: 3 });
+    const cached = generate(lm, [ids], { maxNewTokens: 8, eosTokenId: null });
+    expect(generate(lm, [ids], { maxNewTokens: 8, eosTokenId: null, useCache: false })).toEqual(cached);
+    pm.disableAdapter();
+    expect(generate(lm, [ids], { maxNewTokens: 8, eosTokenId: null })).toEqual(plain);
     pm.dispose();
   });
 });
