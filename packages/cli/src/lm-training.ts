@@ -6,6 +6,13 @@ import { type LogEntry, type TrainableModel, Trainer, type TrainingArgumentsInpu
 import type { Context } from './context.js';
 import type { LMBatch } from './lm-data.js';
 
+/** A model with a training mode (dropout on) and an evaluation mode. */
+export interface TrainModeModel {
+  training: boolean;
+  train(): unknown;
+  eval(): unknown;
+}
+
 /** Everything a training command reports when it is done. */
 export interface TrainingSummary {
   /** The loss of every optimizer step, in order. */
@@ -17,6 +24,8 @@ export interface TrainingSummary {
   globalStep: number;
   /** Training tokens per second (non-padding tokens seen / wall time of the training loop). */
   tokensPerSecond: number;
+  /** Training tokens seen (non-padding). */
+  tokens: number;
   seconds: number;
 }
 
@@ -74,9 +83,13 @@ function fmt(x: number | undefined, digits = 4): string {
  * Trains with `@gptft/trainer`'s Trainer, logging progress to stderr (loss, learning rate, tokens/s,
  * validation loss and perplexity), and returns what happened.
  */
-export async function runTraining<B extends LMBatch>(opts: {
+export async function runTraining<B extends { inputIds: number[][]; attentionMask?: number[][] }>(opts: {
   ctx: Context;
-  model: GPT2LMHeadModel;
+  model: GPT2LMHeadModel | TrainModeModel;
+  /** The loss to train (default: the causal-LM loss of `model`). */
+  trainable?: TrainableModel<B>;
+  /** Final validation loss (default: the causal-LM loss weighted by predicted tokens). */
+  finalEvalLoss?: () => number;
   params: [string, tf.Variable][];
   trainData: readonly B[];
   evalData?: readonly B[];
@@ -94,7 +107,8 @@ export async function runTraining<B extends LMBatch>(opts: {
     b.attentionMask
       ? b.attentionMask.reduce((acc, row) => acc + row.reduce((x, y) => x + y, 0), 0)
       : b.inputIds.length * (b.inputIds[0]?.length ?? 0);
-  const trainable = lmTrainable<B>(model, opts.params);
+  const trainable =
+    opts.trainable ?? (lmTrainable(model as GPT2LMHeadModel, opts.params) as unknown as TrainableModel<B>);
   model.train();
   const trainer = new Trainer<B>({
     model: trainable,
@@ -131,10 +145,13 @@ export async function runTraining<B extends LMBatch>(opts: {
       trainingLoss,
       globalStep,
       tokensPerSecond: tokens / seconds,
+      tokens,
       seconds,
     };
     if (hasEval) {
-      const { loss } = evaluateLoss(model, evalData!);
+      const loss = opts.finalEvalLoss
+        ? opts.finalEvalLoss()
+        : evaluateLoss(model as GPT2LMHeadModel, evalData as unknown as LMBatch[]).loss;
       summary.evalLoss = loss;
       ctx.log(`final validation loss ${fmt(loss)}  perplexity ${fmt(Math.exp(loss), 2)}`);
     }

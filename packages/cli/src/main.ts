@@ -1,7 +1,10 @@
 import { Command, CommanderError } from 'commander';
+import { chatCommand } from './commands/chat.js';
+import { demoCommand } from './commands/demo.js';
 import { generateCommand } from './commands/generate.js';
 import { mergeCommand } from './commands/merge.js';
 import { pretrainCommand } from './commands/pretrain.js';
+import { sftCommand } from './commands/sft.js';
 import { tokenizeCommand } from './commands/tokenize.js';
 import { tokenizerCommand } from './commands/tokenizer-train.js';
 import { reportError } from './errors.js';
@@ -17,8 +20,11 @@ export function buildProgram(): Command {
     .exitOverride();
   program.configureHelp({ sortSubcommands: false, showGlobalOptions: false });
   for (const cmd of [
+    demoCommand(),
     pretrainCommand(),
+    sftCommand(),
     generateCommand(),
+    chatCommand(),
     mergeCommand(),
     tokenizerCommand(),
     tokenizeCommand(),

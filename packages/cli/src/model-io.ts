@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { GPT2LMHeadModel } from '@gptft/heads';
+import { readFileSync } from 'node:fs';
+import { GPT2LMHeadModel, resizeTokenEmbeddings } from '@gptft/heads';
 import { PeftModel } from '@gptft/peft';
 import { GPT2Tokenizer } from '@gptft/tokenizer';
 import { CliError } from './errors.js';
@@ -50,11 +51,48 @@ export interface LoadedLM {
   dispose(): void;
 }
 
-/** Loads `--model` (folder or hub id) with its tokenizer and, with `--adapter`, a PEFT adapter folder. */
+/** The base model an adapter folder names (`base_model_name_or_path` of adapter_config.json). */
+export function adapterBaseModel(adapterDir: string): string | undefined {
+  try {
+    const cfg = JSON.parse(readFileSync(join(adapterDir, 'adapter_config.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    const base = cfg.base_model_name_or_path;
+    return typeof base === 'string' && base !== '' ? base : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Loads `--model` (folder or hub id) with its tokenizer and, with `--adapter`, a PEFT adapter
+ * folder. `--model` may itself be an adapter folder: its base comes from adapter_config.json. The
+ * tokenizer is `--tokenizer`, else the adapter folder's (chat fine-tunes save theirs, with the chat
+ * template), else the model's. A tokenizer with more tokens than the model has embeddings (tokens
+ * added for a chat template) resizes the embeddings first, as the fine-tune did.
+ */
 export async function loadLanguageModel(
   modelPath: string,
   options: { adapter?: string; tokenizer?: string } = {},
 ): Promise<LoadedLM> {
+  let adapter = options.adapter;
+  if (
+    adapter === undefined &&
+    isDir(modelPath) &&
+    existsSync(join(modelPath, 'adapter_config.json')) &&
+    !existsSync(join(modelPath, 'config.json'))
+  ) {
+    const base = adapterBaseModel(modelPath);
+    if (!base) {
+      throw new CliError(
+        `${modelPath} is a PEFT adapter without base_model_name_or_path`,
+        `pass --model <its base model> --adapter ${modelPath}`,
+      );
+    }
+    adapter = modelPath;
+    modelPath = base;
+  }
   if (looksLocal(modelPath) && !isDir(modelPath)) {
     throw new CliError(
       `model folder not found: ${modelPath}`,
@@ -62,33 +100,36 @@ export async function loadLanguageModel(
     );
   }
   if (isDir(modelPath) && !existsSync(join(modelPath, 'config.json'))) {
-    if (existsSync(join(modelPath, 'adapter_config.json'))) {
-      throw new CliError(
-        `${modelPath} is a PEFT adapter, not a model`,
-        `pass it as --adapter ${modelPath} with --model <its base model>, or merge it first (gptft merge)`,
-      );
-    }
     throw new CliError(`${modelPath}: no config.json`, 'is this a Hugging Face checkpoint folder?');
+  }
+  if (adapter !== undefined && !existsSync(join(adapter, 'adapter_config.json'))) {
+    throw new CliError(
+      `adapter folder has no adapter_config.json: ${adapter}`,
+      'pass --adapter a folder written by `gptft sft` (LoRA)',
+    );
   }
   const model = await GPT2LMHeadModel.fromPretrained(modelPath);
   try {
-    const tokenizer = await loadTokenizer(options.tokenizer ?? modelPath, model.config.vocabSize);
-    let peft: PeftModel | undefined;
-    if (options.adapter) {
-      if (!existsSync(join(options.adapter, 'adapter_config.json'))) {
+    const tokSource =
+      options.tokenizer ??
+      (adapter !== undefined && TOKENIZER_FILES.some((f) => existsSync(join(adapter!, f)))
+        ? adapter
+        : modelPath);
+    const tokenizer = await loadTokenizer(
+      tokSource,
+      tokSource === modelPath ? model.config.vocabSize : undefined,
+    );
+    if (tokenizer.vocabSize > model.config.vocabSize) {
+      if (tokSource === modelPath) {
         throw new CliError(
-          `adapter folder has no adapter_config.json: ${options.adapter}`,
-          'pass --adapter a folder written by `gptft sft`/`gptft train` with --peft lora',
+          `the tokenizer has ${tokenizer.vocabSize} tokens but the model only ${model.config.vocabSize} embeddings`,
+          'the tokenizer does not belong to this model; pass --tokenizer',
         );
       }
-      peft = await PeftModel.fromPretrained(model.transformer, options.adapter);
+      resizeTokenEmbeddings(model, tokenizer.vocabSize);
     }
-    if (tokenizer.vocabSize > model.config.vocabSize) {
-      throw new CliError(
-        `the tokenizer has ${tokenizer.vocabSize} tokens but the model only ${model.config.vocabSize} embeddings`,
-        'the tokenizer does not belong to this model; pass --tokenizer',
-      );
-    }
+    let peft: PeftModel | undefined;
+    if (adapter !== undefined) peft = await PeftModel.fromPretrained(model.transformer, adapter);
     return {
       model,
       tokenizer,

@@ -1,52 +1,55 @@
+import { type SampleGeneration, writeTrainingReport } from '@gptft/report';
 import type { Context } from './context.js';
 import type { TrainingSummary } from './lm-training.js';
 
-/** A prompt and what the model answered before and after training (shown in report.html). */
-export interface SampleGeneration {
-  prompt: string;
-  before?: string;
-  after: string;
-}
+export type { SampleGeneration };
 
 /** What a training command knows about its run, for report.html. */
 export interface RunReport {
   title: string;
+  /** What was trained, e.g. `models/tiny-base + LoRA r=16`. */
+  model: string;
   outputDir: string;
   summary: TrainingSummary;
   samples?: SampleGeneration[];
-  metrics?: Record<string, number>;
-  config?: Record<string, unknown>;
+  metrics?: Record<string, number | string>;
+  /** The command's options, listed in the report. */
+  settings?: Record<string, unknown>;
 }
 
-/**
- * Writes `report.html` + `loss-curve.svg` into the output folder with `@gptft/report`. Returns the
- * report's path, or undefined (with a note on stderr) when `@gptft/report` is not installed.
- */
-export async function writeReport(ctx: Context, run: RunReport): Promise<string | undefined> {
-  let mod: Record<string, unknown>;
-  try {
-    const specifier = '@gptft/report';
-    mod = (await import(specifier)) as Record<string, unknown>;
-  } catch {
-    ctx.log('report.html not written: @gptft/report is not installed');
-    return undefined;
+function scalars(o: Record<string, unknown>): Record<string, string | number | boolean | null> {
+  const out: Record<string, string | number | boolean | null> = {};
+  for (const [k, v] of Object.entries(o)) {
+    if (v === undefined || k === 'json' || k === 'verbose' || k === 'config') continue;
+    out[k] =
+      v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean'
+        ? v
+        : JSON.stringify(v);
   }
-  const write = mod.writeTrainingReport as ((dir: string, input: unknown) => Promise<unknown>) | undefined;
-  if (typeof write !== 'function') {
-    ctx.log('report.html not written: this @gptft/report has no writeTrainingReport');
-    return undefined;
-  }
-  await write(run.outputDir, {
+  return out;
+}
+
+/** Writes `report.html` + `loss-curve.svg` (`@gptft/report`) into the output folder; returns the report's path. */
+export async function writeReport(ctx: Context, run: RunReport): Promise<string> {
+  const { summary } = run;
+  const written = await writeTrainingReport(run.outputDir, {
     title: run.title,
-    logHistory: run.summary.logHistory,
-    tokensPerSecond: run.summary.tokensPerSecond,
+    model: run.model,
+    log: summary.logHistory as never,
     metrics: {
-      trainingLoss: run.summary.trainingLoss,
-      ...(run.summary.evalLoss !== undefined && { evalLoss: run.summary.evalLoss }),
+      train_loss: summary.trainingLoss,
+      ...(summary.evalLoss !== undefined && {
+        eval_loss: summary.evalLoss,
+        perplexity: Math.exp(summary.evalLoss),
+      }),
       ...run.metrics,
     },
     samples: run.samples ?? [],
-    config: run.config ?? {},
+    tokensPerSecond: summary.tokensPerSecond,
+    totalTokens: summary.tokens,
+    trainSeconds: summary.seconds,
+    settings: scalars(run.settings ?? {}),
   });
-  return `${run.outputDir}/report.html`;
+  ctx.debug(`wrote ${written.report} and ${written.lossCurve}`);
+  return written.report;
 }

@@ -170,12 +170,12 @@ export async function pretrain(opts: Record<string, unknown>): Promise<void> {
     await writeRunArgs(outputDir, 'pretrain', opts);
     const after = sampleGenerations(model, tokenizer, prompts, seed);
     const report = await writeReport(ctx, {
-      title: `gptft pretrain: ${config.nLayer}×${config.nEmbd} GPT-2`,
+      title: `gptft pretrain: ${config.nLayer}-layer, ${config.nEmbd}-wide GPT-2`,
+      model: `new GPT-2 (${model.numParameters().toLocaleString('en-US')} parameters, vocabulary ${config.vocabSize}, context ${nPositions})`,
       outputDir,
       summary,
       samples: prompts.map((p, i) => ({ prompt: p, before: before[i]!, after: after[i]! })),
-      ...(summary.evalLoss !== undefined && { metrics: { evalPerplexity: Math.exp(summary.evalLoss) } }),
-      config: { ...config.toJSON(), blockSize },
+      settings: opts,
     });
     for (const [i, p] of prompts.entries())
       ctx.log(`sample: ${JSON.stringify(p)} → ${JSON.stringify(after[i])}`);
@@ -189,9 +189,9 @@ export async function pretrain(opts: Record<string, unknown>): Promise<void> {
           perplexity: Math.exp(summary.evalLoss),
         }),
         tokens_per_second: summary.tokensPerSecond,
-        ...(report && { report }),
+        report,
       },
-      () => `saved ${outputDir}${report ? ` (report: ${report})` : ''}`,
+      () => `saved ${outputDir} (report: ${report})`,
     );
   } finally {
     model.dispose();

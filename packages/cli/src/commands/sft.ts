@@ -1,0 +1,308 @@
+import { join } from 'node:path';
+import { Command } from 'commander';
+import type { ChatMessage } from '@gptft/datasets';
+import type { GPT2LMHeadModel } from '@gptft/heads';
+import { getPeftModel, loraConfig, type PeftModel } from '@gptft/peft';
+import type { GPT2Tokenizer } from '@gptft/tokenizer';
+import { batchExamples, type ChatExample, readConversations, tokenizeConversations } from '../chat-data.js';
+import { chatStopIds, prepareChatFormat } from '../chat-setup.js';
+import { Context, selectBackend } from '../context.js';
+import { CliError } from '../errors.js';
+import { runTraining, type TrainingSummary, writeRunArgs } from '../lm-training.js';
+import { loadLanguageModel } from '../model-io.js';
+import { addCommonOptions, addOptions, type OptionSpec, resolveOptions } from '../options.js';
+import { writeReport } from '../report.js';
+import { streamGenerate } from '../stream-generate.js';
+import { trainingArgumentsFrom, trainingOptionSpecs } from '../training-options.js';
+import { seededPermutation } from '@gptft/trainer';
+import { writeFileAtomic } from '@gptft/hub';
+
+export const SFT_DEFAULTS = {
+  learningRate: 2e-4,
+  numTrainEpochs: 1,
+  perDeviceTrainBatchSize: 4,
+  perDeviceEvalBatchSize: 8,
+  lrSchedulerType: 'linear',
+  warmupRatio: 0.03,
+  loggingSteps: 10,
+  evalSteps: 50,
+  saveSteps: 500,
+  saveTotalLimit: 1,
+} as const;
+
+export const DEFAULT_CHAT_PROMPTS = [
+  'Who are you?',
+  'What can you do?',
+  'Give me three tips for staying healthy.',
+];
+
+/** LoRA flags shared by `sft` and `train`. */
+export const PEFT_OPTIONS: OptionSpec[] = [
+  {
+    name: 'peft',
+    type: ['lora', 'none'],
+    description: 'lora: train a LoRA adapter (base frozen); none: full fine-tuning',
+    default: 'lora',
+  },
+  { name: 'lora-r', type: 'int', description: 'LoRA rank', default: 8 },
+  { name: 'lora-alpha', type: 'number', description: 'LoRA alpha (scaling alpha/r)', default: 16 },
+  { name: 'lora-dropout', type: 'number', description: 'dropout on the LoRA input', default: 0.05 },
+  {
+    name: 'lora-target-modules',
+    type: 'string',
+    placeholder: 'name',
+    variadic: true,
+    description: 'modules to adapt: c_attn, c_proj, c_fc (default: c_attn)',
+  },
+];
+
+/** `gptft sft`: supervised fine-tuning on conversations (chat, ShareGPT or Alpaca records). */
+export function sftCommand(): Command {
+  const cmd = new Command('sft')
+    .summary('fine-tune a causal LM into a chat model on conversations (LoRA or full)')
+    .description(
+      'Supervised fine-tuning on conversations, as TRL’s SFTTrainer: each conversation is rendered with the tokenizer’s chat template (ChatML, adding <|im_start|>/<|im_end|> and resizing the embeddings, when the model has none) and the loss is taken on the assistant replies only (system and user tokens labelled -100; --no-assistant-only-loss for all tokens). Data: JSON/JSONL records in chat ({"messages": [{"role", "content"}]}), ShareGPT ({"conversations": [{"from", "value"}]}) or Alpaca ({"instruction", "input", "output"}) layout. Writes a PEFT adapter (or a full model with --peft none), the tokenizer with its chat template, log.jsonl and report.html into --output-dir.',
+    );
+  addOptions(cmd, [
+    {
+      name: 'model',
+      type: 'string',
+      placeholder: 'dir|id',
+      description: 'base model folder or hub id',
+      default: 'gpt2',
+    },
+    {
+      name: 'data',
+      type: 'string',
+      placeholder: 'file',
+      variadic: true,
+      description: 'training conversations (.json / .jsonl)',
+    },
+    {
+      name: 'validation-data',
+      type: 'string',
+      placeholder: 'file',
+      variadic: true,
+      description: 'validation conversations (default: --validation-split-percentage of --data)',
+    },
+    {
+      name: 'validation-split-percentage',
+      type: 'number',
+      description: 'percent of conversations held out',
+      default: 5,
+    },
+    {
+      name: 'max-seq-length',
+      type: 'int',
+      description: 'tokens per conversation at most (default: the model’s context)',
+    },
+    {
+      name: 'assistant-only-loss',
+      type: 'boolean',
+      description: 'take the loss on every token, not only on assistant replies',
+      default: true,
+    },
+    {
+      name: 'system-prompt',
+      type: 'string',
+      placeholder: 'text',
+      description: 'system message put first in conversations that have none',
+    },
+    ...PEFT_OPTIONS,
+    {
+      name: 'save-dtype',
+      type: ['float32', 'float16', 'bfloat16'],
+      description: 'dtype of a fully fine-tuned model',
+      default: 'float32',
+    },
+    {
+      name: 'sample-prompt',
+      type: 'string',
+      placeholder: 'text',
+      variadic: true,
+      description: 'user messages answered before and after training (report.html)',
+    },
+    ...trainingOptionSpecs(SFT_DEFAULTS),
+  ]);
+  addCommonOptions(cmd);
+  cmd.action(async (_o, c: Command) => {
+    const opts = await resolveOptions(c);
+    const ctx = new Context(opts);
+    const r = await sft(opts, ctx);
+    ctx.result(
+      {
+        output_dir: r.outputDir,
+        losses: r.summary.losses,
+        train_loss: r.summary.trainingLoss,
+        ...(r.summary.evalLoss !== undefined && { eval_loss: r.summary.evalLoss }),
+        samples: r.prompts.map((p, i) => ({ prompt: p, before: r.before[i], after: r.after[i] })),
+        report: r.report,
+      },
+      () =>
+        [
+          ...r.prompts.map((p, i) => `user: ${p}\n  before: ${r.before[i]}\n  after:  ${r.after[i]}`),
+          `saved ${r.outputDir} (report: ${r.report}); chat with: gptft chat --model ${r.chatModel}`,
+        ].join('\n'),
+    );
+  });
+  return cmd;
+}
+
+/** Greedy replies of the chat model to single-turn conversations. */
+export function chatReplies(
+  model: GPT2LMHeadModel,
+  tokenizer: GPT2Tokenizer,
+  prompts: readonly string[],
+  options: { system?: string; maxNewTokens?: number } = {},
+): string[] {
+  const stopIds = chatStopIds(tokenizer);
+  return prompts.map((p) => {
+    const messages: ChatMessage[] = [
+      ...(options.system !== undefined ? [{ role: 'system' as const, content: options.system }] : []),
+      { role: 'user', content: p },
+    ];
+    const ids = tokenizer.applyChatTemplate(messages, { addGenerationPrompt: true });
+    const out = streamGenerate(model, ids, {
+      maxNewTokens: options.maxNewTokens ?? 48,
+      doSample: false,
+      repetitionPenalty: 1.2,
+      stopIds,
+    });
+    return tokenizer.decode(out.ids, { skipSpecialTokens: true }).trim();
+  });
+}
+
+/** What `sft` returns to callers (the demo). */
+export interface SftResult {
+  outputDir: string;
+  summary: TrainingSummary;
+  before: string[];
+  after: string[];
+  prompts: string[];
+  report: string;
+  /** Where `gptft chat` finds the result (the adapter folder or the full model). */
+  chatModel: string;
+}
+
+/** Seeded shuffle, then sorted by length within windows: similar lengths share a batch (less padding). */
+function sortedByLength(examples: ChatExample[], seed: number, window = 64): ChatExample[] {
+  const a = seededPermutation(examples.length, seed).map((i) => examples[i]!);
+  const out: ChatExample[] = [];
+  for (let i = 0; i < a.length; i += window)
+    out.push(...a.slice(i, i + window).sort((x, y) => x.inputIds.length - y.inputIds.length));
+  return out;
+}
+
+export async function sft(opts: Record<string, unknown>, ctx = new Context(opts)): Promise<SftResult> {
+  const outputDir = opts.outputDir as string | undefined;
+  if (!outputDir) throw new CliError('--output-dir is required', 'e.g. --output-dir out/my-chat-model');
+  const system = opts.systemPrompt as string | undefined;
+  const conversations = await readConversations((opts.data as string[] | undefined) ?? [], system);
+  const valFiles = opts.validationData as string[] | undefined;
+  let valConversations = valFiles ? await readConversations(valFiles, system) : [];
+  await selectBackend(ctx, opts.backend as string);
+  const modelPath = opts.model as string;
+  const lm = await loadLanguageModel(modelPath);
+  const { model, tokenizer } = lm;
+  let peft: PeftModel | undefined;
+  try {
+    const added = prepareChatFormat(model, tokenizer);
+    if (added > 0) ctx.log(`chat format: ChatML, ${added} new token embeddings`);
+    const maxLength = Math.min(
+      (opts.maxSeqLength as number | undefined) ?? model.config.nPositions,
+      model.config.nPositions,
+    );
+    const seed = opts.seed as number;
+    let trainConvs = conversations;
+    if (!valFiles) {
+      const n = Math.floor((conversations.length * (opts.validationSplitPercentage as number)) / 100);
+      const valIdx = new Set(seededPermutation(conversations.length, seed).slice(0, n));
+      valConversations = conversations.filter((_, i) => valIdx.has(i));
+      trainConvs = conversations.filter((_, i) => !valIdx.has(i));
+    }
+    const assistantOnlyLoss = opts.assistantOnlyLoss !== false;
+    const train = tokenizeConversations(tokenizer, trainConvs, { maxLength, assistantOnlyLoss });
+    const val = tokenizeConversations(tokenizer, valConversations, { maxLength, assistantOnlyLoss });
+    if (train.examples.length === 0)
+      throw new CliError('no training conversation has an assistant reply within --max-seq-length');
+    const args = trainingArgumentsFrom(opts);
+    const padId = tokenizer.padTokenId ?? tokenizer.eosTokenId ?? 0;
+    const trainBatches = batchExamples(
+      sortedByLength(train.examples, seed),
+      args.perDeviceTrainBatchSize ?? 4,
+      padId,
+    );
+    const evalBatches = batchExamples(
+      sortedByLength(val.examples, seed),
+      args.perDeviceEvalBatchSize ?? 8,
+      padId,
+    );
+    ctx.log(
+      `data: ${train.examples.length} training and ${val.examples.length} validation conversations (≤ ${maxLength} tokens${train.dropped + val.dropped ? `, ${train.dropped + val.dropped} without an assistant reply dropped` : ''}), loss on ${assistantOnlyLoss ? 'assistant replies only' : 'all tokens'}`,
+    );
+    const prompts = (opts.samplePrompt as string[] | undefined) ?? DEFAULT_CHAT_PROMPTS;
+    const replyOpts = system !== undefined ? { system } : {};
+    const before = chatReplies(model, tokenizer, prompts, replyOpts);
+    let params = model.namedParameters();
+    let what = `${modelPath}, full fine-tuning`;
+    if (opts.peft === 'lora') {
+      const targets = (opts.loraTargetModules as string[] | undefined) ?? ['c_attn'];
+      const config = loraConfig({
+        r: opts.loraR as number,
+        lora_alpha: opts.loraAlpha as number,
+        lora_dropout: opts.loraDropout as number,
+        target_modules: targets,
+        fan_in_fan_out: true,
+        base_model_name_or_path: modelPath,
+        task_type: 'CAUSAL_LM',
+      } as Parameters<typeof loraConfig>[0]);
+      peft = getPeftModel(model.transformer, config, { seed });
+      params = peft.namedTrainableParameters();
+      ctx.log(peft.trainableParametersLine());
+      what = `${modelPath} + LoRA r=${opts.loraR} on ${targets.join(', ')}`;
+    }
+    const save = async (dir: string) => {
+      if (peft) await peft.savePretrained(dir);
+      else await model.savePretrained(dir, { dtype: opts.saveDtype as 'float32' });
+      await tokenizer.savePretrained(dir);
+      await writeGenerationConfig(dir, tokenizer);
+    };
+    const summary = await runTraining({
+      ctx,
+      model,
+      params,
+      trainData: trainBatches,
+      evalData: evalBatches,
+      args: { ...args, outputDir },
+      shuffle: opts.shuffle !== false,
+      save,
+    });
+    await save(outputDir);
+    await writeRunArgs(outputDir, 'sft', opts);
+    const after = chatReplies(model, tokenizer, prompts, replyOpts);
+    const report = await writeReport(ctx, {
+      title: 'gptft sft: chat fine-tuning',
+      model: what,
+      outputDir,
+      summary,
+      samples: prompts.map((p, i) => ({ prompt: p, before: before[i]!, after: after[i]! })),
+      settings: opts,
+    });
+    return { outputDir, summary, before, after, prompts, report, chatModel: outputDir };
+  } finally {
+    peft?.unload();
+    model.dispose();
+  }
+}
+
+/** generation_config.json that stops at the end of the assistant's turn. */
+async function writeGenerationConfig(dir: string, tokenizer: GPT2Tokenizer): Promise<void> {
+  const eos = chatStopIds(tokenizer);
+  const cfg = {
+    bos_token_id: tokenizer.bosTokenId ?? null,
+    eos_token_id: eos.length === 1 ? eos[0] : eos,
+    pad_token_id: tokenizer.padTokenId ?? null,
+    transformers_version: '4.46.0',
+  };
+  await writeFileAtomic(join(dir, 'generation_config.json'), `${JSON.stringify(cfg, null, 2)}\n`);
+}
