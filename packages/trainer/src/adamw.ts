@@ -9,6 +9,20 @@ export interface AdamWOptions {
   weightDecay?: number;
   /** Which parameters get weight decay; default {@link defaultDecayFilter}. */
   decayFilter?: (name: string, v: tf.Variable) => boolean;
+  /**
+   * Where the moments live: `'device'` (default) as tensors of the backend; `'host'` as
+   * Float32Arrays in JavaScript memory, the update computed in JS (float32 rounding at every
+   * operation, like torch's CPU kernels). `'host'` takes 2 × the parameters' bytes and the update's
+   * temporaries off the backend — on wasm, whose heap is capped near 4 GiB, what lets a full
+   * fine-tuning step of GPT-2 small fit.
+   */
+  stateLocation?: 'device' | 'host';
+}
+
+/** One optimizer-state array with its shape (checkpoints). */
+export interface StateArray {
+  shape: number[];
+  data: Float32Array;
 }
 
 /**
@@ -38,6 +52,8 @@ export class AdamW {
   /** Number of steps taken (torch's `state['step']`). */
   stepCount = 0;
   private readonly slots = new Map<string, Slot>();
+  private readonly hostSlots = new Map<string, { m: Float32Array; v: Float32Array; shape: number[] }>();
+  readonly stateLocation: 'device' | 'host';
   private readonly decayFilter: (name: string, v: tf.Variable) => boolean;
 
   constructor(
@@ -50,6 +66,7 @@ export class AdamW {
     this.eps = opts.eps ?? 1e-8;
     this.weightDecay = opts.weightDecay ?? 1e-2;
     this.decayFilter = opts.decayFilter ?? defaultDecayFilter;
+    this.stateLocation = opts.stateLocation ?? 'device';
   }
 
   /** Names of the parameters that get weight decay. */
@@ -64,12 +81,17 @@ export class AdamW {
     const bc1 = 1 - this.beta1 ** t;
     const bc2Sqrt = Math.sqrt(1 - this.beta2 ** t);
     const stepSize = this.lr / bc1;
+    if (this.stateLocation === 'host') {
+      this.hostStep(grads, stepSize, bc2Sqrt);
+      return;
+    }
     for (const [name, p] of this.params) {
       const g = grads[name];
       if (!g) continue;
       let slot = this.slots.get(name);
       if (!slot) {
-        slot = { m: tf.variable(tf.zerosLike(p), false), v: tf.variable(tf.zerosLike(p), false) };
+        // In a tidy, so the zeros tensors are released once the variables hold the data.
+        slot = tf.tidy(() => ({ m: tf.variable(tf.zerosLike(p), false), v: tf.variable(tf.zerosLike(p), false) }));
         this.slots.set(name, slot);
       }
       const s = slot;
@@ -86,7 +108,86 @@ export class AdamW {
     }
   }
 
-  /** Optimizer state as named tensors (`name.exp_avg`, `name.exp_avg_sq`), for checkpoints. */
+  /** The update of {@link step} computed in JS on host-memory moments (torch's op order, float32 rounding). */
+  private hostStep(grads: Record<string, tf.Tensor>, stepSize: number, bc2Sqrt: number): void {
+    const f = Math.fround;
+    const b1 = f(this.beta1);
+    const b2 = f(this.beta2);
+    const c1 = f(1 - this.beta1);
+    const c2 = f(1 - this.beta2);
+    const eps = f(this.eps);
+    const bc2 = f(bc2Sqrt);
+    const negStep = f(-stepSize);
+    const keep = f(1 - this.lr * this.weightDecay);
+    for (const [name, p] of this.params) {
+      const g = grads[name];
+      if (!g) continue;
+      let s = this.hostSlots.get(name);
+      if (!s) {
+        s = { m: new Float32Array(p.size), v: new Float32Array(p.size), shape: [...p.shape] };
+        this.hostSlots.set(name, s);
+      }
+      const decay = this.weightDecay > 0 && this.decayFilter(name, p);
+      const gd = g.dataSync() as Float32Array;
+      const pd = Float32Array.from(p.dataSync() as Float32Array);
+      const { m, v } = s;
+      for (let i = 0; i < pd.length; i++) {
+        const gi = gd[i]!;
+        const pi = decay ? f(pd[i]! * keep) : pd[i]!; //       param.mul_(1 - lr*wd)
+        const mi = f(f(m[i]! * b1) + f(gi * c1)); //             exp_avg.mul_(b1).add_(g, alpha=1-b1)
+        const vi = f(f(v[i]! * b2) + f(f(gi * gi) * c2)); //     exp_avg_sq.mul_(b2).addcmul_(g, g, value=1-b2)
+        const denom = f(f(f(Math.sqrt(vi)) / bc2) + eps); //     (exp_avg_sq.sqrt() / bc2_sqrt).add_(eps)
+        m[i] = mi;
+        v[i] = vi;
+        pd[i] = f(pi + f(negStep * f(mi / denom))); //           param.addcdiv_(exp_avg, denom, value=-step_size)
+      }
+      tf.tidy(() => p.assign(tf.tensor(pd, p.shape, 'float32')));
+    }
+  }
+
+  /** Optimizer state as arrays (`name.exp_avg`, `name.exp_avg_sq`) in either location, for checkpoints. */
+  stateArrays(): Record<string, StateArray> {
+    const out: Record<string, StateArray> = {};
+    for (const [name, s] of this.slots) {
+      out[`${name}.exp_avg`] = { shape: [...s.m.shape], data: s.m.dataSync() as Float32Array };
+      out[`${name}.exp_avg_sq`] = { shape: [...s.v.shape], data: s.v.dataSync() as Float32Array };
+    }
+    for (const [name, s] of this.hostSlots) {
+      out[`${name}.exp_avg`] = { shape: s.shape, data: s.m };
+      out[`${name}.exp_avg_sq`] = { shape: s.shape, data: s.v };
+    }
+    return out;
+  }
+
+  /** Restores state written by {@link stateArrays} (copies the data), in this optimizer's location. */
+  loadStateArrays(stepCount: number, arrays: Record<string, StateArray>): void {
+    if (this.stateLocation === 'device') {
+      const tensors: Record<string, tf.Tensor> = {};
+      for (const [n, a] of Object.entries(arrays)) tensors[n] = tf.tensor(a.data, a.shape, 'float32');
+      try {
+        this.loadState(stepCount, tensors);
+      } finally {
+        for (const t of Object.values(tensors)) t.dispose();
+      }
+      return;
+    }
+    this.stepCount = stepCount;
+    for (const [name, p] of this.params) {
+      const m = arrays[`${name}.exp_avg`];
+      const v = arrays[`${name}.exp_avg_sq`];
+      if (!m || !v) continue;
+      if (m.shape.join() !== p.shape.join() || v.shape.join() !== p.shape.join()) {
+        throw new Error(`optimizer state ${name}.exp_avg: shape [${m.shape}] != parameter [${p.shape}]`);
+      }
+      this.hostSlots.set(name, {
+        m: Float32Array.from(m.data),
+        v: Float32Array.from(v.data),
+        shape: [...p.shape],
+      });
+    }
+  }
+
+  /** Optimizer state as named tensors (`name.exp_avg`, `name.exp_avg_sq`), for checkpoints (device state only). */
   stateTensors(): Record<string, tf.Tensor> {
     const out: Record<string, tf.Tensor> = {};
     for (const [name, s] of this.slots) {
@@ -120,5 +221,6 @@ export class AdamW {
       s.v.dispose();
     }
     this.slots.clear();
+    this.hostSlots.clear();
   }
 }

@@ -79,6 +79,12 @@ export interface TrainerOptions<B> {
   shuffle?: boolean;
   /** Non-finite loss or gradient norm: `'stop'` (default) throws, `'skip'` drops the step and counts it in `skippedSteps`. */
   onNonFinite?: 'stop' | 'skip';
+  /**
+   * Where AdamW keeps its moments: `'device'` (default, backend tensors) or `'host'` (JS memory,
+   * update computed in JS): frees 2 × the parameters' bytes on the backend — what makes full
+   * fine-tuning of GPT-2 small fit wasm's 4 GiB heap.
+   */
+  optimizerState?: 'device' | 'host';
   /** Tokens in a batch (for tokens/s); default: the batch's `numTokens` (a `@gptft/datasets` `Batch`). */
   numTokens?: (batch: B) => number | undefined;
   /**
@@ -143,6 +149,7 @@ export class Trainer<B> {
       beta2: this.args.adamBeta2,
       eps: this.args.adamEpsilon,
       weightDecay: this.args.weightDecay,
+      stateLocation: opts.optimizerState ?? 'device',
     });
   }
 
@@ -556,8 +563,8 @@ export class Trainer<B> {
     await writeDirAtomic(dir, async (tmp) => {
       await (this.opts.saveModel ?? ((d) => this.saveParams(d)))(tmp);
       const opt: Record<string, { dtype: 'F32'; shape: number[]; data: Float32Array }> = {};
-      for (const [n, t] of Object.entries(this.optimizer.stateTensors())) {
-        opt[n] = { dtype: 'F32', shape: t.shape, data: t.dataSync() as Float32Array };
+      for (const [n, a] of Object.entries(this.optimizer.stateArrays())) {
+        opt[n] = { dtype: 'F32', shape: a.shape, data: a.data };
       }
       await writeSafetensors(join(tmp, OPTIMIZER_FILE), opt, { step: String(this.optimizer.stepCount) });
       await writeFile(join(tmp, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
@@ -615,10 +622,9 @@ export class Trainer<B> {
     const state = parsed.data;
     await (this.opts.loadModel ?? ((d) => this.loadParams(d)))(dir);
     const f = await SafetensorsFile.open(join(dir, OPTIMIZER_FILE));
-    const tensors: Record<string, tf.Tensor> = {};
-    for (const n of f.names()) tensors[n] = tf.tensor(f.getFloat32(n), f.info(n).shape, 'float32');
-    this.optimizer.loadState(state.globalStep, tensors);
-    for (const t of Object.values(tensors)) t.dispose();
+    const arrays: Record<string, { shape: number[]; data: Float32Array }> = {};
+    for (const n of f.names()) arrays[n] = { shape: f.info(n).shape, data: f.getFloat32(n) };
+    this.optimizer.loadStateArrays(state.globalStep, arrays);
     this.globalStep = state.globalStep;
     this.microBatchesSeen = state.microBatchesSeen;
     this.bestMetric = state.bestMetric ?? undefined;

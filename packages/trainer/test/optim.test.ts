@@ -123,3 +123,69 @@ describe('clipGradNorm (torch.nn.utils.clip_grad_norm_)', () => {
     for (const t of [...Object.values(r.grads), ...Object.values(r2.grads)]) t.dispose();
   });
 });
+
+describe('AdamW with the moments in host memory (stateLocation: host)', () => {
+  it('matches the hand-computed first step and the device optimizer over 5 steps (1e-6)', () => {
+    const init = () => [
+      tf.variable(tf.randomNormal([7, 5], 0, 1, 'float32', 3)),
+      tf.variable(tf.randomNormal([5], 0, 1, 'float32', 4)),
+    ];
+    const [wd, bd] = init();
+    const [wh, bh] = init();
+    const opts = { lr: 0.05, weightDecay: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+    const dev = new AdamW(
+      [
+        ['w', wd!],
+        ['b', bd!],
+      ],
+      opts,
+    );
+    const host = new AdamW(
+      [
+        ['w', wh!],
+        ['b', bh!],
+      ],
+      { ...opts, stateLocation: 'host' },
+    );
+    const w0 = Array.from(wh!.dataSync());
+    const before = tf.memory().numTensors;
+    for (let s = 0; s < 5; s++) {
+      const g = {
+        w: tf.randomNormal([7, 5], 0, 1, 'float32', 10 + s),
+        b: tf.randomNormal([5], 0, 1, 'float32', 20 + s),
+      };
+      if (s === 0) {
+        // Step 1: p(1 - lr·wd) − lr·g/(|g| + eps) for the decayed 2-D weight.
+        const gw = g.w.dataSync();
+        host.step(g);
+        const got = wh!.dataSync();
+        for (let i = 0; i < gw.length; i++) {
+          expect(got[i]).toBeCloseTo(w0[i]! * (1 - 0.005) - (0.05 * gw[i]!) / (Math.abs(gw[i]!) + 1e-8), 6);
+        }
+      } else host.step(g);
+      dev.step(g);
+      tf.dispose(Object.values(g));
+    }
+    // The host optimizer holds no tensors; the device one holds 2 per parameter.
+    expect(tf.memory().numTensors - before).toBe(4);
+    expect(Object.keys(host.stateTensors())).toEqual([]);
+    for (const [a, b] of [
+      [wd!, wh!],
+      [bd!, bh!],
+    ]) {
+      const x = a!.dataSync();
+      const y = b!.dataSync();
+      for (let i = 0; i < x.length; i++) expect(Math.abs(x[i]! - y[i]!)).toBeLessThan(1e-6);
+    }
+    const sd = dev.stateArrays();
+    const sh = host.stateArrays();
+    expect(Object.keys(sh).sort()).toEqual(Object.keys(sd).sort());
+    for (const k of Object.keys(sd)) {
+      for (let i = 0; i < sd[k]!.data.length; i++)
+        expect(Math.abs(sd[k]!.data[i]! - sh[k]!.data[i]!)).toBeLessThan(1e-6);
+    }
+    dev.dispose();
+    host.dispose();
+    tf.dispose([wd!, bd!, wh!, bh!]);
+  });
+});

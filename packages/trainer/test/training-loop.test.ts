@@ -176,3 +176,46 @@ describe('non-finite values', () => {
     w.dispose();
   });
 });
+
+describe('optimizerState: host', () => {
+  it('checkpoints and resumes exactly with the moments in host memory', async () => {
+    const args = { maxSteps: 7, learningRate: 0.05, weightDecay: 0.1, saveSteps: 3 };
+    const full = toyModel();
+    await new Trainer({
+      model: full,
+      trainData: data,
+      args: { ...args, outputDir: tmp() },
+      optimizerState: 'host',
+      progress: false,
+    }).train();
+    const outputDir = tmp();
+    const crashed = toyModel();
+    await expect(
+      new Trainer({
+        model: crashed,
+        trainData: data,
+        args: { ...args, outputDir },
+        optimizerState: 'host',
+        progress: false,
+        callbacks: {
+          onStepEnd: (s) => {
+            if (s.globalStep === 5) throw new Error('crash');
+          },
+        },
+      }).train(),
+    ).rejects.toThrow('crash');
+    const resumed = toyModel();
+    const before = tf.memory().numTensors;
+    const t = new Trainer({
+      model: resumed,
+      trainData: data,
+      args: { ...args, outputDir },
+      optimizerState: 'host',
+      progress: false,
+    });
+    await t.loadCheckpoint(join(outputDir, 'checkpoint-3'));
+    expect(tf.memory().numTensors).toBe(before); // no optimizer tensors at all
+    await t.train({ resumeFromCheckpoint: true });
+    expect(values(resumed)).toEqual(values(full));
+  });
+});
