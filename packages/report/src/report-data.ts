@@ -24,7 +24,13 @@ export const trainingReportDataSchema = z.object({
    * Final metrics by name (e.g. `{ eval_loss: 2.1, perplexity: 8.2 }`), shown after the last
    * evaluation's logged `eval_*` values (a name given here replaces the logged one).
    */
-  metrics: z.record(z.string(), z.union([z.number(), z.string()])).optional(),
+  metrics: z
+    .record(
+      z.string(),
+      // any number, NaN and ±Infinity included (a diverged run still gets its report)
+      z.union([z.custom<number>((v) => typeof v === 'number', 'expected a number or a string'), z.string()]),
+    )
+    .optional(),
   /** Sample generations before vs after training, shown as a table. */
   samples: z.array(sampleGenerationSchema).optional(),
   /** Training throughput of the whole run (tokens per second). */

@@ -1,11 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 
-/** A number, or `null` where JSON.stringify wrote a NaN/Infinity (read as missing). */
+/**
+ * A number; `null` (what JSON.stringify writes for NaN/Infinity), NaN and ±Infinity (in-memory
+ * entries of a diverged run) are read as missing, so they never break a chart.
+ */
 const metric = z
-  .number()
-  .nullish()
-  .transform((v) => v ?? undefined);
+  .custom<number | null | undefined>((v) => v == null || typeof v === 'number', 'expected a number')
+  .transform((v) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined))
+  .optional();
 
 /**
  * One line of the trainer's `log.jsonl` (the shape of `@gptft/trainer`'s `LogEntry`): training

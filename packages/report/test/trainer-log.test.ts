@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseTrainerLog, readTrainerLog } from '../src/index.js';
+import { parseTrainerLog, parseTrainerLogEntry, readTrainerLog, renderTrainingReport } from '../src/index.js';
 
 describe('readTrainerLog', () => {
   it('parses training and evaluation lines, keeps unknown keys, reads null as missing', async () => {
@@ -23,6 +23,21 @@ describe('readTrainerLog', () => {
     expect(log[1]!.evalLoss).toBe(2.4);
     expect(log[1]!.evalAccuracy).toBe(0.5);
     expect(log[2]!.loss).toBeUndefined();
+  });
+
+  it('reads NaN/Infinity of in-memory entries as missing (a diverged run still renders)', () => {
+    const e = parseTrainerLogEntry({
+      step: 3,
+      epoch: 1,
+      loss: Number.NaN,
+      gradNorm: Number.POSITIVE_INFINITY,
+      learningRate: 0.1,
+    });
+    expect(e.loss).toBeUndefined();
+    expect(e.gradNorm).toBeUndefined();
+    expect(e.learningRate).toBe(0.1);
+    const html = renderTrainingReport({ log: [e], metrics: { eval_loss: Number.NaN } });
+    expect(html).toContain('<td>eval_loss</td><td class="num">NaN</td>');
   });
 
   it('names file:line and the field of a malformed line', async () => {
