@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { trainerLogEntrySchema } from './trainer-log.js';
+import { type TrainerLogEntryInput, trainerLogEntrySchema } from './trainer-log.js';
 
 /** One prompt and what the model generated for it before and after training. */
 export const sampleGenerationSchema = z.object({
@@ -46,8 +46,11 @@ export const trainingReportDataSchema = z.object({
   createdAt: z.union([z.date(), z.string()]).optional(),
 });
 
-/** Input of {@link writeTrainingReport} / {@link renderTrainingReport}. */
-export type TrainingReportData = z.input<typeof trainingReportDataSchema>;
+/** Input of {@link writeTrainingReport} / {@link renderTrainingReport} (arrays may be readonly). */
+export type TrainingReportData = Omit<z.input<typeof trainingReportDataSchema>, 'log' | 'samples'> & {
+  log?: readonly TrainerLogEntryInput[] | undefined;
+  samples?: readonly SampleGeneration[] | undefined;
+};
 /** Parsed report data. */
 export type ParsedTrainingReportData = z.output<typeof trainingReportDataSchema>;
 

@@ -76,6 +76,7 @@ describe('a trainer log', () => {
     expect(log).toEqual(asInput);
 
     const { report, lossCurve } = await writeTrainingReport(outputDir, {
+      log: trainer.logHistory as readonly LogEntry[], // the trainer's entries, as they are
       title: 'toy regression',
       samples: [{ prompt: 'x = 0.5', before: 'y = 0.1', after: 'y = -0.9' }],
       metrics: { perplexity: Math.exp(history.filter((e) => e.eval_loss !== undefined).at(-1)!.eval_loss!) },
