@@ -175,9 +175,10 @@ export class GenerationRun {
             inputIds: this.pending,
             pastKeyValues: this.past,
             useCache: true,
+            logitsToKeep: 1,
             ...(mask && { attentionMask: mask }),
           })
-        : model.forward({ inputIds: this.seqs, ...(mask && { attentionMask: mask }) });
+        : model.forward({ inputIds: this.seqs, logitsToKeep: 1, ...(mask && { attentionMask: mask }) });
     disposePast(this.past);
     this.past = out.pastKeyValues;
     const b = this.seqs.length;

@@ -15,6 +15,11 @@ export interface LMInput {
   outputHiddenStates?: boolean;
   /** [B, T] next-token labels, shifted inside as in transformers; -100 is ignored. */
   labels?: number[][];
+  /**
+   * transformers' `logits_to_keep`: compute logits for the last N positions only (0, the default:
+   * all). `generate` uses 1, sparing the [T, V] product of the prompt's other positions.
+   */
+  logitsToKeep?: number;
 }
 
 /** Outputs of {@link GPT2LMHeadModel.forward}: logits [B, T, V]. */
@@ -91,9 +96,16 @@ export class GPT2LMHeadModel extends HeadModel {
     });
     const h = out.lastHiddenState;
     const [b, t, c] = h.shape;
-    const logits = tf.tidy(() =>
-      tf.reshape(matMul(tf.reshape(h, [b * t, c]), this.lmHeadWeight, false, true), [b, t, -1]),
-    );
+    const keep = input.logitsToKeep ?? 0;
+    if (!Number.isInteger(keep) || keep < 0)
+      throw new Error(`logitsToKeep must be an integer ≥ 0 (got ${keep})`);
+    if (keep > 0 && input.labels)
+      throw new Error('logitsToKeep: the loss needs every position; leave it out with labels');
+    const logits = tf.tidy(() => {
+      const k = keep > 0 ? Math.min(keep, t) : t;
+      const kept = k === t ? h : tf.slice(h, [0, t - k, 0], [b, k, c]);
+      return tf.reshape(matMul(tf.reshape(kept, [b * k, c]), this.lmHeadWeight, false, true), [b, k, -1]);
+    });
     if (!out.hiddenStates) h.dispose();
     const result: LMOutput = { logits };
     if (out.pastKeyValues) result.pastKeyValues = out.pastKeyValues;

@@ -23,6 +23,12 @@ describe('GPT2LMHeadModel', () => {
       const t = lm.ids.length;
       const last = tf.tidy(() => tf.slice(out.logits, [0, t - 1, 0], [1, 1, -1]).dataSync());
       expect(maxAbsDiff(last, await expectedArray(`lm.f32.${j}.last_logits`))).toBeLessThan(1e-4);
+      const kept = model.forward({ inputIds: [lm.ids], logitsToKeep: 1 }); // transformers' logits_to_keep
+      expect(kept.logits.shape).toEqual([1, 1, 50257]);
+      expect(maxAbsDiff(kept.logits.dataSync(), await expectedArray(`lm.f32.${j}.last_logits`))).toBeLessThan(
+        1e-4,
+      );
+      kept.logits.dispose();
       const argmax = tf.tidy(() => Array.from(tf.argMax(out.logits, -1).dataSync()));
       expect(argmax).toEqual(lm.argmax);
       out.loss!.dispose();
