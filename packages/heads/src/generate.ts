@@ -108,6 +108,8 @@ export class GenerationRun {
   private readonly maxNewTokens: number;
   private readonly eos: EosTokenCriteria;
   private readonly stop: StopStringCriteria | undefined;
+  /** Per row, the prompt text's last `longest - 1` characters (stop strings may begin there). */
+  private readonly stopContext: string[];
   private readonly pad: number;
   private readonly processors: LogitsProcessorList;
   private readonly rand: () => number;
@@ -156,6 +158,18 @@ export class GenerationRun {
       throw new Error('generate: a streamer needs a batch of one');
     this.pending = inputIds;
     this.prompts = inputIds.map((r, i) => (this.mask ? r.filter((_, t) => this.mask![i]![t] === 1) : [...r]));
+    const stop = this.stop;
+    const tok = options.tokenizer;
+    this.stopContext = this.prompts.map((p) =>
+      stop && tok && stop.longest > 1
+        ? tok
+            .decode(p, {
+              skipSpecialTokens: options.skipSpecialTokens ?? true,
+              cleanUpTokenizationSpaces: false,
+            })
+            .slice(1 - stop.longest)
+        : '',
+    );
     options.streamer?.put(this.prompts[0]!);
   }
 
@@ -198,9 +212,11 @@ export class GenerationRun {
         const before = this.text?.push(i, id) ?? 0;
         if (this.eos.isDone(id)) this.finishReasons[i] = 'eos';
         else if (this.stop && this.text) {
-          const end = this.stop.find(this.text.raw(i), before);
+          // the prompt's last characters count too: a stop string may begin in the prompt
+          const context = this.stopContext[i]!;
+          const end = this.stop.find(context + this.text.raw(i), context.length + before);
           if (end !== undefined) {
-            this.text.cut(i, end);
+            this.text.cut(i, end - context.length);
             this.finishReasons[i] = 'stop_string';
           }
         }

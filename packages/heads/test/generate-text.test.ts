@@ -117,6 +117,23 @@ describe('stop strings', () => {
     expect(rs.map((x) => x.finishReason)).toEqual(['stop_string', 'length']);
   });
 
+  it('a stop string may begin in the prompt, not lie wholly inside it', () => {
+    const [r] = generate(model, g0.prompt, {
+      tokenizer,
+      maxNewTokens: 5,
+      eosTokenId: null,
+      stopStrings: 'is Hut',
+    });
+    expect([r!.text, r!.ids, r!.finishReason]).toEqual([' Hut', g0.greedy_ids.slice(0, 1), 'stop_string']);
+    const [n] = generate(model, g0.prompt, {
+      tokenizer,
+      maxNewTokens: 2,
+      eosTokenId: null,
+      stopStrings: 'my name',
+    });
+    expect(n!.finishReason).toBe('length');
+  });
+
   it('StopStringCriteria.find only reports matches completed by new text', () => {
     const c = new StopStringCriteria(['ab', 'xyz']);
     expect(c.find('..ab..', 4)).toBeUndefined(); // "ab" ended before the new text

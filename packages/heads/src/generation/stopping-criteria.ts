@@ -25,7 +25,8 @@ export class EosTokenCriteria {
  */
 export class StopStringCriteria {
   readonly stopStrings: readonly string[];
-  private readonly longest: number;
+  /** Length of the longest stop string (UTF-16 units). */
+  readonly longest: number;
 
   constructor(stopStrings: string | readonly string[]) {
     this.stopStrings = typeof stopStrings === 'string' ? [stopStrings] : [...stopStrings];
