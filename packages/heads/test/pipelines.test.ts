@@ -51,6 +51,12 @@ describe("pipeline('text-classification')", () => {
     expect((await classify(texts[0]!, { topK: 2 })).map((r) => r.label)).toEqual(
       all[0]!.slice(0, 2).map((r) => r.label),
     );
+    // longer than the 128 positions: an error naming the fix, or cut with truncation
+    const long = `${texts[0]} ${'word '.repeat(200)}`;
+    await expect(classify(long)).rejects.toThrow(
+      /more than the model's 128 positions \(pass truncation: true\)/,
+    );
+    expect(await classify(long, { truncation: true })).toHaveLength(1);
   });
 
   it('multi-label problem type gives sigmoid scores', async () => {
@@ -111,6 +117,11 @@ describe("pipeline('token-classification')", () => {
       ['PER', ' York', 17, 22],
     ]);
     for (const [k, e] of simple.entries()) expect(e.score).toBeCloseTo(none[k]!.score, 6);
+    // a text longer than the context is truncated to it (as transformers' pipeline)
+    const longNer = (await ner(`${sentences[0]} ${'and so on '.repeat(60)}`)) as TokenEntity[];
+    expect(Math.max(...longNer.map((e) => e.index))).toBeLessThan(128);
+    // causal attention: the first five tokens are labelled as in the short text
+    expect(longNer.slice(0, 5).map((e) => [e.entity, e.index])).toEqual(none.map((e) => [e.entity, e.index]));
     const batch = await ner(sentences, { aggregationStrategy: 'first' });
     expect(batch).toHaveLength(2);
     expect(batch[0]).toEqual(simple); // one token per word: first = simple

@@ -15,6 +15,8 @@ export interface TextClassificationOptions {
   functionToApply?: ClassificationFunction;
   /** Texts per forward pass (default 8). */
   batchSize?: number;
+  /** Cut texts longer than the model's context (default false: too long a text is an error, as transformers). */
+  truncation?: boolean;
 }
 
 /** One label and its score. */
@@ -81,7 +83,16 @@ export class TextClassificationPipeline {
     const results: ClassificationResult[][] = [];
     for (let s = 0; s < list.length; s += batchSize) {
       const chunk = list.slice(s, s + batchSize) as string[];
-      const enc = this.tokenizer.call(chunk, { padding: true });
+      const limit = Math.min(this.tokenizer.modelMaxLength ?? Number.POSITIVE_INFINITY, cfg.nPositions);
+      const enc = this.tokenizer.call(chunk, {
+        padding: true,
+        ...(o.truncation && { truncation: true, maxLength: limit }),
+      });
+      const longest = Math.max(...enc.inputIds.map((r) => r.length));
+      if (longest > cfg.nPositions)
+        throw new Error(
+          `text-classification: a text has ${longest} tokens, more than the model's ${cfg.nPositions} positions (pass truncation: true)`,
+        );
       if (enc.attentionMask.some((m) => !m.includes(1)))
         throw new Error('text-classification: an input text is empty (it has no tokens)');
       const out = this.model.forward({ inputIds: enc.inputIds, attentionMask: enc.attentionMask });

@@ -89,7 +89,17 @@ export class TokenClassificationPipeline {
     if (!id2label) throw new Error('token-classification: the model config has no id2label');
     const decode = (ids: number[]) => this.tokenizer.decode(ids);
     const results = list.map((text) => {
-      const enc = this.tokenizer.encodeWithOffsets(text);
+      // truncated to the context, as transformers' pipeline does (truncation=True up to model_max_length)
+      const limit = Math.min(
+        this.tokenizer.modelMaxLength ?? Number.POSITIVE_INFINITY,
+        this.model.config.nPositions,
+      );
+      const full = this.tokenizer.encodeWithOffsets(text);
+      const enc = {
+        ids: full.ids.slice(0, limit),
+        offsets: full.offsets.slice(0, limit),
+        wordIds: full.wordIds.slice(0, limit),
+      };
       if (enc.ids.length === 0) return [];
       const out = this.model.forward({ inputIds: [enc.ids] });
       const k = out.logits.shape[2]!;
