@@ -153,7 +153,9 @@ export async function runTraining<B extends { inputIds: number[][]; attentionMas
         ? opts.finalEvalLoss()
         : evaluateLoss(model as GPT2LMHeadModel, evalData as unknown as LMBatch[]).loss;
       summary.evalLoss = loss;
-      ctx.log(`final validation loss ${fmt(loss)}  perplexity ${fmt(Math.exp(loss), 2)}`);
+      ctx.log(
+        `final validation loss ${fmt(loss)}${opts.finalEvalLoss ? '' : `  perplexity ${fmt(Math.exp(loss), 2)}`}`,
+      );
     }
     return summary;
   } finally {

@@ -1,12 +1,14 @@
 import { Command, CommanderError } from 'commander';
 import { chatCommand } from './commands/chat.js';
 import { demoCommand } from './commands/demo.js';
+import { evalCommand } from './commands/eval.js';
 import { generateCommand } from './commands/generate.js';
 import { mergeCommand } from './commands/merge.js';
 import { pretrainCommand } from './commands/pretrain.js';
 import { sftCommand } from './commands/sft.js';
 import { tokenizeCommand } from './commands/tokenize.js';
 import { tokenizerCommand } from './commands/tokenizer-train.js';
+import { trainCommand } from './commands/train.js';
 import { reportError } from './errors.js';
 
 export const VERSION = '0.1.0';
@@ -23,6 +25,8 @@ export function buildProgram(): Command {
     demoCommand(),
     pretrainCommand(),
     sftCommand(),
+    trainCommand(),
+    evalCommand(),
     generateCommand(),
     chatCommand(),
     mergeCommand(),

@@ -4,6 +4,40 @@ import { describe, expect, it } from 'vitest';
 import { gptft, tempDir } from './helpers.js';
 
 const COMMANDS: [string[], string[]][] = [
+  [['demo'], ['--model', '--max-steps', '--samples', '--output-dir', '--no-chat', '--backend']],
+  [
+    ['sft'],
+    [
+      '--model',
+      '--data',
+      '--no-assistant-only-loss',
+      '--peft',
+      '--lora-r',
+      '--lora-target-modules',
+      '--max-seq-length',
+      '--learning-rate',
+      '--gradient-accumulation-steps',
+      '--config',
+    ],
+  ],
+  [
+    ['train'],
+    [
+      '--task',
+      '--block-size',
+      '--no-shuffle',
+      '--learning-rate',
+      '--weight-decay',
+      '--lr-scheduler-type',
+      '--warmup-steps',
+      '--per-device-train-batch-size',
+      '--max-grad-norm',
+      '--output-dir',
+      '--json',
+    ],
+  ],
+  [['eval'], ['--task', '--model', '--adapter', '--data', '--block-size', '--json']],
+  [['chat'], ['--model', '--adapter', '--system', '--max-new-tokens', '--temperature', '/reset', '/system']],
   [
     ['pretrain'],
     [

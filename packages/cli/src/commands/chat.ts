@@ -113,6 +113,7 @@ export async function chat(
           history = history.slice(2);
           ids = render(history);
         }
+        ctx.debug(`prompt: ${ids.length} tokens, ${history.length} messages${system ? ' + system' : ''}`);
         out('assistant> ');
         const stream = tokenizer.createStreamDecoder({ skipSpecialTokens: true });
         let started = false;

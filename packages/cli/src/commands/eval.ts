@@ -1,0 +1,111 @@
+import { Command } from 'commander';
+import { Context, selectBackend } from '../context.js';
+import { CliError } from '../errors.js';
+import { batchBlocks, checkDataFiles, readLmTokens, toBlocks } from '../lm-data.js';
+import { evaluateLoss } from '../lm-training.js';
+import { loadLanguageModel } from '../model-io.js';
+import { addCommonOptions, addOptions, resolveOptions } from '../options.js';
+import { evaluateClassifier, TASKS } from '../tasks.js';
+
+/** `gptft eval`: perplexity of a causal LM on a text file, or a classifier's metrics. */
+export function evalCommand(): Command {
+  const cmd = new Command('eval')
+    .summary('perplexity on text, or a classifier’s metrics')
+    .description(
+      'causal-lm (default): the file’s tokens are concatenated and cut into non-overlapping blocks of --block-size tokens (remainder dropped), as transformers’ run_clm.py; loss = mean next-token cross-entropy over all predicted positions; perplexity = exp(loss). With --json: {"loss", "perplexity", "tokens"}. sequence-classification: accuracy and macro precision/recall/F1 (scikit-learn’s definitions); token-classification: entity precision/recall/F1 (seqeval) and token accuracy.',
+    );
+  addOptions(cmd, [
+    { name: 'task', type: TASKS, description: 'what the model does', default: 'causal-lm' },
+    {
+      name: 'model',
+      type: 'string',
+      placeholder: 'dir|id',
+      description: 'model folder or hub id',
+      default: 'gpt2',
+    },
+    { name: 'adapter', type: 'string', placeholder: 'dir', description: 'PEFT adapter folder to apply' },
+    {
+      name: 'tokenizer',
+      type: 'string',
+      placeholder: 'dir',
+      description: 'tokenizer folder (default: the model’s)',
+    },
+    { name: 'data', type: 'string', placeholder: 'file', variadic: true, description: 'evaluation files' },
+    {
+      name: 'block-size',
+      type: 'int',
+      description: 'tokens per block (causal-lm; default: the model’s context, at most 1024)',
+    },
+    {
+      name: 'per-device-eval-batch-size',
+      type: 'int',
+      description: 'blocks or examples per forward pass',
+      default: 8,
+    },
+    { name: 'max-eval-samples', type: 'int', description: 'evaluate at most this many blocks or examples' },
+    {
+      name: 'text-column',
+      type: 'string',
+      description: 'field with the text (sequence-classification)',
+      default: 'text',
+    },
+    {
+      name: 'label-column',
+      type: 'string',
+      description: 'field with the label (sequence-classification)',
+      default: 'label',
+    },
+  ]);
+  addCommonOptions(cmd);
+  cmd.action(async (_o, c: Command) => evaluate(await resolveOptions(c)));
+  return cmd;
+}
+
+export async function evaluate(opts: Record<string, unknown>): Promise<void> {
+  const ctx = new Context(opts);
+  const files = (opts.data as string[] | undefined) ?? [];
+  checkDataFiles(files);
+  await selectBackend(ctx, opts.backend as string);
+  if (opts.task !== 'causal-lm') {
+    const metrics = await evaluateClassifier(ctx, opts);
+    ctx.result(metrics, () =>
+      Object.entries(metrics)
+        .map(([k, v]) => `${k}: ${typeof v === 'number' ? v.toFixed(4) : v}`)
+        .join('\n'),
+    );
+    return;
+  }
+  const lm = await loadLanguageModel(opts.model as string, {
+    ...(opts.adapter !== undefined && { adapter: opts.adapter as string }),
+    ...(opts.tokenizer !== undefined && { tokenizer: opts.tokenizer as string }),
+  });
+  try {
+    const blockSize = (opts.blockSize as number | undefined) ?? Math.min(lm.model.config.nPositions, 1024);
+    if (blockSize > lm.model.config.nPositions) {
+      throw new CliError(
+        `--block-size ${blockSize} exceeds the model's context (${lm.model.config.nPositions})`,
+      );
+    }
+    const ids = await readLmTokens(files, lm.tokenizer);
+    let blocks = toBlocks(ids, blockSize);
+    const max = opts.maxEvalSamples as number | undefined;
+    if (max !== undefined) blocks = blocks.slice(0, max);
+    if (blocks.length === 0) {
+      throw new CliError(
+        `${files.join(', ')}: ${ids.length} tokens, fewer than one block of ${blockSize}`,
+        'pass a smaller --block-size',
+      );
+    }
+    const { loss, tokens } = evaluateLoss(
+      lm.model,
+      batchBlocks(blocks, opts.perDeviceEvalBatchSize as number),
+    );
+    ctx.result(
+      { loss, perplexity: Math.exp(loss), tokens },
+      () =>
+        `loss ${loss.toFixed(4)}  perplexity ${Math.exp(loss).toFixed(2)}  (${tokens} predicted tokens in ${blocks.length} blocks of ${blockSize})`,
+    );
+  } finally {
+    lm.dispose();
+  }
+}

@@ -1,0 +1,273 @@
+import { tf } from '@gptft/backend';
+import { buildLabelMap, type LabelMap, readRecords, tokenizeAndAlignLabels } from '@gptft/datasets';
+import { GPT2ForSequenceClassification, GPT2ForTokenClassification } from '@gptft/heads';
+import {
+  accuracyScore,
+  entityPrecisionRecallF1,
+  f1Score,
+  type ReportRow,
+  tokenAccuracy,
+} from '@gptft/metrics';
+import type { GPT2Tokenizer } from '@gptft/tokenizer';
+import type { TrainableModel } from '@gptft/trainer';
+import type { Context } from './context.js';
+import { CliError } from './errors.js';
+import { checkDataFiles } from './lm-data.js';
+import { loadTokenizer } from './model-io.js';
+
+/** The tasks `train` and `eval` know. */
+export const TASKS = ['causal-lm', 'sequence-classification', 'token-classification'] as const;
+export type Task = (typeof TASKS)[number];
+
+/** A classification example: text and class (sequence) or words and tags (token). */
+export type ClassificationRecord =
+  | { text: string; label: string | number }
+  | { tokens: string[]; tags: (string | number)[] };
+
+/** A padded classification batch. `labels`: [B] class ids, or [B, T] tag ids with -100. */
+export interface ClassificationBatch {
+  inputIds: number[][];
+  attentionMask: number[][];
+  labels: number[] | number[][];
+}
+
+/**
+ * Reads classification records: `{text, label}` (JSONL/JSON/CSV/TSV, columns renamed with
+ * `textColumn` / `labelColumn`) or `{tokens, tags}` (CoNLL / CoNLL-U or JSONL). A record without
+ * the fields fails with file:line.
+ */
+export async function readClassificationRecords(
+  files: readonly string[],
+  task: Exclude<Task, 'causal-lm'>,
+  columns: { text: string; label: string } = { text: 'text', label: 'label' },
+): Promise<ClassificationRecord[]> {
+  checkDataFiles(files);
+  const out: ClassificationRecord[] = [];
+  for (const f of files) {
+    for await (const r of readRecords(f)) {
+      const v = r.value as Record<string, unknown>;
+      const where = `${r.file}:${r.line}`;
+      if (task === 'sequence-classification') {
+        const text = v?.[columns.text];
+        const label = v?.[columns.label];
+        if (typeof text !== 'string')
+          throw new CliError(
+            `${where}: ${columns.text}: expected a string`,
+            'set --text-column to the field holding the text',
+          );
+        if (typeof label !== 'string' && typeof label !== 'number') {
+          throw new CliError(
+            `${where}: ${columns.label}: expected a class name or id`,
+            'set --label-column to the field holding the label',
+          );
+        }
+        out.push({ text, label });
+      } else {
+        const tokens = v?.tokens;
+        const tags = v?.tags;
+        if (!Array.isArray(tokens) || !Array.isArray(tags) || tokens.length !== tags.length) {
+          throw new CliError(
+            `${where}: expected {tokens, tags} of the same length`,
+            'token classification reads CoNLL files or {tokens, tags} records',
+          );
+        }
+        out.push({ tokens: tokens as string[], tags: tags as (string | number)[] });
+      }
+    }
+  }
+  return out;
+}
+
+/** Labels found in the data (sorted as HF's run_glue / run_ner do). */
+export function labelMapOf(records: readonly ClassificationRecord[]): LabelMap {
+  return buildLabelMap(records.map((r) => ('text' in r ? r.label : r.tags)));
+}
+
+/** Label map of a fine-tuned classifier's config (id2label). */
+export function labelMapFromConfig(id2label: Record<number, string> | undefined): LabelMap | undefined {
+  if (!id2label) return undefined;
+  const labels = Object.keys(id2label)
+    .map(Number)
+    .sort((a, b) => a - b)
+    .map((i) => id2label[i]!);
+  return { labels, id2label: { ...id2label }, label2id: Object.fromEntries(labels.map((l, i) => [l, i])) };
+}
+
+function classId(map: LabelMap, label: string | number, where: string): number {
+  const id = map.label2id[String(label)];
+  if (id === undefined)
+    throw new CliError(
+      `${where}: label ${JSON.stringify(label)} is not one of the model's labels (${map.labels.join(', ')})`,
+    );
+  return id;
+}
+
+/** Tokenized, padded batches (right padding with the pad id; tag labels -100 on padding and later sub-tokens). */
+export function classificationBatches(
+  records: readonly ClassificationRecord[],
+  tokenizer: GPT2Tokenizer,
+  map: LabelMap,
+  options: { maxLength: number; batchSize: number },
+): ClassificationBatch[] {
+  const pad = tokenizer.padTokenId ?? tokenizer.eosTokenId ?? 0;
+  const examples = records.map((r, i) => {
+    if ('text' in r) {
+      const ids = tokenizer.encode(r.text).slice(0, options.maxLength);
+      return {
+        ids: ids.length ? ids : [pad],
+        label: classId(map, r.label, `record ${i + 1}`) as number | number[],
+      };
+    }
+    const aligned = tokenizeAndAlignLabels(tokenizer, r, {
+      labels: map,
+      maxLength: options.maxLength,
+      addPrefixSpace: true,
+    });
+    return { ids: aligned.inputIds, label: aligned.labels as number | number[] };
+  });
+  const out: ClassificationBatch[] = [];
+  for (let s = 0; s < examples.length; s += options.batchSize) {
+    const rows = examples.slice(s, s + options.batchSize);
+    const len = Math.max(...rows.map((r) => r.ids.length));
+    out.push({
+      inputIds: rows.map((r) => [...r.ids, ...new Array<number>(len - r.ids.length).fill(pad)]),
+      attentionMask: rows.map((r) => [
+        ...new Array<number>(r.ids.length).fill(1),
+        ...new Array<number>(len - r.ids.length).fill(0),
+      ]),
+      labels: Array.isArray(rows[0]!.label)
+        ? rows.map((r) => [
+            ...(r.label as number[]),
+            ...new Array<number>(len - (r.label as number[]).length).fill(-100),
+          ])
+        : rows.map((r) => r.label as number),
+    });
+  }
+  return out;
+}
+
+export type Classifier = GPT2ForSequenceClassification | GPT2ForTokenClassification;
+
+/** The classifier's loss as the Trainer needs it (all parameters trained). */
+export function classifierTrainable(model: Classifier): TrainableModel<ClassificationBatch> {
+  const params = model.namedParameters();
+  return {
+    namedParameters: () => params,
+    computeLoss: (b) => {
+      const out = (model as GPT2ForSequenceClassification).forward({
+        inputIds: b.inputIds,
+        attentionMask: b.attentionMask,
+        labels: b.labels as number[],
+      });
+      out.logits.dispose();
+      return out.loss as tf.Scalar;
+    },
+  };
+}
+
+/** Loss and metrics of a classifier on batches: accuracy + macro F1, or seqeval entity P/R/F1 + token accuracy. */
+export function classifierMetrics(
+  model: Classifier,
+  batches: readonly ClassificationBatch[],
+  map: LabelMap,
+): Record<string, number> {
+  const wasTraining = model.training;
+  model.eval();
+  let lossSum = 0;
+  let n = 0;
+  const yTrue: number[] = [];
+  const yPred: number[] = [];
+  const seqTrue: string[][] = [];
+  const seqPred: string[][] = [];
+  for (const b of batches) {
+    const { loss, pred } = tf.tidy(() => {
+      const out = (model as GPT2ForSequenceClassification).forward({
+        inputIds: b.inputIds,
+        attentionMask: b.attentionMask,
+        labels: b.labels as number[],
+      });
+      return {
+        loss: out.loss!.dataSync()[0]!,
+        pred: tf.argMax(out.logits, -1).arraySync() as number[] | number[][],
+      };
+    });
+    lossSum += loss * b.inputIds.length;
+    n += b.inputIds.length;
+    if (model instanceof GPT2ForSequenceClassification) {
+      yTrue.push(...(b.labels as number[]));
+      yPred.push(...(pred as number[]));
+    } else {
+      (b.labels as number[][]).forEach((row, i) => {
+        const t: string[] = [];
+        const p: string[] = [];
+        row.forEach((l, j) => {
+          if (l === -100) return;
+          t.push(map.labels[l]!);
+          p.push(map.labels[(pred as number[][])[i]![j]!]!);
+        });
+        seqTrue.push(t);
+        seqPred.push(p);
+      });
+    }
+  }
+  if (wasTraining) model.train();
+  const metrics: Record<string, number> = { loss: lossSum / n };
+  if (model instanceof GPT2ForSequenceClassification) {
+    metrics.accuracy = accuracyScore(yTrue, yPred);
+    metrics.f1_macro = f1Score(yTrue, yPred, { average: 'macro', zeroDivision: 0 });
+  } else {
+    const row = entityPrecisionRecallF1(seqTrue, seqPred, { average: 'micro' }) as ReportRow;
+    metrics.precision = row.precision;
+    metrics.recall = row.recall;
+    metrics.f1 = row.f1;
+    metrics.accuracy = tokenAccuracy(seqTrue, seqPred);
+  }
+  return metrics;
+}
+
+/** Loads a classifier of the task (new head with `map`'s labels when given). */
+export async function loadClassifier(
+  task: Exclude<Task, 'causal-lm'>,
+  model: string,
+  map?: LabelMap,
+): Promise<Classifier> {
+  const options = map ? { numLabels: map.labels.length, id2label: map.id2label, label2id: map.label2id } : {};
+  return task === 'sequence-classification'
+    ? GPT2ForSequenceClassification.fromPretrained(model, options)
+    : GPT2ForTokenClassification.fromPretrained(model, options);
+}
+
+/** `gptft eval --task sequence-classification|token-classification`. */
+export async function evaluateClassifier(
+  ctx: Context,
+  opts: Record<string, unknown>,
+): Promise<Record<string, number>> {
+  const task = opts.task as Exclude<Task, 'causal-lm'>;
+  const model = await loadClassifier(task, opts.model as string);
+  try {
+    const map = labelMapFromConfig(model.config.id2label);
+    if (!map)
+      throw new CliError(
+        `${opts.model}: config.json has no id2label`,
+        'evaluate a model fine-tuned with gptft train --task …',
+      );
+    const tokenizer = await loadTokenizer(
+      (opts.tokenizer as string | undefined) ?? (opts.model as string),
+      model.config.vocabSize,
+    );
+    let records = await readClassificationRecords(opts.data as string[], task, {
+      text: opts.textColumn as string,
+      label: opts.labelColumn as string,
+    });
+    const max = opts.maxEvalSamples as number | undefined;
+    if (max !== undefined) records = records.slice(0, max);
+    const batches = classificationBatches(records, tokenizer, map, {
+      maxLength: Math.min(model.config.nPositions, 256),
+      batchSize: opts.perDeviceEvalBatchSize as number,
+    });
+    ctx.debug(`${records.length} examples`);
+    return classifierMetrics(model, batches, map);
+  } finally {
+    model.dispose();
+  }
+}
