@@ -45,14 +45,12 @@ export function trainableFromForward<B, I>(
   const out: TrainableModel<B> = {
     namedParameters: params,
     computeLoss(batch) {
+      // The caller's tape / tidy releases the logits.
       const r = model.forward(options.toInput(batch));
-      if (!r.loss) {
-        r.logits.dispose();
+      if (!r.loss)
         throw new Error(
           'trainableFromForward: forward returned no loss; does toInput(batch) pass the labels?',
         );
-      }
-      r.logits.dispose();
       return r.loss as tf.Scalar;
     },
     predictionStep(batch): PredictionStepOutput {

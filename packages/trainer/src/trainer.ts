@@ -186,7 +186,10 @@ export class Trainer<B> {
     return this.model.computeLoss(batch);
   }
 
-  /** Loss, predictions and labels of one batch (no gradients); override with {@link computeLoss}. */
+  /**
+   * Loss, predictions and labels of one batch (no gradients); override with {@link computeLoss}.
+   * Evaluation takes its loss from here when this returns one, else from {@link computeLoss}.
+   */
   protected predictionStep(batch: B): PredictionStepOutput | undefined {
     return this.model.predictionStep?.(batch);
   }
@@ -410,18 +413,20 @@ export class Trainer<B> {
     try {
       for (const b of data) {
         tf.tidy(() => {
-          const out = withPredictions ? this.predictionStep(b) : undefined;
+          // With predictionStep the loss is weighted by batch size (HF); else each batch counts once.
+          const out = this.predictionStep(b);
           if (withPredictions && !out) {
             throw new Error(
               'Trainer: predictions need model.predictionStep (see trainableFromForward) or an overridden predictionStep',
             );
           }
-          if (out) {
+          if (out && (out.loss || withPredictions)) {
             const n = out.logits.shape[0] ?? 1;
             if (out.loss) {
               lossSum += out.loss.dataSync()[0]! * n;
               lossWeight += n;
             }
+            if (!withPredictions) return;
             const p = this.opts.preprocessLogitsForMetrics
               ? this.opts.preprocessLogitsForMetrics(out.logits, out.labels)
               : out.logits;
@@ -452,7 +457,7 @@ export class Trainer<B> {
    * prefixed `eval_`; logged and passed to `onEvaluate`.
    */
   async evaluate(
-    evalData = this.opts.evalData,
+    evalData: readonly B[] | undefined = this.opts.evalData,
     options: { metricKeyPrefix?: string } = {},
   ): Promise<Record<string, number>> {
     return (await this.runEvaluation(evalData, options.metricKeyPrefix ?? 'eval')).values;

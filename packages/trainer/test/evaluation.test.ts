@@ -181,6 +181,29 @@ describe('predict and computeMetrics', () => {
     cls.dispose();
   });
 
+  it('eval_loss is the mean of batch losses weighted by batch size (HF), with or without computeMetrics', async () => {
+    const m = classifier();
+    const uneven: Cls[] = [
+      { x: clsData[0]!.x.slice(0, 1), labels: clsData[0]!.labels.slice(0, 1) },
+      clsData[1]!,
+    ];
+    const lossOf = (b: Cls) => tf.tidy(() => (m.forward(b).loss as tf.Tensor).dataSync()[0]!);
+    const expected = (lossOf(uneven[0]!) * 1 + lossOf(uneven[1]!) * 3) / 4;
+    for (const computeMetrics of [undefined, () => ({ one: 1 })]) {
+      const t = new Trainer({
+        model: trainableFromForward(m, { toInput: (b: Cls) => b }),
+        trainData: uneven,
+        args: { outputDir: tmp() },
+        computeMetrics,
+        progress: false,
+      });
+      const ev = await t.evaluate(uneven);
+      expect(ev.eval_loss).toBeCloseTo(expected, 6);
+      t.optimizer.dispose();
+    }
+    expect(Math.abs(expected - (lossOf(uneven[0]!) + lossOf(uneven[1]!)) / 2)).toBeGreaterThan(1e-4);
+  });
+
   it('concatBatches pads the second axis with -100; argmax takes the last axis', () => {
     const a: NestedNumbers = [[[1, 2]], [[3, 4]]]; // [2, 1, 2]
     const b: NestedNumbers = [
