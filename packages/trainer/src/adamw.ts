@@ -91,7 +91,10 @@ export class AdamW {
       let slot = this.slots.get(name);
       if (!slot) {
         // In a tidy, so the zeros tensors are released once the variables hold the data.
-        slot = tf.tidy(() => ({ m: tf.variable(tf.zerosLike(p), false), v: tf.variable(tf.zerosLike(p), false) }));
+        slot = tf.tidy(() => ({
+          m: tf.variable(tf.zerosLike(p), false),
+          v: tf.variable(tf.zerosLike(p), false),
+        }));
         this.slots.set(name, slot);
       }
       const s = slot;
