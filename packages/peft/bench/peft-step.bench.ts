@@ -12,6 +12,7 @@
  *   pnpm bench -- lora full                      some of them
  *   GPTFT_BENCH_STEPS=n                          timed steps per method (default 3)
  *   GPTFT_BENCH_SHAPE=tiny                       2 × 128 instead of GPT-2 small (a quick check)
+ *   GPTFT_BENCH_CHECKPOINTING=0                  keep all activations instead of recomputing blocks
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +25,7 @@ const SHAPE =
   process.env.GPTFT_BENCH_SHAPE === 'tiny'
     ? { name: 'tiny', nLayer: 2, nEmbd: 128, nHead: 4 }
     : { name: 'GPT-2 small', nLayer: 12, nEmbd: 768, nHead: 12 };
+const CHECKPOINTING = process.env.GPTFT_BENCH_CHECKPOINTING !== '0';
 const BATCH = 1;
 const SEQ = 128;
 const MiB = (b: number) => b / 2 ** 20;
@@ -60,7 +62,7 @@ async function measure(method: MethodName, report: (r: Partial<Result>) => void)
     residPdrop: 0,
   });
   const gpt = new GPT2Model(config, { seed: 1 });
-  gpt.gradientCheckpointing = true;
+  gpt.gradientCheckpointing = CHECKPOINTING;
   const lm = new GPT2LMHeadModel(gpt).train();
   let vars: Variable[];
   let trainable: string;
@@ -148,7 +150,7 @@ const methods = picked.length > 0 ? picked : [...METHODS];
 const fmt = (x: number | undefined, d = 0) => (x === undefined ? '–' : x.toFixed(d));
 const rows: string[] = [];
 console.log(
-  `${SHAPE.name} (${SHAPE.nLayer}×${SHAPE.nEmbd}), batch ${BATCH}×${SEQ}, gradient checkpointing, Adam, wasm`,
+  `${SHAPE.name} (${SHAPE.nLayer}×${SHAPE.nEmbd}), batch ${BATCH}×${SEQ}, gradient checkpointing ${CHECKPOINTING ? 'on' : 'off'}, Adam, wasm`,
 );
 for (const method of methods) {
   const child = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', method], {
