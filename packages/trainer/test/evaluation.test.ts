@@ -352,6 +352,43 @@ describe('best model and early stopping', () => {
     expect(b.bestModelCheckpoint?.endsWith('checkpoint-4')).toBe(true);
   });
 
+  it('keeps the early-stopping counter and the best metric across a resume', async () => {
+    const byStep: Record<number, number> = { 2: 0.5, 4: 0.8, 6: 0.6, 8: 0.7, 10: 0.65, 12: 0.66 };
+    const outputDir = tmp();
+    const make = (crashAt?: number) => {
+      const t: Trainer<XY> = new Trainer({
+        model: withPredictions(toyModel()),
+        trainData: data,
+        evalData: data.slice(0, 2),
+        args: {
+          outputDir,
+          maxSteps: 20,
+          evalStrategy: 'steps',
+          evalSteps: 2,
+          saveSteps: 2,
+          loadBestModelAtEnd: true,
+          metricForBestModel: 'score',
+        },
+        computeMetrics: () => ({ score: byStep[t.globalStep] ?? 0 }),
+        earlyStopping: { patience: 2 },
+        callbacks: {
+          onStepEnd: (s) => {
+            if (s.globalStep === crashAt) throw new Error('crash');
+          },
+        },
+        progress: false,
+      });
+      return t;
+    };
+    await expect(make(7).train()).rejects.toThrow('crash');
+    const resumed = make();
+    await resumed.train({ resumeFromCheckpoint: join(outputDir, 'checkpoint-6') });
+    // checkpoint-6 carried counter 1 (0.6 after the best 0.8): the evaluation at 8 makes it 2 → stop.
+    expect(resumed.globalStep).toBe(8);
+    expect(resumed.bestMetric).toBe(0.8);
+    expect(resumed.bestModelCheckpoint).toBe(join(outputDir, 'checkpoint-4'));
+  });
+
   it('validates the arguments like HF', () => {
     expect(() => parseTrainingArguments({ loadBestModelAtEnd: true })).toThrow(
       'TrainingArguments.loadBestModelAtEnd: needs evaluations',
