@@ -10,6 +10,7 @@ import {
 } from '@gptft/gpt2-model';
 import { SafetensorsFile, writeFileAtomic, writeSafetensors } from '@gptft/hub';
 import { type AttachedAdapter, type BasePeftConfig, getPeftMethod, parsePeftConfig } from './method.js';
+import { ModulesToSaveStore, modulesToSaveParameters } from './modules-to-save.js';
 
 /** Saved key prefix of a GPT-2 causal-LM adapter (PEFT wraps `GPT2LMHeadModel`: `transformer.`). */
 export const DEFAULT_KEY_PREFIX = 'base_model.model.transformer.';
@@ -36,85 +37,14 @@ export interface PeftFromPretrainedOptions extends PeftModelOptions {
 interface Entry {
   config: BasePeftConfig;
   adapter: AttachedAdapter;
+  /** Its `modules_to_save` parameters under their saved keys (values swapped in by the store). */
+  modulesToSave: Array<[string, Variable]>;
 }
 
 /** Names HF PEFT adds to `modules_to_save` for `SEQ_CLS` / `TOKEN_CLS` (its `classifier_module_names`). */
 export const CLASSIFIER_MODULE_NAMES = ['classifier', 'score'] as const;
 /** Task types whose head is trained and saved with the adapter by default (as HF PEFT does). */
 const CLASSIFICATION_TASKS = new Set(['SEQ_CLS', 'TOKEN_CLS']);
-
-/** What {@link withModulesToSave} adds to an attached adapter. */
-interface ModulesToSave {
-  copiedParameters: number;
-  /** Forgets the original values: the trained ones stay in the model (used by `mergeAndUnload`). */
-  keepTrained(): void;
-}
-
-/**
- * PEFT's `modules_to_save`: the named modules (path equal to, or ending with `.name`, in `root`:
- * the head model, or the backbone) train fully and are saved with the adapter under
- * `<rootPrefix><path>.<param>`, as PEFT saves them. Their original values are kept and restored
- * when the adapter is removed. Names in `optional` may match nothing (the default classifier
- * names); any other name must match a module.
- */
-function withModulesToSave(
-  root: Module,
-  adapter: AttachedAdapter,
-  names: readonly string[],
-  optional: readonly string[],
-  rootPrefix: string,
-): AttachedAdapter & Partial<ModulesToSave> {
-  if (names.length === 0) return adapter;
-  const params: Array<[string, Variable, Tensor, boolean]> = [];
-  const seen = new Set<Variable>();
-  for (const name of names) {
-    const hits = root
-      .namedModules()
-      .filter(([path]) => path !== '' && (path === name || path.endsWith(`.${name}`)));
-    if (hits.length === 0) {
-      if (optional.includes(name)) continue;
-      throw new Error(`modules_to_save: "${name}" matches no module of the model`);
-    }
-    for (const [path, m] of hits) {
-      for (const [pname, v] of m.namedParameters(path)) {
-        if (seen.has(v)) continue;
-        seen.add(v);
-        params.push([`${rootPrefix}${pname}`, v, tf.clone(v), v.trainable]);
-        v.trainable = true;
-      }
-    }
-  }
-  if (params.length === 0) return adapter;
-  const wrapped: AttachedAdapter & ModulesToSave = {
-    ...adapter,
-    stateDict: () =>
-      [...adapter.stateDict(), ...params.map(([k, v]): [string, Variable] => [k, v])].sort(([a], [b]) =>
-        a < b ? -1 : a > b ? 1 : 0,
-      ),
-    get merged() {
-      return adapter.merged;
-    },
-    // PEFT keeps a trainable copy next to the frozen original: both count in "all params".
-    copiedParameters: params.reduce((n, [, v]) => n + v.size, 0),
-    keepTrained() {
-      for (const [, v, orig, trainable] of params) {
-        orig.dispose();
-        v.trainable = trainable;
-      }
-      params.length = 0;
-    },
-    detach() {
-      adapter.detach();
-      for (const [, v, orig, trainable] of params) {
-        v.assign(orig);
-        orig.dispose();
-        v.trainable = trainable;
-      }
-      params.length = 0;
-    },
-  };
-  return wrapped;
-}
 
 /** The GPT-2 backbone of `model`: the model itself, or a head model's `transformer` child. */
 function backboneOf(model: Module): GPT2Model {
@@ -154,6 +84,7 @@ function fmt(n: number): string {
  */
 export class PeftModel<M extends Module = GPT2Model> {
   private readonly adapters = new Map<string, Entry>();
+  private readonly saved = new ModulesToSaveStore();
   private active = 'default';
   private disabled = false;
   /** The backbone (`GPT2Model`) the adapters attach to. */
@@ -251,7 +182,7 @@ export class PeftModel<M extends Module = GPT2Model> {
       seed: options.seed,
       adapterName: name,
     });
-    let adapter: AttachedAdapter;
+    let modulesToSave: Array<[string, Variable]>;
     try {
       const names = [
         ...new Set([
@@ -262,9 +193,8 @@ export class PeftModel<M extends Module = GPT2Model> {
       const head = this.model !== (this.baseModel as Module);
       const rootPrefix =
         head && keyPrefix.endsWith('transformer.') ? keyPrefix.slice(0, -'transformer.'.length) : keyPrefix;
-      adapter = withModulesToSave(
+      modulesToSave = modulesToSaveParameters(
         head ? this.model : this.baseModel,
-        attached,
         names,
         classification ? CLASSIFIER_MODULE_NAMES : [],
         rootPrefix,
@@ -273,8 +203,13 @@ export class PeftModel<M extends Module = GPT2Model> {
       attached.detach();
       throw e;
     }
-    for (const [, v] of adapter.stateDict()) v.trainable = !parsed.inference_mode;
-    this.adapters.set(name, { config: parsed, adapter });
+    this.saved.add(
+      name,
+      modulesToSave.map(([, v]) => v),
+    );
+    const entry: Entry = { config: parsed, adapter: attached, modulesToSave };
+    for (const [, v] of this.fullStateDict(entry)) v.trainable = !parsed.inference_mode;
+    this.adapters.set(name, entry);
     if (this.adapters.size === 1) this.active = name;
     this.installForward();
     this.applyActive();
@@ -301,7 +236,8 @@ export class PeftModel<M extends Module = GPT2Model> {
     const entry = this.adapters.get(name)!;
     entry.config.inference_mode = config.inference_mode;
     try {
-      const sd = entry.adapter.stateDict();
+      this.saved.hold(name); // write into this adapter's own modules_to_save copy
+      const sd = this.fullStateDict(entry);
       const want = new Set(sd.map(([k]) => k));
       const extra = file.names().filter((k) => !want.has(k));
       if (extra.length > 0) {
@@ -328,6 +264,14 @@ export class PeftModel<M extends Module = GPT2Model> {
       this.deleteAdapter(name);
       throw e;
     }
+    this.applyActive();
+  }
+
+  /** The adapter's own tensors plus its `modules_to_save`, sorted by key. */
+  private fullStateDict(e: Entry): Array<[string, Variable]> {
+    const sd = e.adapter.stateDict();
+    if (e.modulesToSave.length === 0) return sd;
+    return [...sd, ...e.modulesToSave].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
   /** Makes `name` the active adapter; the others stay attached but have no effect. */
@@ -371,6 +315,7 @@ export class PeftModel<M extends Module = GPT2Model> {
 
   private applyActive(): void {
     for (const [name, e] of this.adapters) e.adapter.setEnabled(!this.disabled && name === this.active);
+    this.saved.hold(this.disabled || !this.adapters.has(this.active) ? null : this.active);
   }
 
   private entry(name = this.active): Entry {
@@ -383,6 +328,7 @@ export class PeftModel<M extends Module = GPT2Model> {
   deleteAdapter(name: string): void {
     const e = this.entry(name);
     e.adapter.detach();
+    this.saved.remove(name);
     this.adapters.delete(name);
     if (this.active === name) this.active = this.adapters.keys().next().value ?? 'default';
     this.applyActive();
@@ -396,11 +342,20 @@ export class PeftModel<M extends Module = GPT2Model> {
     return this.baseModel.forward(input);
   }
 
-  /** Trainable parameters under their PEFT key names (the active adapter and any trainable base parameters). */
+  /**
+   * Trainable parameters under their PEFT key names: the active adapter's (with its
+   * `modules_to_save`) and any base parameter made trainable; other adapters' are left out.
+   */
   namedTrainableParameters(): Array<[string, Variable]> {
     const out = new Map<Variable, string>();
-    for (const [name, p] of this.model.namedParameters()) if (p.trainable) out.set(p, name);
-    for (const [key, v] of this.entry().adapter.stateDict()) if (v.trainable) out.set(v, key);
+    const active = this.fullStateDict(this.entry());
+    // Other adapters' parameters live in the model tree too (wrapped layers): they do not train now.
+    const others = new Set<Variable>();
+    for (const [name, e] of this.adapters)
+      if (name !== this.active) for (const [, v] of this.fullStateDict(e)) others.add(v);
+    for (const [, v] of active) others.delete(v);
+    for (const [name, p] of this.model.namedParameters()) if (p.trainable && !others.has(p)) out.set(p, name);
+    for (const [key, v] of active) if (v.trainable) out.set(v, key);
     return [...out].map(([v, k]) => [k, v]);
   }
 
@@ -422,8 +377,9 @@ export class PeftModel<M extends Module = GPT2Model> {
     };
     for (const p of this.model.parameters()) add(p);
     for (const e of this.adapters.values()) {
-      for (const [, v] of e.adapter.stateDict()) add(v);
-      all += (e.adapter as Partial<ModulesToSave>).copiedParameters ?? 0;
+      for (const [, v] of this.fullStateDict(e)) add(v);
+      // PEFT keeps each adapter's copy next to the original module: copies count in "all params".
+      for (const [, v] of e.modulesToSave) all += v.size;
     }
     return { trainable, all };
   }
@@ -441,7 +397,7 @@ export class PeftModel<M extends Module = GPT2Model> {
 
   /** The adapter's tensors under PEFT's key names. */
   stateDict(name = this.active): Array<[string, Variable]> {
-    return this.entry(name).adapter.stateDict();
+    return this.fullStateDict(this.entry(name));
   }
 
   /**
@@ -451,12 +407,19 @@ export class PeftModel<M extends Module = GPT2Model> {
    */
   async savePretrained(dir: string, options: { selectedAdapters?: string[] } = {}): Promise<void> {
     for (const name of options.selectedAdapters ?? [...this.adapters.keys()]) {
-      const { config, adapter } = this.entry(name);
+      const e = this.entry(name);
+      const { config, adapter } = e;
       const folder = name === 'default' ? dir : join(dir, name);
       const tensors: Record<string, { dtype: 'F32'; shape: number[]; data: Float32Array }> = {};
       const computed = adapter.savedStateDict?.();
-      for (const [key, v] of computed ?? adapter.stateDict()) {
-        tensors[key] = { dtype: 'F32', shape: [...v.shape], data: v.dataSync() as Float32Array };
+      const own = computed ? [...computed, ...e.modulesToSave] : this.fullStateDict(e);
+      this.saved.hold(name); // this adapter's modules_to_save values, even when it is not active
+      try {
+        for (const [key, v] of own) {
+          tensors[key] = { dtype: 'F32', shape: [...v.shape], data: (v.dataSync() as Float32Array).slice() };
+        }
+      } finally {
+        this.applyActive();
       }
       if (computed) tf.dispose(computed.map(([, t]) => t));
       const out = { ...config, inference_mode: true };
@@ -487,7 +450,7 @@ export class PeftModel<M extends Module = GPT2Model> {
    */
   mergeAndUnload(): M {
     this.mergeAdapter();
-    (this.entry().adapter as Partial<ModulesToSave>).keepTrained?.();
+    this.saved.remove(this.active, true);
     return this.unload();
   }
 

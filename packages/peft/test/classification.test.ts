@@ -91,6 +91,13 @@ describe('classification heads: the head trains and is saved with the adapter by
       expect(Buffer.from(p.dataSync().buffer).equals(Buffer.from(before.buffer)), n).toBe(true);
     }
     const trainedLogits = seqLogits(model);
+    // disableAdapter = the base model, original head included (PEFT's ModulesToSaveWrapper)
+    pm.disableAdapter();
+    expect(maxAbsDiff(model.score.weight.dataSync(), scoreBefore)).toBe(0);
+    expect(maxAbsDiff(seqLogits(model), want)).toBeLessThan(1e-4);
+    pm.enableAdapter();
+    expect(maxAbsDiff(model.score.weight.dataSync(), scoreTrained)).toBe(0);
+    expect(maxAbsDiff(seqLogits(model), trainedLogits)).toBe(0);
 
     const dir = join(tmp, 'seqcls-lora');
     await pm.savePretrained(dir);
@@ -172,5 +179,66 @@ describe('classification heads: the head trains and is saved with the adapter by
       pm.addAdapter('x', loraConfig({ r: 2, target_modules: ['c_proj'], modules_to_save: ['nope'] })),
     ).toThrow(/modules_to_save: "nope" matches no module/);
     pm.dispose();
+  });
+
+  it('named adapters each have their own copy of the head (starting from the original), switched, saved and loaded separately', async () => {
+    const model = await GPT2ForSequenceClassification.fromPretrained(`${FIXTURES}seqcls`);
+    const original = model.score.weight.dataSync().slice();
+    const pm = getPeftModel(model, loraConfig({ r: 2 }), { seed: 1 });
+    pm.train();
+    trainSteps(pm, [2, 0, 1], 2);
+    const headA = model.score.weight.dataSync().slice();
+    expect(maxAbsDiff(headA, original)).toBeGreaterThan(0);
+    pm.addAdapter('b', houlsbyConfig(), { seed: 2 });
+    pm.setAdapter('b');
+    // only b's parameters (and the head) train now, not default's LoRA
+    const names = pm.namedTrainableParameters().map(([k]) => k);
+    expect(names.some((k) => k.includes('lora_'))).toBe(false);
+    expect(names.filter((k) => k.includes('adapters.b.'))).toHaveLength(2 * 2 * 4);
+    expect(names).toContain('base_model.model.score.weight');
+    expect(maxAbsDiff(model.score.weight.dataSync(), original)).toBe(0);
+    trainSteps(pm, [0, 2, 1], 2);
+    const headB = model.score.weight.dataSync().slice();
+    expect(maxAbsDiff(headB, original)).toBeGreaterThan(0);
+    expect(maxAbsDiff(headB, headA)).toBeGreaterThan(0);
+    pm.setAdapter('default');
+    expect(maxAbsDiff(model.score.weight.dataSync(), headA)).toBe(0);
+    pm.eval();
+    const logitsA = seqLogits(model);
+    pm.setAdapter('b');
+    const logitsB = seqLogits(model);
+    pm.setAdapter('default');
+
+    // each folder holds its own head, whichever adapter is active while saving
+    const dir = join(tmp, 'two-heads');
+    await pm.savePretrained(dir);
+    expect(maxAbsDiff(model.score.weight.dataSync(), headA)).toBe(0);
+    const fa = await SafetensorsFile.open(join(dir, 'adapter_model.safetensors'));
+    const fb = await SafetensorsFile.open(join(dir, 'b', 'adapter_model.safetensors'));
+    expect(maxAbsDiff(fa.getFloat32('base_model.model.score.weight'), headA)).toBe(0);
+    expect(maxAbsDiff(fb.getFloat32('base_model.model.score.weight'), headB)).toBe(0);
+    // deleting the active adapter leaves the other's head intact
+    const before = tf.memory().numTensors;
+    pm.deleteAdapter('default');
+    expect(pm.activeAdapter).toBe('b');
+    expect(maxAbsDiff(model.score.weight.dataSync(), headB)).toBe(0);
+    expect(tf.memory().numTensors).toBeLessThan(before);
+    pm.unload();
+    expect(maxAbsDiff(model.score.weight.dataSync(), original)).toBe(0);
+    model.dispose();
+
+    // load both folders onto a fresh checkpoint under other names: each brings its head back
+    const fresh = await GPT2ForSequenceClassification.fromPretrained(`${FIXTURES}seqcls`);
+    const loaded = await PeftModel.fromPretrained(fresh, join(dir, 'b'), { adapterName: 'bb' });
+    await loaded.loadAdapter(dir, 'aa');
+    expect(loaded.activeAdapter).toBe('bb');
+    expect(maxAbsDiff(fresh.score.weight.dataSync(), headB)).toBe(0);
+    expect(maxAbsDiff(seqLogits(fresh), logitsB)).toBeLessThan(1e-5);
+    loaded.setAdapter('aa');
+    expect(maxAbsDiff(fresh.score.weight.dataSync(), headA)).toBe(0);
+    expect(maxAbsDiff(seqLogits(fresh), logitsA)).toBeLessThan(1e-5);
+    const n = tf.memory().numTensors;
+    loaded.dispose();
+    expect(tf.memory().numTensors).toBeLessThan(n);
   });
 });
