@@ -295,7 +295,7 @@ export class PeftModel<M extends Module = GPT2Model> {
 
   /**
    * Turns every adapter off (the base model alone: LoRA layers and bottleneck adapters pass
-   * through, no prefix) until {@link enableAdapter}. `modules_to_save` keep their trained values.
+   * through, no prefix) until {@link enableAdapter}. `modules_to_save` get their original values until enabled again.
    */
   disableAdapter(): void {
     this.disabled = true;
