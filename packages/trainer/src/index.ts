@@ -49,3 +49,15 @@ export {
   type TrainerOptions,
 } from './trainer.js';
 export { causalLmLoss } from './losses.js';
+export { parseSftConfig, type SFTConfigInput, type SFTFields, sftFieldsSchema } from './sft-config.js';
+export { prepareSftBatches, type SftDataOptions, type SftDataStats } from './sft-data.js';
+export {
+  type PeftLikeModel,
+  type SftModel,
+  type SftModelInput,
+  type SftTokenizer,
+  SFTTrainer,
+  type SFTTrainerOptions,
+  sftModelInput,
+  sftTrainableModel,
+} from './sft-trainer.js';
