@@ -46,6 +46,9 @@ export const CLASSIFIER_MODULE_NAMES = ['classifier', 'score'] as const;
 /** Task types whose head is trained and saved with the adapter by default (as HF PEFT does). */
 const CLASSIFICATION_TASKS = new Set(['SEQ_CLS', 'TOKEN_CLS']);
 
+/** Marks a backbone wrapped by a {@link PeftModel} (one at a time). */
+const WRAPPED = Symbol('gptft.peftModel');
+
 /** The GPT-2 backbone of `model`: the model itself, or a head model's `transformer` child. */
 function backboneOf(model: Module): GPT2Model {
   if (model instanceof GPT2Model) return model;
@@ -96,6 +99,12 @@ export class PeftModel<M extends Module = GPT2Model> {
     readonly model: M,
   ) {
     this.baseModel = backboneOf(model);
+    const owner = (this.baseModel as { [WRAPPED]?: unknown })[WRAPPED];
+    if (owner) {
+      throw new Error(
+        'PeftModel: this model is already wrapped by a PeftModel; add adapters to that one (addAdapter / loadAdapter) or unload() it first',
+      );
+    }
   }
 
   /** Wraps `model` with a new adapter from `config` (see {@link getPeftModel}). */
@@ -106,7 +115,12 @@ export class PeftModel<M extends Module = GPT2Model> {
   ): PeftModel<M> {
     const pm = new PeftModel(model);
     model.requiresGrad(false);
-    pm.addAdapter(options.adapterName ?? 'default', config, options);
+    try {
+      pm.addAdapter(options.adapterName ?? 'default', config, options);
+    } catch (e) {
+      pm.unload();
+      throw e;
+    }
     return pm;
   }
 
@@ -122,7 +136,12 @@ export class PeftModel<M extends Module = GPT2Model> {
   ): Promise<PeftModel<M>> {
     const pm = new PeftModel(model);
     model.requiresGrad(false);
-    await pm.loadAdapter(adapterDir, options.adapterName ?? 'default', options);
+    try {
+      await pm.loadAdapter(adapterDir, options.adapterName ?? 'default', options);
+    } catch (e) {
+      pm.unload(); // the model as it was (no forward override left behind)
+      throw e;
+    }
     return pm;
   }
 
@@ -134,7 +153,8 @@ export class PeftModel<M extends Module = GPT2Model> {
    */
   private installForward(): void {
     if (this.uninstallForward) return;
-    const bb = this.baseModel as GPT2Model & { forward: GPT2Model['forward'] };
+    const bb = this.baseModel as GPT2Model & { forward: GPT2Model['forward']; [WRAPPED]?: PeftModel<Module> };
+    bb[WRAPPED] = this as PeftModel<Module>;
     const hadOwn = Object.hasOwn(bb, 'forward');
     const previous = bb.forward;
     const inner = previous.bind(bb);
@@ -154,6 +174,7 @@ export class PeftModel<M extends Module = GPT2Model> {
     this.uninstallForward = () => {
       if (hadOwn) bb.forward = previous;
       else delete (bb as { forward?: unknown }).forward;
+      delete bb[WRAPPED];
       this.uninstallForward = undefined;
     };
   }

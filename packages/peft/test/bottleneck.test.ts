@@ -149,6 +149,11 @@ describe('bottleneck adapters (AdapterHub layout)', () => {
     );
     expect(() => houlsbyConfig({ reduction_factor: -2 })).toThrow(/reduction_factor/);
     expect(houlsbyConfig({ non_linearity: 'SWISH' }).non_linearity).toBe('swish');
+    const m3 = tinyModel();
+    const first = getPeftModel(m3, houlsbyConfig());
+    expect(() => getPeftModel(m3, pfeifferConfig())).toThrow(/already wrapped by a PeftModel/);
+    expect(getPeftModel(first.unload(), pfeifferConfig()).stateDict()).toHaveLength(2 * 4);
+    m3.dispose();
     const m2 = tinyModel();
     expect(() => getPeftModel(m2, houlsbyConfig({ reduction_factor: { 0: 4 } }))).toThrow(
       /reduction_factor has no entry for layer 1/,
