@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { TINY_GPT2 } from '../examples/fixture.js';
 import { multi30kTranslation } from '../examples/tasks/multi30k-translation.js';
 import { pretrainWikitext } from '../examples/tasks/pretrain-wikitext.js';
 import { sst2Classification } from '../examples/tasks/sst2-classification.js';
@@ -54,6 +55,17 @@ describe.skipIf(!existsSync(dataDir('sst2')))('sentiment (SST-2)', () => {
     const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
     expect(metrics.accuracy).toBe(r.accuracy);
     expect(JSON.parse(readFileSync(join(out, 'settings.json'), 'utf8')).maxSteps).toBe(4);
+  });
+});
+
+describe.skipIf(!existsSync(dataDir('sst2')))('a task from a checkpoint (--base)', () => {
+  it('fine-tunes the fixture GPT-2 folder with its own tokenizer and a new score head', async () => {
+    const r = await sst2Classification(
+      { base: TINY_GPT2, trainExamples: 32, evalExamples: 32, batchSize: 16, maxSteps: 2 },
+      quiet,
+    );
+    expect(r.steps).toBe(2);
+    expect(Number.isFinite(r.trainLoss)).toBe(true);
   });
 });
 

@@ -12,7 +12,6 @@ import { memoryStats, tf, useBackend } from '@gptft/backend';
 import { type Batch, causalLMCollator } from '@gptft/datasets';
 import { GPT2LMHeadModel, generate } from '@gptft/heads';
 import { corpusBleu } from '@gptft/metrics';
-import { GPT2_EOS_ID, GPT2Tokenizer } from '@gptft/tokenizer';
 import { type TrainableModel, Trainer } from '@gptft/trainer';
 import {
   BASE_DEFAULTS,
@@ -20,6 +19,7 @@ import {
   dataDir,
   isMain,
   loadBackbone,
+  loadTokenizer,
   parseSettings,
   rows,
   seconds,
@@ -71,20 +71,20 @@ export async function multi30kTranslation(
   log(`data: ${nTrain} training pairs (val), ${s.evalSentences} test sentences (test_2016_flickr)`);
 
   // Tokenize: prompt tokens get label -100, so the loss covers " English sentence<|endoftext|>".
-  const tokenizer = GPT2Tokenizer.gpt2();
+  const { tokenizer, eosId } = await loadTokenizer(s);
   const examples = Array.from({ length: nTrain }, (_, i) => {
     const source = tokenizer.encode(prompt(trainDe![i]!));
-    const target = [...tokenizer.encode(` ${trainEn![i]!}`), GPT2_EOS_ID];
+    const target = [...tokenizer.encode(` ${trainEn![i]!}`), eosId];
     const inputIds = [...source, ...target].slice(0, s.maxLength);
     const labels = [...source.map(() => -100), ...target].slice(0, s.maxLength);
     return { inputIds, labels };
   });
-  const collate = causalLMCollator({ padTokenId: GPT2_EOS_ID });
+  const collate = causalLMCollator({ padTokenId: eosId });
   const trainBatches: Batch[] = [];
   for (let i = 0; i < examples.length; i += s.batchSize)
     trainBatches.push(collate(examples.slice(i, i + s.batchSize)));
 
-  const { model: backbone, description } = await loadBackbone(s, { eosTokenId: GPT2_EOS_ID });
+  const { model: backbone, description } = await loadBackbone(s, { eosTokenId: eosId });
   log(`model: ${description}`);
   const model = new GPT2LMHeadModel(backbone); // LM head tied to the token embeddings
   const trainable: TrainableModel<Batch> = {
@@ -122,7 +122,7 @@ export async function multi30kTranslation(
   // Translate the test sentences: left-padded batches, greedy decoding until <|endoftext|>.
   model.eval();
   const hypotheses: string[] = [];
-  const left = causalLMCollator({ padTokenId: GPT2_EOS_ID, paddingSide: 'left' });
+  const left = causalLMCollator({ padTokenId: eosId, paddingSide: 'left' });
   for (let i = 0; i < s.evalSentences; i += 16) {
     const sources = testDe!.slice(i, Math.min(i + 16, s.evalSentences));
     const batch = left(sources.map((de) => ({ inputIds: tokenizer.encode(prompt(de)) })));
@@ -130,12 +130,12 @@ export async function multi30kTranslation(
     const out = generate(model, inputIds, {
       attentionMask,
       maxNewTokens: s.maxNewTokens,
-      eosTokenId: GPT2_EOS_ID,
-      padTokenId: GPT2_EOS_ID,
+      eosTokenId: eosId,
+      padTokenId: eosId,
     });
     for (const row of out) {
       const fresh = row.slice(batch.shape[1]);
-      const end = fresh.indexOf(GPT2_EOS_ID);
+      const end = fresh.indexOf(eosId);
       hypotheses.push(
         tokenizer
           .decode(end < 0 ? fresh : fresh.slice(0, end))

@@ -9,7 +9,6 @@ import { memoryStats, tf, useBackend } from '@gptft/backend';
 import { type Batch, readFiles, sequenceClassificationCollator, textLabelRecord } from '@gptft/datasets';
 import { GPT2ForSequenceClassification } from '@gptft/heads';
 import { accuracyScore, f1Score } from '@gptft/metrics';
-import { GPT2_EOS_ID, GPT2Tokenizer } from '@gptft/tokenizer';
 import { type TrainableModel, Trainer } from '@gptft/trainer';
 import {
   BASE_DEFAULTS,
@@ -17,6 +16,7 @@ import {
   dataDir,
   isMain,
   loadBackbone,
+  loadTokenizer,
   parseSettings,
   seconds,
   writeRecord,
@@ -68,13 +68,13 @@ export async function sst2Classification(
   if (s.evalExamples > 0) dev = dev.take(s.evalExamples);
   log(`data: ${train.length} train sentences, ${dev.length} dev sentences`);
 
-  // 2. Tokenize (GPT-2's BPE) and collate; GPT-2 has no pad token, so pad with <|endoftext|>.
-  const tokenizer = GPT2Tokenizer.gpt2();
+  // 2. Tokenize (the base model's BPE) and collate; GPT-2 has no pad token: pad with <|endoftext|>.
+  const { tokenizer, eosId } = await loadTokenizer(s);
   const encode = (r: { text: string; label: number | string }) => ({
     inputIds: tokenizer.encode(r.text).slice(0, s.maxLength),
     label: r.label,
   });
-  const collate = sequenceClassificationCollator({ padTokenId: GPT2_EOS_ID });
+  const collate = sequenceClassificationCollator({ padTokenId: eosId });
   const trainBatches = [...train.map(encode).batches(s.batchSize)].map((rows) => collate(rows));
   const devBatches = [...dev.map(encode).batches(32)].map((rows) => collate(rows));
 
@@ -83,7 +83,7 @@ export async function sst2Classification(
     numLabels: 2,
     id2label: { 0: 'negative', 1: 'positive' },
     label2id: { negative: 0, positive: 1 },
-    padTokenId: GPT2_EOS_ID,
+    padTokenId: eosId,
   });
   log(`model: ${description}`);
   const model = new GPT2ForSequenceClassification(backbone);

@@ -5,6 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Batch } from '@gptft/datasets';
 import { GPT2Config, type GPT2ConfigInit, GPT2Model } from '@gptft/gpt2-model';
+import { GPT2_EOS_ID, GPT2Tokenizer } from '@gptft/tokenizer';
 
 /** The repository root (this file is docs/examples/tasks/task-utils.ts). */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -94,6 +95,18 @@ export async function loadBackbone(
     model,
     description: `${settings.base} (${config.nLayer} layers, width ${config.nEmbd}, ${model.numParameters().toLocaleString('en-US')} parameters)`,
   };
+}
+
+/**
+ * The tokenizer that goes with `settings.base`: GPT-2's for a new model, else the checkpoint's own
+ * (e.g. models/tiny-base has a 4,096-token vocabulary). `eosId` ends texts and pads batches.
+ */
+export async function loadTokenizer(
+  settings: BaseSettings,
+): Promise<{ tokenizer: GPT2Tokenizer; eosId: number }> {
+  const tokenizer =
+    settings.base === 'scratch' ? GPT2Tokenizer.gpt2() : await GPT2Tokenizer.fromPretrained(settings.base);
+  return { tokenizer, eosId: tokenizer.eosTokenId ?? GPT2_EOS_ID };
 }
 
 /** Row-major [B, T] int32 data as nested rows (what the heads' `forward` takes). */

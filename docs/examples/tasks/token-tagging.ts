@@ -13,9 +13,8 @@ import {
   tokenizeAndAlignLabels,
 } from '@gptft/datasets';
 import { GPT2ForTokenClassification, Linear } from '@gptft/heads';
-import { GPT2_EOS_ID, GPT2Tokenizer } from '@gptft/tokenizer';
 import { type TrainableModel, Trainer } from '@gptft/trainer';
-import { type BaseSettings, batchInputs, loadBackbone, rows, seconds } from './task-utils.js';
+import { type BaseSettings, batchInputs, loadBackbone, loadTokenizer, rows, seconds } from './task-utils.js';
 
 export interface TaggingSettings extends BaseSettings {
   maxLength: number;
@@ -48,11 +47,11 @@ export async function trainTagger(
 ): Promise<TaggingRun> {
   // Label ids from the tags seen in the data, sorted as HF's run_ner does.
   const labelMap = buildLabelMap([...train.toArray(), ...evaluation.toArray()].map((r) => r.tags));
-  const tokenizer = GPT2Tokenizer.gpt2();
+  const { tokenizer, eosId } = await loadTokenizer(s);
   // Each word is encoded as " word" (add_prefix_space); only its first sub-token carries the label.
   const align = (r: Sentence) =>
     tokenizeAndAlignLabels(tokenizer, r, { labels: labelMap, maxLength: s.maxLength });
-  const collate = tokenClassificationCollator({ padTokenId: GPT2_EOS_ID });
+  const collate = tokenClassificationCollator({ padTokenId: eosId });
   const trainBatches = [...train.map(align).batches(s.batchSize)].map((rows) => collate(rows));
 
   const { model: backbone, description } = await loadBackbone(s, {
