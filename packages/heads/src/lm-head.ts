@@ -10,6 +10,13 @@ import { crossEntropy } from './losses.js';
 export interface LMInput {
   inputIds: Tensor | number[][];
   attentionMask?: Tensor | number[][];
+  /** Positions [B, T]; see `GPT2Model.forward`. */
+  positionIds?: Tensor | number[][];
+  /**
+   * Packed rows: the document index of each token [B, T] (-1 on padding), so attention stays
+   * inside a document (`@gptft/datasets` packing with `isolateDocuments`); see `GPT2Model.forward`.
+   */
+  documentIds?: Tensor | number[][];
   pastKeyValues?: PastKeyValues;
   useCache?: boolean;
   outputHiddenStates?: boolean;
@@ -90,6 +97,8 @@ export class GPT2LMHeadModel extends HeadModel {
     const out = this.transformer.forward({
       inputIds: input.inputIds,
       ...(input.attentionMask !== undefined && { attentionMask: input.attentionMask }),
+      ...(input.positionIds !== undefined && { positionIds: input.positionIds }),
+      ...(input.documentIds !== undefined && { documentIds: input.documentIds }),
       ...(input.pastKeyValues !== undefined && { pastKeyValues: input.pastKeyValues }),
       ...(input.useCache !== undefined && { useCache: input.useCache }),
       ...(input.outputHiddenStates !== undefined && { outputHiddenStates: input.outputHiddenStates }),

@@ -15,6 +15,21 @@ beforeAll(async () => {
 afterAll(() => model.dispose());
 
 describe('GPT2LMHeadModel', () => {
+  it("passes packed rows (documentIds) to the backbone: each document's last logits equal PyTorch's for it alone", async () => {
+    const [a, b] = [expected.lm[0]!, expected.lm[1]!];
+    const ids = [...a.ids, ...b.ids];
+    const documentIds = [[...a.ids.map(() => 0), ...b.ids.map(() => 1)]];
+    const out = model.forward({ inputIds: [ids], documentIds });
+    for (const [j, end] of [
+      [0, a.ids.length],
+      [1, ids.length],
+    ] as const) {
+      const last = tf.tidy(() => tf.slice(out.logits, [0, end - 1, 0], [1, 1, -1]).dataSync());
+      expect(maxAbsDiff(last, await expectedArray(`lm.f32.${j}.last_logits`))).toBeLessThan(1e-4);
+    }
+    out.logits.dispose();
+  });
+
   it('matches PyTorch losses and last-position logits', async () => {
     for (const [j, lm] of expected.lm.entries()) {
       const out = model.forward({ inputIds: [lm.ids], labels: [lm.ids] });
