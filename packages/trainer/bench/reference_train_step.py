@@ -6,7 +6,7 @@ the vocabulary, backward, global gradient clipping to 1.0, torch.optim.AdamW (we
 Optionally per-block gradient checkpointing (torch.utils.checkpoint), as the TS bench uses for
 the GPT-2-small shape. Prints one JSON line.
 
-    /usr/bin/python3 bench/reference_train_step.py tiny|small [threads]
+    /usr/bin/python3 bench/reference_train_step.py tiny|small [threads] [steps] [batch]
 
 (`apt-get install python3-torch libopenblas0-pthread` for a fair BLAS; see PERF-NOTES.)
 """
@@ -74,6 +74,8 @@ def main():
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     layers, c, heads, b, t, ckpt = SHAPES[name]
+    if len(sys.argv) > 4:
+        b = int(sys.argv[4])
     model = GPT2(layers, c, heads, ckpt).train()
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
     no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
@@ -97,7 +99,7 @@ def main():
         times.append(time.perf_counter() - t0)
     s = statistics.median(times)
     print(json.dumps({
-        "config": name, "threads": threads, "torch": torch.__version__,
+        "config": name, "threads": threads, "batch": b, "torch": torch.__version__,
         "tokensPerSecond": b * t / s, "msPerStep": s * 1000,
         "peakRssMiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }))

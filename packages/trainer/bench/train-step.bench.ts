@@ -16,6 +16,7 @@
  *   pnpm bench -- tiny small-device   these shapes
  *   GPTFT_BENCH_STEPS=n               timed steps per shape (default 3; the first step is not timed)
  *   GPTFT_BENCH_TORCH_THREADS=n       PyTorch threads (default 2)
+ *   GPTFT_BENCH_BATCH=n               batch size of the GPT-2-small shapes (default 1)
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -56,6 +57,11 @@ const SHAPES = {
 } as const;
 type ShapeName = keyof typeof SHAPES;
 const STEPS = Number(process.env.GPTFT_BENCH_STEPS ?? 3);
+/** GPTFT_BENCH_BATCH overrides the batch size of the GPT-2-small shapes (to find the heap limit). */
+const batchOf = (name: ShapeName) =>
+  name.startsWith('small') && process.env.GPTFT_BENCH_BATCH
+    ? Number(process.env.GPTFT_BENCH_BATCH)
+    : SHAPES[name].batch;
 const MiB = (b: number) => b / 2 ** 20;
 
 interface Result {
@@ -75,7 +81,7 @@ async function measure(name: ShapeName): Promise<Result> {
   const { matMul, tf, trackPeakMemory, useBackend } = await import('@gptft/backend');
   const { GPT2Config, GPT2Model } = await import('@gptft/gpt2-model');
   const { causalLmLoss, Trainer } = await import('../src/index.js');
-  const s = SHAPES[name];
+  const s = { ...SHAPES[name], batch: batchOf(name) };
   const backend = await useBackend('wasm');
   const stopRss = trackPeakMemory();
   const config = new GPT2Config({
@@ -163,7 +169,8 @@ function torchReference(name: ShapeName): Result | undefined {
   if (!existsSync('/usr/bin/python3')) return undefined;
   const script = fileURLToPath(new URL('./reference_train_step.py', import.meta.url));
   const threads = process.env.GPTFT_BENCH_TORCH_THREADS ?? '2';
-  const r = spawnSync('/usr/bin/python3', [script, name.replace('-device', ''), threads, String(STEPS)], {
+  const args = [script, name.replace('-device', ''), threads, String(STEPS), String(batchOf(name))];
+  const r = spawnSync('/usr/bin/python3', args, {
     encoding: 'utf8',
   });
   if (r.status !== 0) return { config: name, error: (r.stderr || r.stdout).trim().split('\n').at(-1) };
@@ -188,7 +195,7 @@ const names = (process.argv.slice(2).filter((a) => a in SHAPES) as ShapeName[]).
 const fmt = (x: number | undefined, d = 0) => (x === undefined ? '–' : x.toFixed(d));
 const rows: string[] = [];
 for (const name of names) {
-  const s = SHAPES[name];
+  const s = { ...SHAPES[name], batch: batchOf(name) };
   const child = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', name], {
     encoding: 'utf8',
     maxBuffer: 1 << 24,
