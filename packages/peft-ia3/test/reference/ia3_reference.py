@@ -9,7 +9,7 @@ Writes, next to this file's test folder:
 How it was run (torch 1.13.1 from Debian, no transformers/peft installed):
   /usr/bin/python3 packages/peft-ia3/test/reference/ia3_reference.py
 
-GPT-2 is written out below in plain torch (HF's GPT2Model math: Conv1D = x·W + b, gelu_new,
+GPT-2 is written out in plain torch in tooling/reference/gpt2_torch.py (HF's GPT2Model math: Conv1D = x·W + b, gelu_new,
 pre-LN blocks, causal softmax attention, tied LM head). Before computing anything for IA³ the
 script checks that this GPT-2 reproduces the fixture's own PyTorch numbers (`lm` logits and the
 `lora` logits in expected.safetensors) to 1e-4, so the reference model is not checked against
@@ -21,9 +21,8 @@ with `fan_in_fan_out=True` as PEFT sets it for GPT-2's Conv1D:
 """
 
 import json
-import math
 import os
-import struct
+import sys
 
 import torch
 
@@ -32,62 +31,8 @@ REPO = os.path.abspath(os.path.join(HERE, "..", "..", "..", ".."))
 FIX = os.path.join(REPO, "fixtures", "gpt2-tiny-ref")
 OUT = os.path.abspath(os.path.join(HERE, "..", "fixtures"))
 
-DTYPES = {"F32": (torch.float32, 4), "F16": (torch.float16, 2)}
-
-
-def load_safetensors(path):
-    """A minimal safetensors reader: 8-byte LE header length, JSON header, raw little-endian data."""
-    with open(path, "rb") as f:
-        raw = f.read()
-    (n,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8 : 8 + n])
-    base = 8 + n
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        dtype, _ = DTYPES[info["dtype"]]
-        a, b = info["data_offsets"]
-        buf = bytearray(raw[base + a : base + b])
-        out[name] = torch.frombuffer(buf, dtype=dtype).reshape(info["shape"]).to(torch.float32)
-    return out
-
-
-def save_safetensors(path, tensors, metadata=None):
-    """A minimal safetensors writer (F32, keys sorted as safetensors' Python writer does)."""
-    header = {}
-    blobs = []
-    offset = 0
-    for name in sorted(tensors):
-        t = tensors[name].detach().to(torch.float32).contiguous()
-        data = bytes(t.reshape(-1).view(torch.uint8).tolist())  # numpy is not usable here
-        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    if metadata:
-        header["__metadata__"] = metadata
-    h = json.dumps(header, separators=(",", ":")).encode()
-    h += b" " * ((8 - len(h) % 8) % 8)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
-
-
-def gelu_new(x):
-    return 0.5 * x * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * torch.pow(x, 3.0))))
-
-
-class Conv1D:
-    """HF's Conv1D: weight [in, out], y = x·W + b."""
-
-    def __init__(self, w, b):
-        self.weight, self.bias = w, b
-
-    def __call__(self, x):
-        return x @ self.weight + self.bias
+sys.path.insert(0, os.path.join(REPO, "tooling", "reference"))
+from gpt2_torch import Conv1D, build, forward, read_safetensors, write_safetensors  # noqa: E402
 
 
 class IA3Conv1D:
@@ -109,55 +54,12 @@ class IA3Conv1D:
         return w, b
 
 
-def layer_norm(x, w, b, eps=1e-5):
-    return torch.nn.functional.layer_norm(x, (x.shape[-1],), w, b, eps)
-
-
-def build(sd, n_layer):
-    m = {"wte": sd["transformer.wte.weight"], "wpe": sd["transformer.wpe.weight"], "h": []}
-    for i in range(n_layer):
-        p = f"transformer.h.{i}."
-        m["h"].append(
-            {
-                "ln_1": (sd[p + "ln_1.weight"], sd[p + "ln_1.bias"]),
-                "ln_2": (sd[p + "ln_2.weight"], sd[p + "ln_2.bias"]),
-                "c_attn": Conv1D(sd[p + "attn.c_attn.weight"], sd[p + "attn.c_attn.bias"]),
-                "attn.c_proj": Conv1D(sd[p + "attn.c_proj.weight"], sd[p + "attn.c_proj.bias"]),
-                "c_fc": Conv1D(sd[p + "mlp.c_fc.weight"], sd[p + "mlp.c_fc.bias"]),
-                "mlp.c_proj": Conv1D(sd[p + "mlp.c_proj.weight"], sd[p + "mlp.c_proj.bias"]),
-            }
-        )
-    m["ln_f"] = (sd["transformer.ln_f.weight"], sd["transformer.ln_f.bias"])
-    return m
-
-
-def forward(m, ids, n_head):
-    t = len(ids)
-    x = m["wte"][torch.tensor(ids)] + m["wpe"][torch.arange(t)]
-    c = x.shape[-1]
-    d = c // n_head
-    mask = torch.tril(torch.ones(t, t, dtype=torch.bool))
-    for blk in m["h"]:
-        h = layer_norm(x, *blk["ln_1"])
-        qkv = blk["c_attn"](h)
-        q, k, v = qkv.split(c, dim=-1)
-        q, k, v = (z.reshape(t, n_head, d).transpose(0, 1) for z in (q, k, v))
-        att = (q @ k.transpose(-1, -2)) / math.sqrt(d)
-        att = att.masked_fill(~mask, torch.finfo(att.dtype).min).softmax(-1)
-        y = (att @ v).transpose(0, 1).reshape(t, c)
-        x = x + blk["attn.c_proj"](y)
-        h = layer_norm(x, *blk["ln_2"])
-        x = x + blk["mlp.c_proj"](gelu_new(blk["c_fc"](h)))
-    x = layer_norm(x, *m["ln_f"])
-    return x @ m["wte"].T
-
-
 def main():
     torch.manual_seed(0)
     cfg = json.load(open(os.path.join(FIX, "gpt2-tiny", "config.json")))
     n_layer, n_head = cfg["n_layer"], cfg["n_head"]
-    sd = load_safetensors(os.path.join(FIX, "gpt2-tiny", "model.safetensors"))
-    want = load_safetensors(os.path.join(FIX, "expected.safetensors"))
+    sd = read_safetensors(os.path.join(FIX, "gpt2-tiny", "model.safetensors"))
+    want = read_safetensors(os.path.join(FIX, "expected.safetensors"))
     exp = json.load(open(os.path.join(FIX, "expected.json")))
 
     # 1. The reference GPT-2 reproduces the fixture's PyTorch numbers.
@@ -165,7 +67,7 @@ def main():
         logits = forward(build(sd, n_layer), item["ids"], n_head)
         err = (logits[-1] - want[f"lm.f32.{j}.last_logits"]).abs().max().item()
         assert err < 1e-4, f"lm text {j}: last logits differ by {err}"
-    lora = load_safetensors(os.path.join(FIX, "lora", "adapter_model.safetensors"))
+    lora = read_safetensors(os.path.join(FIX, "lora", "adapter_model.safetensors"))
     m = build(sd, n_layer)
     scale = exp["lora"]["lora_alpha"] / exp["lora"]["r"]
     for i, blk in enumerate(m["h"]):
@@ -227,8 +129,10 @@ def main():
     os.makedirs(os.path.join(OUT, "ia3"), exist_ok=True)
     with open(os.path.join(OUT, "ia3", "adapter_config.json"), "w") as f:
         f.write(json.dumps(config, indent=2, sort_keys=True) + "\n")
-    save_safetensors(os.path.join(OUT, "ia3", "adapter_model.safetensors"), adapter, {"format": "pt"})
-    save_safetensors(os.path.join(OUT, "ia3-expected.safetensors"), expected)
+    write_safetensors(
+        os.path.join(OUT, "ia3", "adapter_model.safetensors"), adapter, {"format": "pt"}, metadata_first=False
+    )
+    write_safetensors(os.path.join(OUT, "ia3-expected.safetensors"), expected)
     with open(os.path.join(OUT, "ia3-expected.json"), "w") as f:
         json.dump({"ids": ids, "loss": loss, "merged_vs_unmerged_max_err": err}, f, indent=2)
         f.write("\n")

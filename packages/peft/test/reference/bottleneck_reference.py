@@ -4,9 +4,9 @@ Run from the repository root with the system Python that has torch 1.13:
 
     /usr/bin/python3 packages/peft/test/reference/bottleneck_reference.py
 
-It loads fixtures/gpt2-tiny-ref/gpt2-tiny, builds HF GPT-2's forward in plain torch (pre-LN blocks,
-gelu_new, tied LM head) and adds bottleneck adapters the way AdapterHub's `GPT2BlockWithAdapters`
-calls `BottleneckLayer(hidden_states=sub-layer output, residual_input=block input, layer_norm=None)`,
+It loads fixtures/gpt2-tiny-ref/gpt2-tiny, runs HF GPT-2's forward in plain torch (pre-LN blocks,
+gelu_new, tied LM head; the shared tooling/reference/gpt2_torch.py) with bottleneck adapters on the
+residual adds the way AdapterHub's `GPT2BlockWithAdapters` calls `BottleneckLayer(hidden_states=sub-layer output, residual_input=block input, layer_norm=None)`,
 following `Adapter.pre_forward` / `forward` / `post_forward` of adapters/methods/modeling.py
 (residual_before_ln=True, no adapter LayerNorms, no gating). The adapter weights are random and
 non-zero (so the adapter changes the output); for each variant it writes, under
@@ -16,9 +16,8 @@ packages/peft/test/fixtures/bottleneck/<variant>/:
   expected.safetensors: `hidden` [T, C] (after ln_f) and `last_logits` [V] for the fixture's ids.
 """
 import json
-import math
 import os
-import struct
+import sys
 
 import torch
 
@@ -26,51 +25,13 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "../../../.."))
 FIX = os.path.join(ROOT, "fixtures/gpt2-tiny-ref")
 OUT = os.path.join(ROOT, "packages/peft/test/fixtures/bottleneck")
 
+sys.path.insert(0, os.path.join(ROOT, "tooling", "reference"))
+from gpt2_torch import build, forward_hidden, gelu_new, read_safetensors, write_safetensors  # noqa: E402
 
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    out = {}
-    for k, v in header.items():
-        if k == "__metadata__":
-            continue
-        a, b = v["data_offsets"]
-        assert v["dtype"] == "F32", v["dtype"]
-        out[k] = torch.frombuffer(bytearray(data[a:b]), dtype=torch.float32).reshape(v["shape"]).clone()
-    return out
-
-
-def write_safetensors(path, tensors):
-    header = {"__metadata__": {"format": "pt"}}
-    blobs = []
-    off = 0
-    for k in sorted(tensors):
-        t = tensors[k].contiguous().to(torch.float32)
-        b = t.numpy().tobytes()
-        header[k] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [off, off + len(b)]}
-        blobs.append(b)
-        off += len(b)
-    h = json.dumps(header, separators=(",", ":")).encode()
-    h += b" " * ((8 - len(h) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
-
-
-W = read_safetensors(os.path.join(FIX, "gpt2-tiny/model.safetensors"))
-W = {k[len("transformer."):] if k.startswith("transformer.") else k: v for k, v in W.items()}
+SD = read_safetensors(os.path.join(FIX, "gpt2-tiny/model.safetensors"))
 CFG = json.load(open(os.path.join(FIX, "gpt2-tiny/config.json")))
 C, L, H = CFG["n_embd"], CFG["n_layer"], CFG["n_head"]
 IDS = json.load(open(os.path.join(FIX, "expected.json")))["lora"]["ids"]
-
-
-def gelu_new(x):
-    return 0.5 * x * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * torch.pow(x, 3.0))))
-
 
 ACT = {
     "relu": torch.relu,
@@ -81,29 +42,6 @@ ACT = {
     "tanh": torch.tanh,
     "leakyrelu": torch.nn.functional.leaky_relu,
 }
-
-
-def ln(x, p):
-    return torch.nn.functional.layer_norm(x, (C,), W[p + ".weight"], W[p + ".bias"], 1e-5)
-
-
-def conv1d(x, p):
-    return x @ W[p + ".weight"] + W[p + ".bias"]
-
-
-def attn(x, i):
-    T = x.shape[0]
-    q, k, v = conv1d(x, f"h.{i}.attn.c_attn").split(C, dim=-1)
-    d = C // H
-    q, k, v = (z.view(T, H, d).transpose(0, 1) for z in (q, k, v))
-    s = q @ k.transpose(-1, -2) / math.sqrt(d)
-    s = s.masked_fill(torch.triu(torch.ones(T, T, dtype=torch.bool), 1), torch.finfo(s.dtype).min)
-    o = (torch.softmax(s, -1) @ v).transpose(0, 1).reshape(T, C)
-    return conv1d(o, f"h.{i}.attn.c_proj")
-
-
-def mlp(x, i):
-    return conv1d(gelu_new(conv1d(x, f"h.{i}.mlp.c_fc")), f"h.{i}.mlp.c_proj")
 
 
 class RefAdapter:
@@ -135,16 +73,12 @@ class RefAdapter:
 
 
 def forward(adapters):
-    x = W["wte.weight"][IDS] + W["wpe.weight"][: len(IDS)]
-    for i in range(L):
-        residual = x
-        a = attn(ln(x, f"h.{i}.ln_1"), i)
-        x = adapters[(i, "attention_adapters")](a, residual) if (i, "attention_adapters") in adapters else a + residual
-        residual = x
-        m = mlp(ln(x, f"h.{i}.ln_2"), i)
-        x = adapters[(i, "output_adapters")](m, residual) if (i, "output_adapters") in adapters else m + residual
-    h = ln(x, "ln_f")
-    return h, h[-1] @ W["wte.weight"].T
+    """Hidden states after ln_f [T, C] and last-position logits [V], adapters {(layer, place): RefAdapter}."""
+    m = build(SD, L)
+    for (i, place), adapter in adapters.items():
+        m["h"][i]["attn_residual" if place == "attention_adapters" else "mlp_residual"] = adapter
+    h = forward_hidden(m, IDS, H)
+    return h, h[-1] @ m["wte"].T
 
 
 VARIANTS = {
@@ -193,8 +127,8 @@ def main():
         with open(os.path.join(folder, "adapter_config.json"), "w") as f:
             json.dump(config, f, indent=2, sort_keys=True)
             f.write("\n")
-        write_safetensors(os.path.join(folder, "adapter_model.safetensors"), tensors)
-        write_safetensors(os.path.join(folder, "expected.safetensors"), {"hidden": h, "last_logits": logits})
+        write_safetensors(os.path.join(folder, "adapter_model.safetensors"), tensors, {"format": "pt"})
+        write_safetensors(os.path.join(folder, "expected.safetensors"), {"hidden": h, "last_logits": logits}, {"format": "pt"})
         print(name, "max |h - base| =", float((h - base_h).abs().max()))
 
 
