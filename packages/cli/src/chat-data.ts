@@ -10,9 +10,8 @@ import {
   shareGptRecord,
   shareGptToChat,
 } from '@gptft/datasets';
-import type { GPT2Tokenizer } from '@gptft/tokenizer';
 import { CliError } from './errors.js';
-import { checkDataFiles, type LMBatch } from './lm-data.js';
+import { checkDataFiles } from './lm-data.js';
 
 /** The record layouts `gptft sft` reads. */
 export type ChatDataFormat = 'chat' | 'sharegpt' | 'alpaca';
@@ -60,55 +59,6 @@ export async function readConversations(files: readonly string[], system?: strin
         system !== undefined && c[0]?.role !== 'system' ? [{ role: 'system', content: system }, ...c] : c,
       );
     }
-  }
-  return out;
-}
-
-/** A tokenized conversation: ids and labels (-100 where the loss is not taken). */
-export interface ChatExample {
-  inputIds: number[];
-  labels: number[];
-}
-
-/**
- * Tokenizes conversations with the tokenizer's chat template (`applyChatTemplate` with the assistant
- * mask). With `assistantOnlyLoss` (default) only assistant replies and their end token are labelled;
- * system and user tokens get -100. Conversations longer than `maxLength` are cut; ones left with no
- * labelled token are dropped.
- */
-export function tokenizeConversations(
-  tokenizer: GPT2Tokenizer,
-  conversations: readonly ChatMessage[][],
-  options: { maxLength: number; assistantOnlyLoss: boolean },
-): { examples: ChatExample[]; dropped: number } {
-  const examples: ChatExample[] = [];
-  let dropped = 0;
-  for (const messages of conversations) {
-    const enc = tokenizer.applyChatTemplate(messages, { returnAssistantTokensMask: true });
-    const ids = enc.inputIds.slice(0, options.maxLength);
-    const mask = enc.assistantMasks!.slice(0, options.maxLength);
-    const labels = ids.map((id, i) => (options.assistantOnlyLoss && mask[i] !== 1 ? -100 : id));
-    if (labels.slice(1).every((l) => l === -100)) {
-      dropped++;
-      continue;
-    }
-    examples.push({ inputIds: ids, labels });
-  }
-  return { examples, dropped };
-}
-
-/** Right-padded batches (pad id, attention mask 0, label -100 on padding). */
-export function batchExamples(examples: readonly ChatExample[], batchSize: number, padId: number): LMBatch[] {
-  const out: LMBatch[] = [];
-  for (let s = 0; s < examples.length; s += batchSize) {
-    const rows = examples.slice(s, s + batchSize);
-    const len = Math.max(...rows.map((r) => r.inputIds.length));
-    const pad = (a: number[], v: number) => [...a, ...new Array<number>(len - a.length).fill(v)];
-    out.push({
-      inputIds: rows.map((r) => pad(r.inputIds, padId)),
-      labels: rows.map((r) => pad(r.labels, -100)),
-      attentionMask: rows.map((r) => pad(new Array<number>(r.inputIds.length).fill(1), 0)),
-    });
   }
   return out;
 }

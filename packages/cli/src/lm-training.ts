@@ -2,9 +2,22 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tf } from '@gptft/backend';
 import type { GPT2LMHeadModel } from '@gptft/heads';
-import { type LogEntry, type TrainableModel, Trainer, type TrainingArgumentsInput } from '@gptft/trainer';
+import {
+  type LogEntry,
+  type TrainableModel,
+  Trainer,
+  type TrainerOptions,
+  type TrainingArgumentsInput,
+} from '@gptft/trainer';
 import type { Context } from './context.js';
 import type { LMBatch } from './lm-data.js';
+
+/** What runTraining gives every trainer it builds. */
+export type CommonTrainerOptions<B> = Required<
+  Pick<TrainerOptions<B>, 'shuffle' | 'saveModel' | 'numTokens' | 'progress' | 'callbacks'>
+> & {
+  args: TrainingArgumentsInput;
+};
 
 /** A model with a training mode (dropout on) and an evaluation mode. */
 export interface TrainModeModel {
@@ -36,6 +49,10 @@ export function lmTrainable<B extends LMBatch>(
 ): TrainableModel<B> {
   return {
     namedParameters: () => params,
+    setTraining: (on) => {
+      if (on) model.train();
+      else model.eval();
+    },
     computeLoss: (b) => {
       const out = model.forward({
         inputIds: b.inputIds,
@@ -83,13 +100,22 @@ function fmt(x: number | undefined, digits = 4): string {
  * Trains with `@gptft/trainer`'s Trainer, logging progress to stderr (loss, learning rate, tokens/s,
  * validation loss and perplexity), and returns what happened.
  */
-export async function runTraining<B extends { inputIds: number[][]; attentionMask?: number[][] }>(opts: {
+export async function runTraining<B extends object>(opts: {
   ctx: Context;
   model: GPT2LMHeadModel | TrainModeModel;
   /** The loss to train (default: the causal-LM loss of `model`). */
   trainable?: TrainableModel<B>;
   /** Final validation loss (default: the causal-LM loss weighted by predicted tokens). */
-  finalEvalLoss?: () => number;
+  finalEvalLoss?: () => number | Promise<number>;
+  /**
+   * Builds the trainer from the options runTraining sets (callbacks, progress, saving); default a
+   * `Trainer` of `trainable` on `trainData` / `evalData`. `gptft sft` passes an `SFTTrainer`.
+   */
+  makeTrainer?: (common: CommonTrainerOptions<B>) => Trainer<B>;
+  /** Evaluate once before training (logged at step 0), so the report shows where validation loss started. */
+  evaluateFirst?: boolean;
+  /** Whether there is validation data (default: `evalData` is not empty). */
+  hasEval?: boolean;
   params: [string, tf.Variable][];
   trainData: readonly B[];
   evalData?: readonly B[];
@@ -99,22 +125,22 @@ export async function runTraining<B extends { inputIds: number[][]; attentionMas
   save: (dir: string) => Promise<void>;
 }): Promise<TrainingSummary> {
   const { ctx, model, trainData, evalData } = opts;
-  const hasEval = !!evalData && evalData.length > 0;
+  const hasEval = opts.hasEval ?? (!!evalData && evalData.length > 0);
   const args: TrainingArgumentsInput = { ...opts.args, ...(hasEval ? {} : { evalStrategy: 'no' }) };
   const losses: number[] = [];
   let tokens = 0;
-  const batchTokens = (b: B) =>
-    b.attentionMask
+  const batchTokens = (batch: B) => {
+    const b = batch as { numTokens?: number; inputIds: number[][]; attentionMask?: number[][] };
+    if (typeof b.numTokens === 'number') return b.numTokens;
+    return b.attentionMask
       ? b.attentionMask.reduce((acc, row) => acc + row.reduce((x, y) => x + y, 0), 0)
       : b.inputIds.length * (b.inputIds[0]?.length ?? 0);
+  };
   const trainable =
     opts.trainable ?? (lmTrainable(model as GPT2LMHeadModel, opts.params) as unknown as TrainableModel<B>);
   model.train();
-  const trainer = new Trainer<B>({
-    model: trainable,
+  const common: CommonTrainerOptions<B> = {
     args,
-    trainData,
-    ...(hasEval && { evalData }),
     shuffle: opts.shuffle,
     saveModel: opts.save,
     numTokens: (b) => {
@@ -133,7 +159,14 @@ export async function runTraining<B extends { inputIds: number[][]; attentionMas
           ctx.log(`step ${m.step}  validation loss ${fmt(loss)}  perplexity ${fmt(Math.exp(loss), 2)}`);
       },
     },
-  });
+  };
+  const trainer = opts.makeTrainer
+    ? opts.makeTrainer(common)
+    : new Trainer<B>({ ...common, model: trainable, trainData, ...(hasEval && { evalData }) });
+  if (hasEval && opts.evaluateFirst) {
+    trainable.setTraining?.(false);
+    await trainer.evaluate();
+  }
   const start = performance.now();
   try {
     const { globalStep, trainingLoss } = await trainer.train();
@@ -150,7 +183,7 @@ export async function runTraining<B extends { inputIds: number[][]; attentionMas
     };
     if (hasEval) {
       const loss = opts.finalEvalLoss
-        ? opts.finalEvalLoss()
+        ? await opts.finalEvalLoss()
         : evaluateLoss(model as GPT2LMHeadModel, evalData as unknown as LMBatch[]).loss;
       summary.evalLoss = loss;
       ctx.log(

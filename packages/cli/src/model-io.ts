@@ -19,7 +19,9 @@ function isDir(p: string): boolean {
 /** Whether `p` looks like a local path rather than a hub id (`gpt2`, `org/name`). */
 export function looksLocal(p: string): boolean {
   // Hub ids are `name` or `org/name`; anything with more slashes, or a relative/absolute prefix, is a path.
-  return p.startsWith('.') || p.startsWith('/') || p.startsWith('~') || p.split('/').length > 2 || existsSync(p);
+  return (
+    p.startsWith('.') || p.startsWith('/') || p.startsWith('~') || p.split('/').length > 2 || existsSync(p)
+  );
 }
 
 /**

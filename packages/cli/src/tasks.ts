@@ -153,6 +153,10 @@ export function classifierTrainable(model: Classifier): TrainableModel<Classific
   const params = model.namedParameters();
   return {
     namedParameters: () => params,
+    setTraining: (on) => {
+      if (on) model.train();
+      else model.eval();
+    },
     computeLoss: (b) => {
       const out = (model as GPT2ForSequenceClassification).forward({
         inputIds: b.inputIds,

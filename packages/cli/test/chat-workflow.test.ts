@@ -6,7 +6,8 @@ import { GPT2LMHeadModel } from '@gptft/heads';
 import { PeftModel } from '@gptft/peft';
 import { GPT2Tokenizer } from '@gptft/tokenizer';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readConversations, tokenizeConversations } from '../src/chat-data.js';
+import { parseSftConfig, prepareSftBatches } from '@gptft/trainer';
+import { readConversations } from '../src/chat-data.js';
 import { prepareChatFormat } from '../src/chat-setup.js';
 import { gptft, repoRoot, tempDir } from './helpers.js';
 
@@ -75,24 +76,33 @@ beforeAll(async () => {
 });
 
 describe('chat fine-tuning from the command line', () => {
-  it('labels exactly the assistant replies plus <|im_end|> (real multi-turn ShareGPT data)', async () => {
+  it('sft trains on exactly the assistant replies plus <|im_end|> (real multi-turn ShareGPT data)', async () => {
+    // What `gptft sft` hands SFTTrainer: the tokenizer after prepareChatFormat and {messages} records.
     const tokenizer = await GPT2Tokenizer.fromPretrained(base);
     const model = await GPT2LMHeadModel.fromPretrained(base);
     expect(prepareChatFormat(model, tokenizer)).toBe(0); // the trained vocabulary has the ChatML tokens
     model.dispose();
-    const convs = await readConversations([join(repoRoot, 'data/chat/dummy_conversation.json')]);
-    const { examples } = tokenizeConversations(tokenizer, convs.slice(0, 30), {
-      maxLength: 10_000,
-      assistantOnlyLoss: true,
-    });
-    expect(examples).toHaveLength(30);
-    for (const [i, ex] of examples.entries()) {
+    const convs = (await readConversations([join(repoRoot, 'data/chat/dummy_conversation.json')])).slice(
+      0,
+      30,
+    );
+    const { training, sft } = parseSftConfig({ maxLength: 10_000 });
+    expect(training.perDeviceTrainBatchSize).toBe(8);
+    const { batches, stats } = prepareSftBatches(
+      convs.map((messages) => ({ messages })),
+      { tokenizer, sft, batchSize: 1, padTokenId: tokenizer.padTokenId! },
+    );
+    expect(stats.examples).toBe(30);
+    expect(stats.dropped).toBe(0);
+    for (const [i, b] of batches.entries()) {
+      const ids = Array.from(b.inputIds);
+      const labels = Array.from(b.labels);
       // Each maximal run of labelled positions decodes to one assistant reply followed by <|im_end|>.
       const runs: number[][] = [];
-      ex.labels.forEach((l, j) => {
+      labels.forEach((l, j) => {
         if (l === -100) return;
-        expect(l).toBe(ex.inputIds[j]);
-        if (j > 0 && ex.labels[j - 1] !== -100) runs[runs.length - 1]!.push(l);
+        expect(l).toBe(ids[j]);
+        if (j > 0 && labels[j - 1] !== -100) runs[runs.length - 1]!.push(l);
         else runs.push([l]);
       });
       const replies = convs[i]!.filter((m) => m.role === 'assistant').map((m) => `${m.content}<|im_end|>`);
@@ -190,7 +200,7 @@ describe('chat fine-tuning from the command line', () => {
     m.dispose();
   });
 
-  it('the demo, shortened, runs end to end: loss falls, report.html, the reloaded adapter answers the same', async () => {
+  it('the demo, shortened, runs end to end: validation loss falls, report.html, the reloaded adapter answers the same', async () => {
     const out = join(dir, 'demo');
     const r = await gptft([
       'demo',
@@ -208,8 +218,9 @@ describe('chat fine-tuning from the command line', () => {
     const res = JSON.parse(r.stdout);
     expect(existsSync(join(out, 'report.html'))).toBe(true);
     expect(res.samples).toHaveLength(1);
-    expect(res.eval_loss).toBeLessThan(res.first_eval_loss ?? Number.POSITIVE_INFINITY);
-    expect(res.losses[res.losses.length - 1]).toBeLessThan(res.losses[0]);
+    expect(res.first_eval_loss).toBeTypeOf('number');
+    expect(res.eval_loss).toBeLessThan(res.first_eval_loss);
+    expect(res.losses).toHaveLength(6);
     const after = res.samples[0].after as string;
     expect(after).not.toMatch(/<\|im_(start|end)\|>|\bassistant\n/);
     const again = await gptft(

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
-import type { ChatMessage } from '@gptft/datasets';
+import type { Batch, ChatMessage } from '@gptft/datasets';
 import type { GPT2LMHeadModel } from '@gptft/heads';
 import { getPeftModel, loraConfig, type PeftModel } from '@gptft/peft';
 import type { GPT2Tokenizer } from '@gptft/tokenizer';
-import { batchExamples, type ChatExample, readConversations, tokenizeConversations } from '../chat-data.js';
+import { readConversations } from '../chat-data.js';
 import { chatStopIds, prepareChatFormat } from '../chat-setup.js';
 import { Context, selectBackend } from '../context.js';
 import { CliError } from '../errors.js';
@@ -14,7 +14,8 @@ import { addCommonOptions, addOptions, type OptionSpec, resolveOptions } from '.
 import { writeReport } from '../report.js';
 import { streamGenerate } from '../stream-generate.js';
 import { trainingArgumentsFrom, trainingOptionSpecs } from '../training-options.js';
-import { seededPermutation } from '@gptft/trainer';
+import { SFTTrainer, seededPermutation, sftModelInput, type TrainableModel } from '@gptft/trainer';
+import type { tf } from '@gptft/backend';
 import { writeFileAtomic } from '@gptft/hub';
 
 export const SFT_DEFAULTS = {
@@ -184,15 +185,6 @@ export interface SftResult {
   chatModel: string;
 }
 
-/** Seeded shuffle, then sorted by length within windows: similar lengths share a batch (less padding). */
-function sortedByLength(examples: ChatExample[], seed: number, window = 64): ChatExample[] {
-  const a = seededPermutation(examples.length, seed).map((i) => examples[i]!);
-  const out: ChatExample[] = [];
-  for (let i = 0; i < a.length; i += window)
-    out.push(...a.slice(i, i + window).sort((x, y) => x.inputIds.length - y.inputIds.length));
-  return out;
-}
-
 export async function sft(opts: Record<string, unknown>, ctx = new Context(opts)): Promise<SftResult> {
   const outputDir = opts.outputDir as string | undefined;
   if (!outputDir) throw new CliError('--output-dir is required', 'e.g. --output-dir out/my-chat-model');
@@ -221,25 +213,9 @@ export async function sft(opts: Record<string, unknown>, ctx = new Context(opts)
       trainConvs = conversations.filter((_, i) => !valIdx.has(i));
     }
     const assistantOnlyLoss = opts.assistantOnlyLoss !== false;
-    const train = tokenizeConversations(tokenizer, trainConvs, { maxLength, assistantOnlyLoss });
-    const val = tokenizeConversations(tokenizer, valConversations, { maxLength, assistantOnlyLoss });
-    if (train.examples.length === 0)
-      throw new CliError('no training conversation has an assistant reply within --max-seq-length');
+    const packing = opts.packing === true;
     const args = trainingArgumentsFrom(opts);
-    const padId = tokenizer.padTokenId ?? tokenizer.eosTokenId ?? 0;
-    const trainBatches = batchExamples(
-      sortedByLength(train.examples, seed),
-      args.perDeviceTrainBatchSize ?? 4,
-      padId,
-    );
-    const evalBatches = batchExamples(
-      sortedByLength(val.examples, seed),
-      args.perDeviceEvalBatchSize ?? 8,
-      padId,
-    );
-    ctx.log(
-      `data: ${train.examples.length} training and ${val.examples.length} validation conversations (≤ ${maxLength} tokens${train.dropped + val.dropped ? `, ${train.dropped + val.dropped} without an assistant reply dropped` : ''}), loss on ${assistantOnlyLoss ? 'assistant replies only' : 'all tokens'}`,
-    );
+    const toRecords = (convs: ChatMessage[][]) => convs.map((messages) => ({ messages }));
     const prompts = (opts.samplePrompt as string[] | undefined) ?? DEFAULT_CHAT_PROMPTS;
     const replyOpts = system !== undefined ? { system } : {};
     const before = chatReplies(model, tokenizer, prompts, replyOpts);
@@ -267,15 +243,54 @@ export async function sft(opts: Record<string, unknown>, ctx = new Context(opts)
       await tokenizer.savePretrained(dir);
       await writeGenerationConfig(dir, tokenizer);
     };
-    const summary = await runTraining({
+    const trainable: TrainableModel<Batch> = {
+      namedParameters: () => params,
+      setTraining: (on) => {
+        if (on) model.train();
+        else model.eval();
+      },
+      computeLoss: (batch) => {
+        const input = sftModelInput(batch);
+        const out = model.forward({
+          inputIds: input.inputIds,
+          attentionMask: input.attentionMask,
+          labels: input.labels,
+        });
+        out.logits.dispose();
+        return out.loss as tf.Scalar;
+      },
+    };
+    let trainer: SFTTrainer | undefined;
+    const summary = await runTraining<Batch>({
       ctx,
       model,
       params,
-      trainData: trainBatches,
-      evalData: evalBatches,
+      trainData: [],
+      hasEval: valConversations.length > 0,
+      evaluateFirst: true,
       args: { ...args, outputDir },
       shuffle: opts.shuffle !== false,
       save,
+      makeTrainer: (common) => {
+        trainer = new SFTTrainer({
+          ...common,
+          model: trainable,
+          tokenizer,
+          args: { ...common.args, maxLength, assistantOnlyLoss, packing },
+          trainDataset: toRecords(trainConvs),
+          ...(valConversations.length > 0 && { evalDataset: toRecords(valConversations) }),
+        });
+        const st = trainer.sftStats;
+        const ev = trainer.sftEvalStats;
+        ctx.log(
+          `data: ${st.examples - st.dropped} training${ev ? ` and ${ev.examples - ev.dropped} validation` : ''} conversations in ${st.batches} batches (≤ ${maxLength} tokens${packing ? ', packed' : ''}; ${st.truncated} cut, ${st.dropped + (ev?.dropped ?? 0)} dropped without an assistant reply), loss on ${assistantOnlyLoss ? `assistant replies only (${st.labelledTokens} of ${st.tokens} tokens)` : 'all tokens'}`,
+        );
+        if (st.examples - st.dropped === 0) {
+          throw new CliError('no training conversation has an assistant reply within --max-seq-length');
+        }
+        return trainer;
+      },
+      finalEvalLoss: async () => (await trainer!.evaluate()).eval_loss!,
     });
     await save(outputDir);
     await writeRunArgs(outputDir, 'sft', opts);
