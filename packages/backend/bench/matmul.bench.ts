@@ -5,10 +5,10 @@
 //
 //   pnpm bench:matmul                  all configurations
 //   pnpm bench:matmul -- wasm:1 cpu    only these (name:threads)
-import { fork } from 'node:child_process';
 import { availableParallelism, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { matMul, memoryStats, type Tensor, tf, trackPeakMemory, useBackend } from '@gptft/backend';
+import { forkBenchChild, median } from '@gptft/backend/bench';
 import { loadBackendPackage } from './load-backends.js';
 
 const M = 256;
@@ -29,11 +29,6 @@ interface ChildResult {
   rows: Row[];
   peakRss: number;
   wasmHeap?: number;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 /** Median wall time of `f` (including reading the result back), over ≥ 3 runs and ≥ 2 s (≤ 25 runs). */
@@ -118,23 +113,6 @@ async function child(config: string): Promise<ChildResult> {
   };
 }
 
-function runChild(config: string): Promise<ChildResult> {
-  return new Promise((resolve, reject) => {
-    const p = fork(fileURLToPath(import.meta.url), ['--child', config], {
-      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
-    });
-    let stderr = '';
-    p.stderr?.on('data', (d) => {
-      stderr += d;
-    });
-    p.on('message', (m) => resolve(m as ChildResult));
-    p.on('exit', (code) => {
-      if (code !== 0)
-        reject(new Error(`benchmark process for ${config} exited with ${code}: ${stderr.trim()}`));
-    });
-  });
-}
-
 const MiB = 2 ** 20;
 
 async function main(): Promise<void> {
@@ -153,7 +131,7 @@ async function main(): Promise<void> {
     `machine: ${cores} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, tfjs ${tf.version_core}`,
   );
   for (const config of configs) {
-    const r = await runChild(config);
+    const r = await forkBenchChild<ChildResult>(fileURLToPath(import.meta.url), ['--child', config], config);
     console.log(`\n## ${config}${r.reason ? ` — ${r.reason}` : ''}`);
     if (r.skipped) {
       console.log(`skipped: ${r.skipped}`);

@@ -6,7 +6,6 @@
 //   pnpm bench:train                   the default configurations
 //   pnpm bench:train -- wasm:2:gptft   only these (backend:threads:matmul, matmul = gptft|tfjs)
 //   GPTFT_BENCH_STEPS=n                 steps to time (default 4); GPTFT_BENCH_PROFILE=1: time per kernel
-import { fork } from 'node:child_process';
 import { availableParallelism, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import {
@@ -19,6 +18,7 @@ import {
   useBackend,
   type Variable,
 } from '@gptft/backend';
+import { forkBenchChild, median } from '@gptft/backend/bench';
 import { loadBackendPackage } from './load-backends.js';
 
 const V = 50257;
@@ -161,35 +161,17 @@ async function child(config: string, steps: number): Promise<ChildResult> {
     const top = [...byKernel.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12);
     console.log(`${config} kernels: ${top.map(([n, ms]) => `${n} ${ms.toFixed(0)} ms`).join(', ')}`);
   }
-  const median = [...stepMs].sort((a, b) => a - b)[Math.floor(stepMs.length / 2)]!;
   const heap = (tf.backend() as unknown as { wasm?: { HEAPU8: Uint8Array } }).wasm?.HEAPU8.buffer.byteLength;
   return {
     config,
     reason: active.reason,
-    tokensPerSecond: (B * T) / (median / 1000),
+    tokensPerSecond: (B * T) / (median(stepMs) / 1000),
     stepMs,
     loss: losses,
     peakRss: Math.max(stopPeak(), memoryStats().peakRss),
     leaked,
     ...(heap ? { wasmHeap: heap } : {}),
   };
-}
-
-function runChild(config: string, steps: number): Promise<ChildResult> {
-  return new Promise((resolve, reject) => {
-    const p = fork(fileURLToPath(import.meta.url), ['--child', config, String(steps)], {
-      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
-    });
-    let stderr = '';
-    p.stderr?.on('data', (d) => {
-      stderr += d;
-    });
-    p.on('message', (m) => resolve(m as ChildResult));
-    p.on('exit', (code) => {
-      if (code !== 0)
-        reject(new Error(`benchmark process for ${config} exited with ${code}: ${stderr.trim()}`));
-    });
-  });
 }
 
 async function main(): Promise<void> {
@@ -209,7 +191,11 @@ async function main(): Promise<void> {
   );
   console.log(`machine: ${cores} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}`);
   for (const config of configs) {
-    const r = await runChild(config, steps);
+    const r = await forkBenchChild<ChildResult>(
+      fileURLToPath(import.meta.url),
+      ['--child', config, String(steps)],
+      config,
+    );
     if (r.skipped) {
       console.log(`${config}: skipped — ${r.skipped}`);
       continue;

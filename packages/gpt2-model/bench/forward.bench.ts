@@ -13,6 +13,7 @@
 import '@gptft/backend-wasm';
 import '@gptft/backend-cpu';
 import { matMul, type Tensor, tf, trackPeakMemory, useBackend } from '@gptft/backend';
+import { median, randomIds } from '@gptft/backend/bench';
 import { disposePast, GPT2Config, GPT2Model, type PastKeyValues } from '../src/index.js';
 
 const backend = await useBackend((process.env.GPTFT_BACKEND as 'wasm' | 'cpu' | undefined) ?? 'wasm');
@@ -23,16 +24,6 @@ const report = (what: string, value: string, peak: number, note = '') => {
   rows.push([what, value, MB(peak), note]);
   console.log(`${what}: ${value}  (peak RSS ${MB(peak)}) ${note}`);
 };
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-function randomIds(b: number, t: number, vocab: number, seed: number): number[][] {
-  let s = seed;
-  const next = () => {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    return s % vocab;
-  };
-  return Array.from({ length: b }, () => Array.from({ length: t }, next));
-}
 
 /** Tied LM head logits of the last position of each row: [B, V]. */
 function lastLogits(model: GPT2Model, hidden: Tensor): Tensor {

@@ -12,6 +12,7 @@
  */
 import '@gptft/backend-wasm';
 import { tf, useBackend } from '@gptft/backend';
+import { median, randomIds } from '@gptft/backend/bench';
 import { GPT2Config, GPT2Model } from '@gptft/gpt2-model';
 import { GPT2LMHeadModel, generate, type LogitsProcessor } from '../src/index.js';
 
@@ -20,16 +21,6 @@ const NEW = Number(process.env.GPTFT_BENCH_NEW ?? 64);
 const PROMPT = Number(process.env.GPTFT_BENCH_PROMPT ?? 16);
 const REPS = Number(process.env.GPTFT_BENCH_REPS ?? 3);
 const MB = (b: number) => `${(b / 2 ** 20).toFixed(0)} MB`;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-function randomIds(b: number, t: number, vocab: number, seed: number): number[][] {
-  let s = seed;
-  const next = () => {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    return s % vocab;
-  };
-  return Array.from({ length: b }, () => Array.from({ length: t }, next));
-}
 
 let tfPeak = 0;
 const sampleMemory: LogitsProcessor = {

@@ -14,9 +14,9 @@
  *   GPTFT_BENCH_SHAPE=tiny                       2 × 128 instead of GPT-2 small (a quick check)
  *   GPTFT_BENCH_CHECKPOINTING=0                  keep all activations instead of recomputing blocks
  */
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { tf as TF, Variable } from '@gptft/backend';
+import { runBenchChild } from '@gptft/backend/bench';
 
 const METHODS = ['lora', 'houlsby', 'pfeiffer', 'prefix', 'full'] as const;
 type MethodName = (typeof METHODS)[number];
@@ -46,6 +46,7 @@ interface Result {
 async function measure(method: MethodName, report: (r: Partial<Result>) => void): Promise<Result> {
   await import('@gptft/backend-wasm');
   const { tf, trackPeakMemory, useBackend } = await import('@gptft/backend');
+  const { median, peakGradientBytes, randomIds } = await import('@gptft/backend/bench');
   const { GPT2Config, GPT2Model } = await import('@gptft/gpt2-model');
   const { GPT2LMHeadModel } = await import('@gptft/heads');
   const peft = await import('../src/index.js');
@@ -84,12 +85,7 @@ async function measure(method: MethodName, report: (r: Partial<Result>) => void)
     trainable = pm.trainableParametersLine();
   }
   report({ method, backend: backend.reason, trainable });
-  let seed = 7;
-  const rand = () => {
-    seed = (seed * 1103515245 + 12345) % 2 ** 31;
-    return seed % 50257;
-  };
-  const batch = Array.from({ length: BATCH }, () => Array.from({ length: SEQ }, rand));
+  const batch = randomIds(BATCH, SEQ, 50257, 7);
   const loss = () => {
     const out = lm.forward({ inputIds: batch, labels: batch });
     out.logits.dispose();
@@ -110,22 +106,17 @@ async function measure(method: MethodName, report: (r: Partial<Result>) => void)
     // let the RSS sampler run between steps
     await new Promise((r) => setTimeout(r, 30));
   }
-  const median = (xs: number[]) => xs.slice(1).sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
-  const ms = median(times);
-  const prof = await tf.profile(() => {
-    const { value, grads } = tf.variableGrads(loss, vars);
-    value.dispose();
-    tf.dispose(Object.values(grads));
-  });
+  const ms = median(times.slice(1)); // the first step is not timed
+  const peakTfjs = await peakGradientBytes(loss, vars);
   return {
     method,
     backend: backend.reason,
     trainable,
     msPerStep: ms,
-    cpuMsPerStep: median(cpu),
+    cpuMsPerStep: median(cpu.slice(1)),
     tokensPerSecond: (BATCH * SEQ) / (ms / 1000),
     peakRssMiB: MiB(stopRss()),
-    peakTfjsMiB: MiB(prof.peakBytes),
+    peakTfjsMiB: MiB(peakTfjs),
   };
 }
 
@@ -153,18 +144,8 @@ console.log(
   `${SHAPE.name} (${SHAPE.nLayer}×${SHAPE.nEmbd}), batch ${BATCH}×${SEQ}, gradient checkpointing ${CHECKPOINTING ? 'on' : 'off'}, Adam, wasm`,
 );
 for (const method of methods) {
-  const child = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', method], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 24,
-  });
-  const line = child.stdout
-    .trim()
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .at(-1);
-  const r: Result = line
-    ? (JSON.parse(line) as Result)
-    : { method, error: `exit ${child.status ?? child.signal}: ${child.stderr.trim().split('\n').at(-1)}` };
+  const child = runBenchChild<Result>(self, ['--child', method]);
+  const r: Result = child.ok ? child.value : { method, error: child.error };
   console.log(`${method}: ${JSON.stringify(r)}`);
   rows.push(
     `| ${method} | ${r.trainable?.replace(/trainable params: ([\d,]+).*trainable%: ([\d.]+)/, '$1 ($2%)') ?? '–'} | ${r.error ? `fails: ${r.error}` : fmt(r.msPerStep)} | ${fmt(r.cpuMsPerStep)} | ${fmt(r.tokensPerSecond, 1)} | ${fmt(r.peakRssMiB)} | ${fmt(r.peakTfjsMiB)} |`,
