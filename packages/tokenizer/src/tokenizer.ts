@@ -16,7 +16,7 @@ import {
   type TemplateContext,
 } from './chat-template.js';
 import { writeTokenizerFolder } from './hf-folder-write.js';
-import { readTokenizerFolder } from './hf-folder.js';
+import { readTokenizerFolder, TOKENIZER_FILES } from './hf-folder.js';
 import { tokenSpans } from './offsets.js';
 import type {
   ApplyChatTemplateOptions,
@@ -84,14 +84,7 @@ export class GPT2Tokenizer extends TokenizerVocabulary {
     const { engine, ...hub } = options;
     const dir = await resolvePretrained(pathOrRepoId, {
       ...hub,
-      allowPatterns: [
-        'vocab.json',
-        'merges.txt',
-        'tokenizer_config.json',
-        'special_tokens_map.json',
-        'added_tokens.json',
-        'tokenizer.json',
-      ],
+      allowPatterns: [...TOKENIZER_FILES],
     });
     return new GPT2Tokenizer(await readTokenizerFolder(dir), { engine });
   }
