@@ -27,55 +27,12 @@ export const DEMO_PROMPTS = [
 
 /** LoRA SFT settings of the demo: for the bundled tiny model, and for a real GPT-2. */
 function sftArgs(tiny: boolean): string[] {
-  return tiny
-    ? [
-        '--peft',
-        'lora',
-        '--lora-r',
-        '16',
-        '--lora-alpha',
-        '32',
-        '--lora-dropout',
-        '0.05',
-        '--lora-target-modules',
-        'c_attn',
-        'c_proj',
-        'c_fc',
-        '--learning-rate',
-        '3e-3',
-        '--per-device-train-batch-size',
-        '8',
-        '--max-seq-length',
-        '160',
-        '--warmup-ratio',
-        '0.05',
-        '--lr-scheduler-type',
-        'cosine',
-        '--logging-steps',
-        '10',
-        '--eval-steps',
-        '40',
-      ]
-    : [
-        '--peft',
-        'lora',
-        '--lora-r',
-        '8',
-        '--lora-alpha',
-        '16',
-        '--lora-target-modules',
-        'c_attn',
-        '--learning-rate',
-        '3e-4',
-        '--per-device-train-batch-size',
-        '4',
-        '--max-seq-length',
-        '128',
-        '--logging-steps',
-        '5',
-        '--eval-steps',
-        '20',
-      ];
+  const tinyArgs =
+    '--peft lora --lora-r 16 --lora-alpha 32 --lora-dropout 0.05 --lora-target-modules c_attn c_proj c_fc --learning-rate 3e-3 --per-device-train-batch-size 8 --max-seq-length 160 --warmup-ratio 0.05 --lr-scheduler-type cosine --logging-steps 10 --eval-steps 40';
+  // GPT-2 sizes on wasm (4 GiB heap, 50k-token logits): small batches, recomputed blocks.
+  const gpt2Args =
+    '--peft lora --lora-r 8 --lora-alpha 16 --lora-target-modules c_attn --learning-rate 3e-4 --per-device-train-batch-size 2 --gradient-accumulation-steps 2 --per-device-eval-batch-size 2 --max-seq-length 128 --gradient-checkpointing --validation-split-percentage 2 --logging-steps 5 --eval-steps 20';
+  return (tiny ? tinyArgs : gpt2Args).split(' ');
 }
 
 /** `gptft demo`: the main job, base model → chat model with LoRA SFT, before/after, report, chat. */
@@ -128,14 +85,15 @@ export function demoCommand(): Command {
   return cmd;
 }
 
-/** A local folder whose config is small (≤ 512 wide, ≤ 8 layers): it gets the tiny-model settings. */
+/** A local folder whose config is small (≤ 512 wide, ≤ 8 layers, vocabulary ≤ 16k): it gets the tiny-model settings. */
 function isSmallLocalModel(model: string): boolean {
   try {
     const cfg = JSON.parse(readFileSync(join(model, 'config.json'), 'utf8')) as {
       n_embd?: number;
       n_layer?: number;
+      vocab_size?: number;
     };
-    return (cfg.n_embd ?? 768) <= 512 && (cfg.n_layer ?? 12) <= 8;
+    return (cfg.n_embd ?? 768) <= 512 && (cfg.n_layer ?? 12) <= 8 && (cfg.vocab_size ?? 50257) <= 16384;
   } catch {
     return false;
   }

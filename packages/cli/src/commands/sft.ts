@@ -104,6 +104,17 @@ export function sftCommand(): Command {
       default: true,
     },
     {
+      name: 'packing',
+      type: 'boolean',
+      description: 'pack conversations into blocks of --max-seq-length tokens (TRL packing)',
+    },
+    {
+      name: 'gradient-checkpointing',
+      type: 'boolean',
+      description:
+        'recompute each block in the backward pass: less memory for about one more forward (HF gradient_checkpointing)',
+    },
+    {
       name: 'system-prompt',
       type: 'string',
       placeholder: 'text',
@@ -198,6 +209,7 @@ export async function sft(opts: Record<string, unknown>, ctx = new Context(opts)
   const { model, tokenizer } = lm;
   let peft: PeftModel | undefined;
   try {
+    if (opts.gradientCheckpointing === true) model.transformer.gradientCheckpointing = true;
     const added = prepareChatFormat(model, tokenizer);
     if (added > 0) ctx.log(`chat format: ChatML, ${added} new token embeddings`);
     const maxLength = Math.min(
