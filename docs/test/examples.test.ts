@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { GPT2Tokenizer } from '@gptft/tokenizer';
 import { describe, expect, it, vi } from 'vitest';
 import { main as backendSmoke } from '../examples/backend-smoke.js';
+import { chatSft } from '../examples/chat-sft.js';
 import { datasetsAndCollators } from '../examples/datasets-collators.js';
 import { TINY_GPT2 } from '../examples/fixture.js';
 import { loadAndGenerate } from '../examples/load-and-generate.js';
@@ -155,5 +156,16 @@ describe('docs examples run', () => {
     expect(scores.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 6);
     expect([...scores].sort((a, b) => b - a)).toEqual(scores);
     for (const e of out.entities) expect('John lives in New York'.slice(e.start, e.end)).toBe(e.word);
+  });
+
+  it('chat-sft: SFT with LoRA on two conversations lowers the loss and changes the reply', async () => {
+    const log = console.log;
+    console.log = quiet;
+    const out = await chatSft(TINY_GPT2, undefined, 10).finally(() => {
+      console.log = log;
+    });
+    expect(out.losses).toHaveLength(2);
+    expect(out.losses[1]!).toBeLessThan(out.losses[0]!);
+    expect(out.after).not.toBe(out.before);
   });
 });

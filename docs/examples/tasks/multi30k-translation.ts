@@ -2,7 +2,7 @@
 // docs and tests only, never bundled into a published package). Each pair becomes one text,
 // "German: …\nEnglish: … <|endoftext|>", with the loss on the English part only (prompt labels
 // -100). Evaluation: greedy decoding of the test_2016_flickr sentences, corpus BLEU (sacreBLEU 13a).
-//   nice npx tsx docs/examples/tasks/multi30k-translation.ts [--max-steps 40 --eval-sentences 100 ...]
+//   nice npx tsx docs/examples/tasks/multi30k-translation.ts [--max-steps 120 --eval-sentences 100 ...]
 import { readFile } from 'node:fs/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -35,7 +35,7 @@ export const MULTI30K_DEFAULTS = {
   maxNewTokens: 32,
   batchSize: 8,
   epochs: 1,
-  maxSteps: 40, // > 0 overrides epochs (-1: use epochs)
+  maxSteps: 120, // > 0 overrides epochs (-1: use epochs)
   learningRate: 1e-3,
   warmupRatio: 0.06,
   weightDecay: 0.01,
@@ -106,7 +106,7 @@ export async function multi30kTranslation(
       learningRate: s.learningRate,
       warmupRatio: s.warmupRatio,
       weightDecay: s.weightDecay,
-      loggingSteps: 5,
+      loggingSteps: 10,
       saveSteps: 1_000_000,
       seed: s.seed,
     },

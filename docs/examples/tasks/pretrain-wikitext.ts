@@ -1,7 +1,7 @@
 // Pretraining a small GPT-2 from scratch on WikiText-2 (CC BY-SA 3.0): train on the validation
 // file's text packed into fixed blocks, report perplexity on held-out test blocks.
 // (The shared copy has no train file; with the full train split the same code scales up.)
-//   nice npx tsx docs/examples/tasks/pretrain-wikitext.ts [--max-steps 40 --block-size 64 ...]
+//   nice npx tsx docs/examples/tasks/pretrain-wikitext.ts [--max-steps 150 --block-size 64 ...]
 import { readFile } from 'node:fs/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,9 +25,9 @@ export const PRETRAIN_DEFAULTS = {
   embd: 128,
   blockSize: 64,
   batchSize: 4,
-  maxSteps: 40,
+  maxSteps: 150,
   learningRate: 2e-3,
-  warmupSteps: 4,
+  warmupSteps: 10,
   weightDecay: 0.1,
   lrSchedulerType: 'cosine',
   seed: 42,
@@ -135,7 +135,7 @@ export async function pretrainWikitext(
       warmupSteps: s.warmupSteps,
       lrSchedulerType: s.lrSchedulerType as 'cosine',
       weightDecay: s.weightDecay,
-      loggingSteps: 5,
+      loggingSteps: 10,
       saveSteps: 1_000_000,
       seed: s.seed,
     },
