@@ -13,6 +13,8 @@ export interface Expected {
   tokcls: { input_ids: number[][]; attention_mask: number[][] };
 }
 
+export { maxAbsDiff } from '@gptft/gpt2-model/testing';
+
 export const expected: Expected = JSON.parse(readFileSync(`${FIXTURES}expected.json`, 'utf8'));
 
 let arrays: SafetensorsFile | undefined;
@@ -20,13 +22,6 @@ let arrays: SafetensorsFile | undefined;
 export async function expectedArray(name: string): Promise<Float32Array> {
   arrays ??= await SafetensorsFile.open(`${FIXTURES}expected.safetensors`);
   return arrays.getFloat32(name);
-}
-
-export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
 }
 
 /**

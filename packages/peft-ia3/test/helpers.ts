@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { crossEntropy, matMul, type Tensor, tf } from '@gptft/backend';
+import { crossEntropy, tf } from '@gptft/backend';
+import { tiedLogits } from '@gptft/gpt2-model/testing';
 import type { GPT2Model } from '@gptft/gpt2-model';
 import type { PeftModel } from '@gptft/peft';
 import { SafetensorsFile } from '@gptft/hub';
@@ -11,6 +12,8 @@ export const GPT2_TINY = fileURLToPath(
 );
 /** This package's IA³ reference (written by test/reference/ia3_reference.py). */
 export const IA3_FIXTURE = fileURLToPath(new URL('./fixtures/ia3/', import.meta.url));
+
+export { maxAbsDiff, tiedLogits } from '@gptft/gpt2-model/testing';
 
 export const expected: { ids: number[]; loss: number } = JSON.parse(
   readFileSync(fileURLToPath(new URL('./fixtures/ia3-expected.json', import.meta.url)), 'utf8'),
@@ -24,11 +27,6 @@ export async function expectedArray(name: string): Promise<Float32Array> {
   return arrays.getFloat32(name);
 }
 
-/** Tied LM logits [B·T, V] of the backbone's hidden states (GPT-2's lm_head is wteᵀ). */
-export function tiedLogits(model: GPT2Model, hidden: Tensor): Tensor {
-  return tf.tidy(() => matMul(tf.reshape(hidden, [-1, model.config.nEmbd]), model.wte.weight, false, true));
-}
-
 /** Logits of one sequence through a PEFT model (or its base model when `pm` is a GPT2Model). */
 export function logitsOf(pm: PeftModel | GPT2Model, model: GPT2Model, ids: number[]): Float32Array {
   const out = pm.forward({ inputIds: [ids] });
@@ -36,13 +34,6 @@ export function logitsOf(pm: PeftModel | GPT2Model, model: GPT2Model, ids: numbe
   const data = logits.dataSync() as Float32Array;
   tf.dispose([logits, out.lastHiddenState]);
   return data;
-}
-
-export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
 }
 
 /** Mean next-token cross-entropy over a batch of equal-length rows (tied head). */
