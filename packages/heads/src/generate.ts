@@ -1,4 +1,4 @@
-import { tf } from '@gptft/backend';
+import { mulberry32, tf } from '@gptft/backend';
 import { disposePast, type PastKeyValues } from '@gptft/gpt2-model';
 import type { GPT2Tokenizer } from '@gptft/tokenizer';
 import { GeneratedText } from './generation/generated-text.js';
@@ -7,7 +7,6 @@ import {
   type LogitsProcessor,
   LogitsProcessorList,
 } from './generation/logits-processors.js';
-import { mulberry32 } from './generation/rng.js';
 import { EosTokenCriteria, type FinishReason, StopStringCriteria } from './generation/stopping-criteria.js';
 import type { Streamer } from './generation/text-streamer.js';
 import { argmax, sampleFromScores } from './generation/token-selection.js';

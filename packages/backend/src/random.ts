@@ -1,4 +1,7 @@
-/** mulberry32: a small seeded PRNG, so that sampling with a `seed` is reproducible. Returns [0, 1). */
+/**
+ * mulberry32: a small seeded pseudo-random generator returning numbers in [0, 1), so that anything
+ * drawn with a `seed` (sampling in generation, shuffles, conformance inputs) is reproducible.
+ */
 export function mulberry32(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
