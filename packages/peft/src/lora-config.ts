@@ -51,7 +51,7 @@ export function loraScaling(config: Pick<LoraConfig, 'r' | 'lora_alpha' | 'use_r
 /**
  * Whether LoRA targets the module at `path` (backbone path, e.g. `h.0.attn.c_attn`), as PEFT
  * decides: a regex string must match the whole name (tried with and without `transformer.`);
- * a list entry matches the name or its last components; `layers_to_transform` filters by `h.N`.
+ * a list entry matches the name (with or without `transformer.`) or its last components; `layers_to_transform` filters by `h.N`.
  */
 export function isLoraTarget(path: string, config: LoraConfig): boolean {
   const targets = config.target_modules ?? ['c_attn'];
@@ -60,7 +60,8 @@ export function isLoraTarget(path: string, config: LoraConfig): boolean {
     const re = new RegExp(`^(?:${targets})$`);
     ok = re.test(path) || re.test(`transformer.${path}`);
   } else {
-    ok = targets.some((t) => path === t || path.endsWith(`.${t}`));
+    // PEFT compares with the HF module name (`transformer.h.0.attn.c_attn`); our path lacks `transformer.`.
+    ok = targets.some((t) => path === t || path.endsWith(`.${t}`) || `transformer.${path}` === t);
   }
   if (!ok) return false;
   if (config.layers_to_transform != null) {

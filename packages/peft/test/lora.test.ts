@@ -7,7 +7,7 @@ import { tf, useBackend } from '@gptft/backend';
 import { GPT2Config, GPT2Model } from '@gptft/gpt2-model';
 import { SafetensorsFile } from '@gptft/hub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getPeftModel, LoraLayer, loraConfig, PeftModel } from '../src/index.js';
+import { getPeftModel, isLoraTarget, LoraLayer, loraConfig, PeftModel } from '../src/index.js';
 import { expected, expectedArray, FIXTURES, maxAbsDiff, nextTokenLoss, tiedLogits } from './helpers.js';
 
 let tmp: string;
@@ -145,6 +145,14 @@ describe('LoRA (fixture adapter from PEFT)', () => {
       .map(([n]) => n);
     expect(wrapped).toEqual(['h.1.attn.c_attn', 'h.1.attn.c_proj', 'h.1.mlp.c_proj']);
     expect((model.getSubmodule('h.1.attn.c_attn') as LoraLayer).scaling).toBe(2);
+    // a list entry may be the full HF module name, as PEFT matches it
+    expect(
+      isLoraTarget('h.0.attn.c_attn', loraConfig({ target_modules: ['transformer.h.0.attn.c_attn'] })),
+    ).toBe(true);
+    expect(
+      isLoraTarget('h.1.attn.c_attn', loraConfig({ target_modules: ['transformer.h.0.attn.c_attn'] })),
+    ).toBe(false);
+    expect(isLoraTarget('h.0.attn.c_attn', loraConfig({ target_modules: ['attn.c_attn'] }))).toBe(true);
     const rs = loraConfig({ r: 4, lora_alpha: 8, use_rslora: true });
     expect(rs.target_modules).toBeUndefined();
     expect(() => loraConfig({ r: 0 })).toThrow(/LoraConfig: r:/);
