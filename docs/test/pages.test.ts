@@ -108,6 +108,13 @@ const RECORDED: {
     defaults: WNUT17_DEFAULTS,
     numbers: (m) => [m.precision.toFixed(4), m.recall.toFixed(4), m.f1.toFixed(4)],
   },
+  {
+    page: 'tasks/sentiment.md',
+    run: 'sst2-tiny-base',
+    defaults: SST2_DEFAULTS,
+    overrides: { base: '../models/tiny-base' },
+    numbers: (m) => [m.accuracy.toFixed(4), m.f1.toFixed(4)],
+  },
   { page: 'tasks/pos.md', run: 'ud-pos', defaults: UD_POS_DEFAULTS, numbers: (m) => [m.accuracy.toFixed(4)] },
   {
     page: 'tasks/translation.md',
