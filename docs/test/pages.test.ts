@@ -123,6 +123,13 @@ const RECORDED: {
     numbers: (m) => [m.bleu.toFixed(2)],
   },
   {
+    page: 'tasks/translation.md',
+    run: 'multi30k-tiny-base',
+    defaults: MULTI30K_DEFAULTS,
+    overrides: { base: '../models/tiny-base' },
+    numbers: (m) => [m.bleu.toFixed(2)],
+  },
+  {
     page: 'tasks/pretraining.md',
     run: 'pretrain-wikitext',
     defaults: PRETRAIN_DEFAULTS,
