@@ -99,6 +99,11 @@ function isSmallLocalModel(model: string): boolean {
   }
 }
 
+/** A reply on one line (runs of whitespace shown as one space). */
+function oneLine(reply: string): string {
+  return reply.replace(/\s+/g, ' ').trim() || '(empty reply)';
+}
+
 function pad(s: string, n: number): string {
   return s.length >= n ? s : s + ' '.repeat(n - s.length);
 }
@@ -170,8 +175,8 @@ export async function demo(opts: Record<string, unknown>): Promise<SftResult> {
   ctx.print(`\n3. The same messages before and after fine-tuning (greedy decoding):\n`);
   for (const [i, p] of r.prompts.entries()) {
     ctx.print(`user:    ${p}`);
-    ctx.print(`${pad('before:', 9)}${r.before[i] || '(empty reply)'}`);
-    ctx.print(`${pad('after:', 9)}${r.after[i] || '(empty reply)'}\n`);
+    ctx.print(`${pad('before:', 9)}${oneLine(r.before[i]!)}`);
+    ctx.print(`${pad('after:', 9)}${oneLine(r.after[i]!)}\n`);
   }
   const ev = r.summary.evalLoss;
   const firstEval = r.summary.logHistory.find((e) => e.eval_loss !== undefined)?.eval_loss;
