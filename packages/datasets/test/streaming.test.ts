@@ -60,9 +60,12 @@ describe('streaming a large gzip file', () => {
       `streamed ${LINES} records, ${(uncompressed / 2 ** 20).toFixed(0)} MiB uncompressed ` +
         `(${(statSync(path).size / 2 ** 20).toFixed(1)} MiB gzip): peak RSS +${rssGrowth.toFixed(1)} MiB, heap +${heapGrowth.toFixed(1)} MiB`,
     );
-    // Holding the records would take several times the file size (UTF-16 strings, objects).
-    expect(rssGrowth).toBeLessThan(96);
-    expect(heapGrowth).toBeLessThan(64);
+    // Holding the records would take several times the file size (UTF-16 strings, objects); a
+    // streaming reader stays well under it even when a loaded machine delays garbage collection
+    // (seen: RSS +128 MiB, heap +55 MiB under CI load, for a 269 MiB file).
+    const fileMiB = uncompressed / 2 ** 20;
+    expect(rssGrowth).toBeLessThan(0.6 * fileMiB);
+    expect(heapGrowth).toBeLessThan(0.4 * fileMiB);
   });
 
   it('packs a stream lazily', async () => {
