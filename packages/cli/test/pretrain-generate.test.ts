@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import '@gptft/backend-wasm';
 import { useBackend } from '@gptft/backend';
@@ -93,6 +93,28 @@ describe('tokenizer train → pretrain → generate', () => {
     expect(model.config.nEmbd).toBe(32);
     expect(model.config.vocabSize).toBe(400);
     model.dispose();
+  });
+
+  it('options come from a YAML --config file (HF snake_case keys); flags on the command line win', async () => {
+    const cfg = join(dir, 'run.yaml');
+    writeFileSync(
+      cfg,
+      `data: [${JSON.stringify(alice)}]\ntokenizer: ${JSON.stringify(tokDir)}\nn_layer: 1\nn_embd: 16\nn_head: 2\nn_positions: 16\nmax_steps: 5\nlearning_rate: 1.0e-2\neval-strategy: "no"\n`,
+    );
+    const r = await gptft([
+      'pretrain',
+      '--config',
+      cfg,
+      '--max-steps',
+      '2',
+      '--output-dir',
+      join(dir, 'cfg-model'),
+      '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).losses).toHaveLength(2); // --max-steps 2 beats the file's 5
+    const args = JSON.parse(readFileSync(join(dir, 'cfg-model', 'gptft_args.json'), 'utf8'));
+    expect(args).toMatchObject({ nLayer: 1, nEmbd: 16, learningRate: 0.01, maxSteps: 2, evalStrategy: 'no' });
   });
 
   it('generate continues a prompt (greedy is deterministic, --json gives the new ids)', async () => {
