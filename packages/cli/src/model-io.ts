@@ -50,7 +50,7 @@ export async function loadTokenizer(modelOrTokenizer: string, vocabSize?: number
 export interface LoadedLM {
   model: GPT2LMHeadModel;
   tokenizer: GPT2Tokenizer;
-  peft?: PeftModel;
+  peft?: PeftModel<GPT2LMHeadModel>;
   dispose(): void;
 }
 
@@ -75,11 +75,15 @@ export function adapterBaseModel(adapterDir: string): string | undefined {
  * template), else the model's. A tokenizer with more tokens than the model has embeddings (tokens
  * added for a chat template) resizes the embeddings first, as the fine-tune did.
  */
-export async function loadLanguageModel(
+/**
+ * Where a model and its optional PEFT adapter are: `modelPath` may itself be an adapter folder
+ * (adapter_config.json, no config.json), whose base comes from adapter_config.json. Checks that
+ * the folders exist and are what they claim to be.
+ */
+export function resolveModelAndAdapter(
   modelPath: string,
-  options: { adapter?: string; tokenizer?: string } = {},
-): Promise<LoadedLM> {
-  let adapter = options.adapter;
+  adapter?: string,
+): { modelPath: string; adapter?: string } {
   if (
     adapter === undefined &&
     isDir(modelPath) &&
@@ -108,16 +112,36 @@ export async function loadLanguageModel(
   if (adapter !== undefined && !existsSync(join(adapter, 'adapter_config.json'))) {
     throw new CliError(
       `adapter folder has no adapter_config.json: ${adapter}`,
-      'pass --adapter a folder written by `gptft sft` (LoRA)',
+      'pass --adapter a folder written by `gptft sft` or `gptft train --peft lora`',
     );
   }
+  return { modelPath, ...(adapter !== undefined && { adapter }) };
+}
+
+/** The folder the tokenizer comes from: `--tokenizer`, else an adapter folder that has one, else the model. */
+export function tokenizerSource(modelPath: string, adapter?: string, tokenizer?: string): string {
+  if (tokenizer !== undefined) return tokenizer;
+  return adapter !== undefined && TOKENIZER_FILES.some((f) => existsSync(join(adapter, f)))
+    ? adapter
+    : modelPath;
+}
+
+/**
+ * Loads `--model` (folder or hub id) with its tokenizer and, with `--adapter`, a PEFT adapter
+ * folder. `--model` may itself be an adapter folder: its base comes from adapter_config.json. The
+ * tokenizer is `--tokenizer`, else the adapter folder's (chat fine-tunes save theirs, with the chat
+ * template), else the model's. A tokenizer with more tokens than the model has embeddings (tokens
+ * added for a chat template) resizes the embeddings first, as the fine-tune did. The adapter wraps
+ * the head model (`GPT2LMHeadModel`), as HF PEFT's `PeftModelForCausalLM`.
+ */
+export async function loadLanguageModel(
+  path: string,
+  options: { adapter?: string; tokenizer?: string } = {},
+): Promise<LoadedLM> {
+  const { modelPath, adapter } = resolveModelAndAdapter(path, options.adapter);
   const model = await GPT2LMHeadModel.fromPretrained(modelPath);
   try {
-    const tokSource =
-      options.tokenizer ??
-      (adapter !== undefined && TOKENIZER_FILES.some((f) => existsSync(join(adapter!, f)))
-        ? adapter
-        : modelPath);
+    const tokSource = tokenizerSource(modelPath, adapter, options.tokenizer);
     const tokenizer = await loadTokenizer(
       tokSource,
       tokSource === modelPath ? model.config.vocabSize : undefined,
@@ -131,8 +155,8 @@ export async function loadLanguageModel(
       }
       resizeTokenEmbeddings(model, tokenizer.vocabSize);
     }
-    let peft: PeftModel | undefined;
-    if (adapter !== undefined) peft = await PeftModel.fromPretrained(model.transformer, adapter);
+    let peft: PeftModel<GPT2LMHeadModel> | undefined;
+    if (adapter !== undefined) peft = await PeftModel.fromPretrained(model, adapter);
     return {
       model,
       tokenizer,

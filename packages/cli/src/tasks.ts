@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { tf } from '@gptft/backend';
 import { buildLabelMap, type LabelMap, readRecords, tokenizeAndAlignLabels } from '@gptft/datasets';
 import { GPT2ForSequenceClassification, GPT2ForTokenClassification } from '@gptft/heads';
@@ -8,12 +10,14 @@ import {
   type ReportRow,
   tokenAccuracy,
 } from '@gptft/metrics';
+import { writeFileAtomic } from '@gptft/hub';
+import { PeftModel } from '@gptft/peft';
 import type { GPT2Tokenizer } from '@gptft/tokenizer';
 import type { TrainableModel } from '@gptft/trainer';
 import type { Context } from './context.js';
 import { CliError } from './errors.js';
 import { checkDataFiles } from './lm-data.js';
-import { loadTokenizer } from './model-io.js';
+import { loadTokenizer, resolveModelAndAdapter, tokenizerSource } from './model-io.js';
 
 /** The tasks `train` and `eval` know. */
 export const TASKS = ['causal-lm', 'sequence-classification', 'token-classification'] as const;
@@ -148,9 +152,11 @@ export function classificationBatches(
 
 export type Classifier = GPT2ForSequenceClassification | GPT2ForTokenClassification;
 
-/** The classifier's loss as the Trainer needs it (all parameters trained). */
-export function classifierTrainable(model: Classifier): TrainableModel<ClassificationBatch> {
-  const params = model.namedParameters();
+/** The classifier's loss as the Trainer needs it (`params` train; default all of them). */
+export function classifierTrainable(
+  model: Classifier,
+  params: [string, tf.Variable][] = model.namedParameters(),
+): TrainableModel<ClassificationBatch> {
   return {
     namedParameters: () => params,
     setTraining: (on) => {
@@ -241,24 +247,109 @@ export async function loadClassifier(
     : GPT2ForTokenClassification.fromPretrained(model, options);
 }
 
+/**
+ * The label map saved next to a classifier's PEFT adapter (`label_map.json`: `{id2label,
+ * label2id}`): an adapter folder has no config.json, and the base model's has no labels.
+ */
+export const LABEL_MAP_FILE = 'label_map.json';
+
+export async function writeLabelMap(dir: string, map: LabelMap): Promise<void> {
+  await writeFileAtomic(
+    join(dir, LABEL_MAP_FILE),
+    `${JSON.stringify({ id2label: map.id2label, label2id: map.label2id }, null, 2)}\n`,
+  );
+}
+
+function readLabelMap(dir: string): LabelMap | undefined {
+  const file = join(dir, LABEL_MAP_FILE);
+  if (!existsSync(file)) return undefined;
+  let id2label: unknown;
+  try {
+    id2label = (JSON.parse(readFileSync(file, 'utf8')) as { id2label?: unknown }).id2label;
+  } catch (e) {
+    throw new CliError(`${file}: not JSON (${(e as Error).message})`);
+  }
+  if (typeof id2label !== 'object' || id2label === null || Array.isArray(id2label))
+    throw new CliError(`${file}: id2label: expected an object {"0": "label", …}`);
+  return labelMapFromConfig(id2label as Record<number, string>);
+}
+
+/** GPT-2 has no pad token: a classifier pads (and pools the last non-pad token) with the tokenizer's. */
+export function usePadTokenOf(model: Classifier, tokenizer: GPT2Tokenizer): void {
+  if (model.config.padTokenId === null && tokenizer.padTokenId !== undefined) {
+    (model.config as { padTokenId: number | null }).padTokenId = tokenizer.padTokenId;
+  }
+}
+
+/** A fine-tuned classifier ready to evaluate: its labels, tokenizer and, for an adapter, the PEFT model. */
+export interface TrainedClassifier {
+  model: Classifier;
+  tokenizer: GPT2Tokenizer;
+  map: LabelMap;
+  dispose(): void;
+}
+
+/**
+ * Loads a classifier fine-tuned by `gptft train`: a full checkpoint (labels in config.json), or a
+ * base model + LoRA adapter folder (`--adapter`, or `--model` the adapter folder; labels in its
+ * label_map.json, the head restored from the adapter's `modules_to_save` weights).
+ */
+export async function loadTrainedClassifier(
+  task: Exclude<Task, 'causal-lm'>,
+  path: string,
+  options: { adapter?: string; tokenizer?: string } = {},
+): Promise<TrainedClassifier> {
+  const { modelPath, adapter } = resolveModelAndAdapter(path, options.adapter);
+  const adapterMap = adapter !== undefined ? readLabelMap(adapter) : undefined;
+  if (adapter !== undefined && !adapterMap)
+    throw new CliError(
+      `${adapter}: no ${LABEL_MAP_FILE}`,
+      'evaluate an adapter written by gptft train --task … --peft lora',
+    );
+  const model = await loadClassifier(task, modelPath, adapterMap);
+  let peft: PeftModel<Classifier> | undefined;
+  try {
+    const map = adapterMap ?? labelMapFromConfig(model.config.id2label);
+    if (!map)
+      throw new CliError(
+        `${path}: config.json has no id2label`,
+        'evaluate a model fine-tuned with gptft train --task …',
+      );
+    const tokSource = tokenizerSource(modelPath, adapter, options.tokenizer);
+    const tokenizer = await loadTokenizer(
+      tokSource,
+      tokSource === modelPath ? model.config.vocabSize : undefined,
+    );
+    usePadTokenOf(model, tokenizer);
+    if (adapter !== undefined) peft = await PeftModel.fromPretrained(model, adapter);
+    const p = peft;
+    return {
+      model,
+      tokenizer,
+      map,
+      dispose: () => {
+        p?.unload();
+        model.dispose();
+      },
+    };
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+}
+
 /** `gptft eval --task sequence-classification|token-classification`. */
 export async function evaluateClassifier(
   ctx: Context,
   opts: Record<string, unknown>,
 ): Promise<Record<string, number>> {
   const task = opts.task as Exclude<Task, 'causal-lm'>;
-  const model = await loadClassifier(task, opts.model as string);
+  const clf = await loadTrainedClassifier(task, opts.model as string, {
+    ...(opts.adapter !== undefined && { adapter: opts.adapter as string }),
+    ...(opts.tokenizer !== undefined && { tokenizer: opts.tokenizer as string }),
+  });
   try {
-    const map = labelMapFromConfig(model.config.id2label);
-    if (!map)
-      throw new CliError(
-        `${opts.model}: config.json has no id2label`,
-        'evaluate a model fine-tuned with gptft train --task …',
-      );
-    const tokenizer = await loadTokenizer(
-      (opts.tokenizer as string | undefined) ?? (opts.model as string),
-      model.config.vocabSize,
-    );
+    const { model, tokenizer, map } = clf;
     let records = await readClassificationRecords(opts.data as string[], task, {
       text: opts.textColumn as string,
       label: opts.labelColumn as string,
@@ -272,6 +363,6 @@ export async function evaluateClassifier(
     ctx.debug(`${records.length} examples`);
     return classifierMetrics(model, batches, map);
   } finally {
-    model.dispose();
+    clf.dispose();
   }
 }

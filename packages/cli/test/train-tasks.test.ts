@@ -1,9 +1,60 @@
-import { writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { gptft, repoRoot, tempDir } from './helpers.js';
 
 const model = join(repoRoot, 'fixtures/gpt2-tiny-ref/gpt2-tiny');
+
+/** train.jsonl (16) and dev.jsonl (6) of two easily told apart classes. */
+function sentimentData(): string {
+  const dir = tempDir();
+  const rows = (n: number, off: number) =>
+    Array.from({ length: n }, (_, i) => {
+      const pos = (i + off) % 2 === 0;
+      return JSON.stringify({
+        text: pos ? 'a wonderful, lovely film' : 'a dull and boring mess',
+        label: pos ? 'pos' : 'neg',
+      });
+    }).join('\n');
+  writeFileSync(join(dir, 'train.jsonl'), `${rows(16, 0)}\n`);
+  writeFileSync(join(dir, 'dev.jsonl'), `${rows(6, 1)}\n`);
+  return dir;
+}
+
+function trainClassifierArgs(dir: string, out: string): string[] {
+  return [
+    'train',
+    '--task',
+    'sequence-classification',
+    '--model',
+    model,
+    '--data',
+    join(dir, 'train.jsonl'),
+    '--validation-data',
+    join(dir, 'dev.jsonl'),
+    '--max-steps',
+    '4',
+    '--learning-rate',
+    '1e-3',
+    '--per-device-train-batch-size',
+    '8',
+    '--output-dir',
+    out,
+    '--json',
+  ];
+}
+
+/** Tensor names of a safetensors file (its JSON header). */
+function safetensorsNames(file: string): string[] {
+  const buf = readFileSync(file);
+  const n = Number(buf.readBigUInt64LE(0));
+  return Object.keys(JSON.parse(buf.subarray(8, 8 + n).toString('utf8')))
+    .filter((k) => k !== '__metadata__')
+    .sort();
+}
+
+const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 describe('train --task', () => {
   it('causal-lm with the scripting flags prints the loss of every step', async () => {
@@ -45,38 +96,9 @@ describe('train --task', () => {
   });
 
   it('sequence-classification trains a score head; eval reproduces its validation metrics', async () => {
-    const dir = tempDir();
-    const rows = (n: number, off: number) =>
-      Array.from({ length: n }, (_, i) => {
-        const pos = (i + off) % 2 === 0;
-        return JSON.stringify({
-          text: pos ? 'a wonderful, lovely film' : 'a dull and boring mess',
-          label: pos ? 'pos' : 'neg',
-        });
-      }).join('\n');
-    writeFileSync(join(dir, 'train.jsonl'), `${rows(16, 0)}\n`);
-    writeFileSync(join(dir, 'dev.jsonl'), `${rows(6, 1)}\n`);
+    const dir = sentimentData();
     const out = join(dir, 'clf');
-    const r = await gptft([
-      'train',
-      '--task',
-      'sequence-classification',
-      '--model',
-      model,
-      '--data',
-      join(dir, 'train.jsonl'),
-      '--validation-data',
-      join(dir, 'dev.jsonl'),
-      '--max-steps',
-      '4',
-      '--learning-rate',
-      '1e-3',
-      '--per-device-train-batch-size',
-      '8',
-      '--output-dir',
-      out,
-      '--json',
-    ]);
+    const r = await gptft(trainClassifierArgs(dir, out));
     expect(r.code, r.stderr).toBe(0);
     const res = JSON.parse(r.stdout);
     expect(Object.keys(res.metrics).sort()).toEqual(['accuracy', 'f1_macro', 'loss']);
@@ -93,6 +115,53 @@ describe('train --task', () => {
     expect(e.code, e.stderr).toBe(0);
     const ev = JSON.parse(e.stdout);
     expect(ev.accuracy).toBe(res.metrics.accuracy);
+    expect(ev.loss).toBeCloseTo(res.metrics.loss, 5);
+  });
+
+  it('sequence-classification with --peft lora: the adapter folder holds LoRA + score head, eval on it reproduces the metrics, base untouched', async () => {
+    const dir = sentimentData();
+    const out = join(dir, 'clf-lora');
+    const baseHash = sha256(join(model, 'model.safetensors'));
+    const r = await gptft([...trainClassifierArgs(dir, out), '--peft', 'lora', '--learning-rate', '1e-2']);
+    expect(r.code, r.stderr).toBe(0);
+    const res = JSON.parse(r.stdout);
+    expect(res.losses).toHaveLength(4);
+    expect(res.losses[3]).toBeLessThan(res.losses[0]);
+    const cfg = JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8'));
+    expect(cfg.peft_type).toBe('LORA');
+    expect(cfg.task_type).toBe('SEQ_CLS');
+    expect(cfg.modules_to_save).toEqual(['classifier', 'score']);
+    expect(cfg.base_model_name_or_path).toBe(model);
+    expect(existsSync(join(out, 'model.safetensors'))).toBe(false);
+    expect(existsSync(join(out, 'config.json'))).toBe(false);
+    const nLayer = JSON.parse(readFileSync(join(model, 'config.json'), 'utf8')).n_layer as number;
+    // HF PEFT's key names for GPT2ForSequenceClassification + LoRA on c_attn with modules_to_save.
+    const expected = [
+      'base_model.model.score.weight',
+      ...Array.from({ length: nLayer }, (_, i) =>
+        ['A', 'B'].map((m) => `base_model.model.transformer.h.${i}.attn.c_attn.lora_${m}.weight`),
+      ).flat(),
+    ].sort();
+    expect(safetensorsNames(join(out, 'adapter_model.safetensors'))).toEqual(expected);
+    expect(JSON.parse(readFileSync(join(out, 'label_map.json'), 'utf8')).id2label).toEqual({
+      0: 'neg',
+      1: 'pos',
+    });
+    expect(sha256(join(model, 'model.safetensors'))).toBe(baseHash);
+    const e = await gptft([
+      'eval',
+      '--task',
+      'sequence-classification',
+      '--model',
+      out,
+      '--data',
+      join(dir, 'dev.jsonl'),
+      '--json',
+    ]);
+    expect(e.code, e.stderr).toBe(0);
+    const ev = JSON.parse(e.stdout);
+    expect(ev.accuracy).toBe(res.metrics.accuracy);
+    expect(ev.f1_macro).toBe(res.metrics.f1_macro);
     expect(ev.loss).toBeCloseTo(res.metrics.loss, 5);
   });
 });

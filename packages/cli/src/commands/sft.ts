@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import type { Batch, ChatMessage } from '@gptft/datasets';
 import type { GPT2LMHeadModel } from '@gptft/heads';
-import { getPeftModel, loraConfig, type PeftModel } from '@gptft/peft';
+import { getPeftModel, type PeftModel } from '@gptft/peft';
 import type { GPT2Tokenizer } from '@gptft/tokenizer';
 import { readConversations } from '../chat-data.js';
 import { chatStopIds, prepareChatFormat } from '../chat-setup.js';
@@ -10,7 +10,8 @@ import { Context, selectBackend } from '../context.js';
 import { CliError } from '../errors.js';
 import { runTraining, type TrainingSummary, writeRunArgs } from '../lm-training.js';
 import { loadLanguageModel } from '../model-io.js';
-import { addCommonOptions, addOptions, type OptionSpec, resolveOptions } from '../options.js';
+import { addCommonOptions, addOptions, resolveOptions } from '../options.js';
+import { loraConfigFrom, PEFT_OPTIONS } from '../peft-options.js';
 import { writeReport } from '../report.js';
 import { streamGenerate } from '../stream-generate.js';
 import { trainingArgumentsFrom, trainingOptionSpecs } from '../training-options.js';
@@ -35,26 +36,6 @@ export const DEFAULT_CHAT_PROMPTS = [
   'Who are you?',
   'What can you do?',
   'Give me three tips for staying healthy.',
-];
-
-/** LoRA flags shared by `sft` and `train`. */
-export const PEFT_OPTIONS: OptionSpec[] = [
-  {
-    name: 'peft',
-    type: ['lora', 'none'],
-    description: 'lora: train a LoRA adapter (base frozen); none: full fine-tuning',
-    default: 'lora',
-  },
-  { name: 'lora-r', type: 'int', description: 'LoRA rank', default: 8 },
-  { name: 'lora-alpha', type: 'number', description: 'LoRA alpha (scaling alpha/r)', default: 16 },
-  { name: 'lora-dropout', type: 'number', description: 'dropout on the LoRA input', default: 0.05 },
-  {
-    name: 'lora-target-modules',
-    type: 'string',
-    placeholder: 'name',
-    variadic: true,
-    description: 'modules to adapt: c_attn, c_proj, c_fc (default: c_attn)',
-  },
 ];
 
 /** `gptft sft`: supervised fine-tuning on conversations (chat, ShareGPT or Alpaca records). */
@@ -207,7 +188,7 @@ export async function sft(opts: Record<string, unknown>, ctx = new Context(opts)
   const modelPath = opts.model as string;
   const lm = await loadLanguageModel(modelPath);
   const { model, tokenizer } = lm;
-  let peft: PeftModel | undefined;
+  let peft: PeftModel<GPT2LMHeadModel> | undefined;
   try {
     if (opts.gradientCheckpointing === true) model.transformer.gradientCheckpointing = true;
     const added = prepareChatFormat(model, tokenizer);
@@ -234,20 +215,11 @@ export async function sft(opts: Record<string, unknown>, ctx = new Context(opts)
     let params = model.namedParameters();
     let what = `${modelPath}, full fine-tuning`;
     if (opts.peft === 'lora') {
-      const targets = (opts.loraTargetModules as string[] | undefined) ?? ['c_attn'];
-      const config = loraConfig({
-        r: opts.loraR as number,
-        lora_alpha: opts.loraAlpha as number,
-        lora_dropout: opts.loraDropout as number,
-        target_modules: targets,
-        fan_in_fan_out: true,
-        base_model_name_or_path: modelPath,
-        task_type: 'CAUSAL_LM',
-      } as Parameters<typeof loraConfig>[0]);
-      peft = getPeftModel(model.transformer, config, { seed });
+      const lora = loraConfigFrom(opts, modelPath, 'CAUSAL_LM');
+      peft = getPeftModel(model, lora.config, { seed });
       params = peft.namedTrainableParameters();
       ctx.log(peft.trainableParametersLine());
-      what = `${modelPath} + LoRA r=${opts.loraR} on ${targets.join(', ')}`;
+      what = `${modelPath} + ${lora.what}`;
     }
     const save = async (dir: string) => {
       if (peft) await peft.savePretrained(dir);

@@ -1,13 +1,16 @@
 import { Command } from 'commander';
-import { getPeftModel, loraConfig, type PeftModel } from '@gptft/peft';
+import type { GPT2LMHeadModel } from '@gptft/heads';
+import { getPeftModel, type PeftModel } from '@gptft/peft';
 import { Context, selectBackend } from '../context.js';
 import { CliError } from '../errors.js';
 import { batchBlocks, readLmTokens, toBlocks } from '../lm-data.js';
 import { runTraining, type TrainingSummary, writeRunArgs } from '../lm-training.js';
 import { loadLanguageModel, loadTokenizer } from '../model-io.js';
 import { addCommonOptions, addOptions, resolveOptions } from '../options.js';
+import { loraConfigFrom, PEFT_OPTIONS } from '../peft-options.js';
 import { writeReport } from '../report.js';
 import {
+  type Classifier,
   type ClassificationRecord,
   classificationBatches,
   classifierMetrics,
@@ -17,9 +20,10 @@ import {
   readClassificationRecords,
   TASKS,
   type Task,
+  usePadTokenOf,
+  writeLabelMap,
 } from '../tasks.js';
 import { trainingArgumentsFrom, trainingOptionSpecs } from '../training-options.js';
-import { PEFT_OPTIONS } from './sft.js';
 
 export const TRAIN_DEFAULTS = {
   loggingSteps: 10,
@@ -34,7 +38,7 @@ export function trainCommand(): Command {
   const cmd = new Command('train')
     .summary('fine-tune for causal-lm, sequence-classification or token-classification')
     .description(
-      'Fine-tune a model (folder or hub id). causal-lm: text files cut into blocks of --block-size tokens as run_clm.py (LoRA with --peft lora); with --json prints {"losses": [loss of every step], "output_dir"}. sequence-classification: {text, label} records (JSONL/JSON/CSV/TSV), a new score head with the labels found in the data, accuracy and macro F1 on the validation data. token-classification: CoNLL files or {tokens, tags} records, a new classifier head, seqeval entity F1. Classifiers are fully fine-tuned.',
+      'Fine-tune a model (folder or hub id). causal-lm: text files cut into blocks of --block-size tokens as run_clm.py (LoRA with --peft lora); with --json prints {"losses": [loss of every step], "output_dir"}. sequence-classification: {text, label} records (JSONL/JSON/CSV/TSV), a new score head with the labels found in the data, accuracy and macro F1 on the validation data. token-classification: CoNLL files or {tokens, tags} records, a new classifier head, seqeval entity F1. Classifiers are fully fine-tuned, or with --peft lora get a LoRA adapter whose folder also holds the trained head (PEFT task_type SEQ_CLS / TOKEN_CLS, modules_to_save) and label_map.json; eval --model <adapter folder> loads base + adapter.',
     );
   addOptions(cmd, [
     { name: 'task', type: TASKS, description: 'what to train', default: 'causal-lm' },
@@ -126,7 +130,7 @@ export async function train(opts: Record<string, unknown>): Promise<void> {
       ...(opts.tokenizer !== undefined && { tokenizer: opts.tokenizer as string }),
     });
     const { model, tokenizer } = lm;
-    let peft: PeftModel | undefined;
+    let peft: PeftModel<GPT2LMHeadModel> | undefined;
     try {
       const blockSize = (opts.blockSize as number | undefined) ?? Math.min(model.config.nPositions, 1024);
       if (blockSize > model.config.nPositions)
@@ -149,21 +153,11 @@ export async function train(opts: Record<string, unknown>): Promise<void> {
       let params = model.namedParameters();
       what = `${opts.model}, full fine-tuning`;
       if (opts.peft === 'lora') {
-        const targets = (opts.loraTargetModules as string[] | undefined) ?? ['c_attn'];
-        peft = getPeftModel(
-          model.transformer,
-          loraConfig({
-            r: opts.loraR as number,
-            lora_alpha: opts.loraAlpha as number,
-            lora_dropout: opts.loraDropout as number,
-            target_modules: targets,
-            fan_in_fan_out: true,
-            base_model_name_or_path: opts.model as string,
-          } as Parameters<typeof loraConfig>[0]),
-          { seed: args.seed ?? 42 },
-        );
+        const lora = loraConfigFrom(opts, opts.model as string, 'CAUSAL_LM');
+        peft = getPeftModel(model, lora.config, { seed: args.seed ?? 42 });
         params = peft.namedTrainableParameters();
-        what = `${opts.model} + LoRA r=${opts.loraR} on ${targets.join(', ')}`;
+        ctx.log(peft.trainableParametersLine());
+        what = `${opts.model} + ${lora.what}`;
       }
       const save = async (dir: string) => {
         if (peft) await peft.savePretrained(dir);
@@ -187,12 +181,6 @@ export async function train(opts: Record<string, unknown>): Promise<void> {
       lm.dispose();
     }
   } else {
-    if (opts.peft === 'lora') {
-      throw new CliError(
-        '--peft lora is not supported for classification yet',
-        'use --peft none (full fine-tuning)',
-      );
-    }
     const columns = { text: opts.textColumn as string, label: opts.labelColumn as string };
     let records: ClassificationRecord[] = await readClassificationRecords(data, task, columns);
     let valRecords: ClassificationRecord[] = [];
@@ -201,14 +189,13 @@ export async function train(opts: Record<string, unknown>): Promise<void> {
     await selectBackend(ctx, opts.backend as string);
     const map = labelMapOf([...records, ...valRecords]);
     const model = await loadClassifier(task, opts.model as string, map);
+    let peft: PeftModel<Classifier> | undefined;
     try {
       const tokenizer = await loadTokenizer(
         (opts.tokenizer as string | undefined) ?? (opts.model as string),
         model.config.vocabSize,
       );
-      if (model.config.padTokenId === null && tokenizer.padTokenId !== undefined) {
-        (model.config as { padTokenId: number | null }).padTokenId = tokenizer.padTokenId;
-      }
+      usePadTokenOf(model, tokenizer);
       const maxLength = Math.min(opts.maxSeqLength as number, model.config.nPositions);
       const trainBatches = classificationBatches(records, tokenizer, map, {
         maxLength,
@@ -221,16 +208,29 @@ export async function train(opts: Record<string, unknown>): Promise<void> {
       ctx.log(
         `data: ${records.length} training and ${valRecords.length} validation examples; labels: ${map.labels.join(', ')}`,
       );
-      what = `${opts.model} + new ${task === 'sequence-classification' ? 'score' : 'classifier'} head (${map.labels.length} labels), full fine-tuning`;
+      const head = `new ${task === 'sequence-classification' ? 'score' : 'classifier'} head (${map.labels.length} labels)`;
+      let params = model.namedParameters();
+      what = `${opts.model} + ${head}, full fine-tuning`;
+      if (opts.peft === 'lora') {
+        // task_type SEQ_CLS / TOKEN_CLS from the head: the head trains and is saved with the adapter.
+        const lora = loraConfigFrom(opts, opts.model as string);
+        peft = getPeftModel(model, lora.config, { seed: args.seed ?? 42 });
+        params = peft.namedTrainableParameters();
+        ctx.log(peft.trainableParametersLine());
+        what = `${opts.model} + ${lora.what} + ${head} (trained, saved with the adapter)`;
+      }
       const save = async (dir: string) => {
-        await model.savePretrained(dir, { dtype: opts.saveDtype as 'float32' });
+        if (peft) {
+          await peft.savePretrained(dir);
+          await writeLabelMap(dir, map);
+        } else await model.savePretrained(dir, { dtype: opts.saveDtype as 'float32' });
         await tokenizer.savePretrained(dir);
       };
       summary = await runTraining({
         ctx,
         model,
-        params: model.namedParameters(),
-        trainable: classifierTrainable(model),
+        params,
+        trainable: classifierTrainable(model, params),
         trainData: trainBatches,
         evalData: evalBatches,
         finalEvalLoss: () => {
@@ -249,6 +249,7 @@ export async function train(opts: Record<string, unknown>): Promise<void> {
             .join(', ')}`,
         );
     } finally {
+      peft?.unload();
       model.dispose();
     }
   }
