@@ -158,3 +158,14 @@ describe('recorded runs', () => {
     });
   }
 });
+
+describe.skipIf(!existsSync(resolve(docs, 'runs/chat-sft/result.json')))('recorded chat run', () => {
+  it('tasks/chat-sft.md states the validation losses and replies of runs/chat-sft (gptft demo --json)', () => {
+    const r = JSON.parse(readFileSync(resolve(docs, 'runs/chat-sft/result.json'), 'utf8'));
+    const text = readFileSync(resolve(docs, 'tasks/chat-sft.md'), 'utf8');
+    expect(text).toContain(r.first_eval_loss.toFixed(4));
+    expect(text).toContain(r.eval_loss.toFixed(4));
+    expect(text).toContain(readFileSync(resolve(docs, 'runs/chat-sft/command.txt'), 'utf8').trim());
+    expect(r.samples.length).toBeGreaterThan(0);
+  });
+});
