@@ -1,6 +1,6 @@
 import type { GPT2LMHeadModel } from '@gptft/heads';
 import type { OptionSpec } from './options.js';
-import type { DecodeSettings } from './stream-generate.js';
+import type { DecodeSettings } from './generate-reply.js';
 
 /** Flags of the decoding commands (`generate`, `chat`); unset ones come from generation_config.json. */
 export function decodeOptionSpecs(defaults: { maxNewTokens: number }): OptionSpec[] {

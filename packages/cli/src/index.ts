@@ -5,4 +5,4 @@
 export { buildProgram, main, VERSION } from './main.js';
 export { CliError, describeError } from './errors.js';
 export { readConfigFile } from './config-file.js';
-export { streamGenerate, type DecodeSettings } from './stream-generate.js';
+export { type DecodeSettings, generateReply, type Reply } from './generate-reply.js';

@@ -1,20 +1,21 @@
 import type { GPT2LMHeadModel } from '@gptft/heads';
 import type { GPT2Tokenizer } from '@gptft/tokenizer';
-import { streamGenerate } from './stream-generate.js';
+import { generateReply } from './generate-reply.js';
 
 /** Seeded sampled continuations of `prompts` (for "before vs after" in reports). */
-export function sampleGenerations(
+export async function sampleGenerations(
   model: GPT2LMHeadModel,
   tokenizer: GPT2Tokenizer,
   prompts: readonly string[],
   seed: number,
   maxNewTokens = 40,
-): string[] {
+): Promise<string[]> {
   const wasTraining = model.training;
   model.eval();
   const eos = tokenizer.eosTokenId;
-  const out = prompts.map((p) => {
-    const { ids } = streamGenerate(model, tokenizer.encode(p), {
+  const out: string[] = [];
+  for (const p of prompts) {
+    const { ids } = await generateReply(model, tokenizer, tokenizer.encode(p), {
       maxNewTokens,
       doSample: true,
       temperature: 0.8,
@@ -22,8 +23,8 @@ export function sampleGenerations(
       seed,
       ...(eos !== undefined && { stopIds: [eos] }),
     });
-    return tokenizer.decode(ids);
-  });
+    out.push(tokenizer.decode(ids));
+  }
   if (wasTraining) model.train();
   return out;
 }

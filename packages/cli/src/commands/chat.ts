@@ -4,9 +4,9 @@ import type { ChatMessage } from '@gptft/datasets';
 import { chatStopIds, prepareChatFormat } from '../chat-setup.js';
 import { Context, selectBackend } from '../context.js';
 import { decodeOptionSpecs, decodeSettings } from '../decode-options.js';
+import { generateReply } from '../generate-reply.js';
 import { loadLanguageModel } from '../model-io.js';
 import { addCommonOptions, addOptions, resolveOptions } from '../options.js';
-import { streamGenerate } from '../stream-generate.js';
 
 const HELP = 'commands: /reset (forget the conversation), /system TEXT (new system message, resets), /exit';
 
@@ -115,18 +115,17 @@ export async function chat(
         }
         ctx.debug(`prompt: ${ids.length} tokens, ${history.length} messages${system ? ' + system' : ''}`);
         out('assistant> ');
-        const stream = tokenizer.createStreamDecoder({ skipSpecialTokens: true });
         let started = false;
-        const { ids: reply } = streamGenerate(model, ids, settings, (id) => {
-          let piece = stream.push(id);
+        const reply = await generateReply(model, tokenizer, ids, settings, (text) => {
+          let piece = text;
           if (!started) {
             piece = piece.replace(/^\s+/, '');
             started = piece !== '';
           }
           out(piece);
         });
-        out(`${stream.flush()}\n`);
-        const text = tokenizer.decode(reply, { skipSpecialTokens: true }).trim();
+        out('\n');
+        const text = reply.text.trim();
         history.push({ role: 'assistant', content: text });
         turns.push({ user: line, assistant: text });
       }

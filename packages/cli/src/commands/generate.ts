@@ -2,9 +2,9 @@ import { Command } from 'commander';
 import { Context, selectBackend } from '../context.js';
 import { decodeOptionSpecs, decodeSettings } from '../decode-options.js';
 import { CliError } from '../errors.js';
+import { generateReply } from '../generate-reply.js';
 import { loadLanguageModel } from '../model-io.js';
 import { addCommonOptions, addOptions, resolveOptions } from '../options.js';
-import { streamGenerate } from '../stream-generate.js';
 
 /** `gptft generate`: continue a prompt, streaming the text as it is generated. */
 export function generateCommand(): Command {
@@ -51,13 +51,18 @@ export async function generate(opts: Record<string, unknown>): Promise<void> {
     const settings = decodeSettings(opts, model);
     const eos = tokenizer.eosTokenId;
     if (eos !== undefined) settings.stopIds = [eos];
-    const stream = tokenizer.createStreamDecoder({ skipSpecialTokens: true });
     if (!ctx.json) ctx.stdout.write(prompt);
-    const { ids } = streamGenerate(model, tokenizer.encode(prompt), settings, (id) => {
-      if (!ctx.json) ctx.stdout.write(stream.push(id));
-    });
-    if (!ctx.json) ctx.stdout.write(`${stream.flush()}\n`);
-    ctx.result({ text: tokenizer.decode(ids), ids });
+    const { ids, text } = await generateReply(
+      model,
+      tokenizer,
+      tokenizer.encode(prompt),
+      settings,
+      (piece) => {
+        if (!ctx.json) ctx.stdout.write(piece);
+      },
+    );
+    if (!ctx.json) ctx.stdout.write('\n');
+    ctx.result({ text, ids });
   } finally {
     lm.dispose();
   }

@@ -148,7 +148,7 @@ export async function pretrain(opts: Record<string, unknown>): Promise<void> {
     const trainBatches = batchBlocks(trainBlocks, args.perDeviceTrainBatchSize ?? 8);
     const evalBatches = batchBlocks(evalBlocks, args.perDeviceEvalBatchSize ?? 8);
     const prompts = (opts.samplePrompt as string[] | undefined) ?? [];
-    const before = sampleGenerations(model, tokenizer, prompts, seed);
+    const before = await sampleGenerations(model, tokenizer, prompts, seed);
     const save = async (dir: string) => {
       await model.savePretrained(dir, { dtype: opts.saveDtype as 'float32' });
       await tokenizer.savePretrained(dir);
@@ -168,7 +168,7 @@ export async function pretrain(opts: Record<string, unknown>): Promise<void> {
     });
     await save(outputDir);
     await writeRunArgs(outputDir, 'pretrain', opts);
-    const after = sampleGenerations(model, tokenizer, prompts, seed);
+    const after = await sampleGenerations(model, tokenizer, prompts, seed);
     const report = await writeReport(ctx, {
       title: `gptft pretrain: ${config.nLayer}-layer, ${config.nEmbd}-wide GPT-2`,
       model: `new GPT-2 (${model.numParameters().toLocaleString('en-US')} parameters, vocabulary ${config.vocabSize}, context ${nPositions})`,

@@ -9,11 +9,11 @@ import { chatStopIds, prepareChatFormat } from '../chat-setup.js';
 import { Context, selectBackend } from '../context.js';
 import { CliError } from '../errors.js';
 import { runTraining, type TrainingSummary, writeRunArgs } from '../lm-training.js';
+import { generateReply } from '../generate-reply.js';
 import { loadLanguageModel } from '../model-io.js';
 import { addCommonOptions, addOptions, resolveOptions } from '../options.js';
 import { loraConfigFrom, PEFT_OPTIONS } from '../peft-options.js';
 import { writeReport } from '../report.js';
-import { streamGenerate } from '../stream-generate.js';
 import { trainingArgumentsFrom, trainingOptionSpecs } from '../training-options.js';
 import { SFTTrainer, seededPermutation, sftModelInput, type TrainableModel } from '@gptft/trainer';
 import type { tf } from '@gptft/backend';
@@ -142,27 +142,29 @@ export function sftCommand(): Command {
 }
 
 /** Greedy replies of the chat model to single-turn conversations. */
-export function chatReplies(
+export async function chatReplies(
   model: GPT2LMHeadModel,
   tokenizer: GPT2Tokenizer,
   prompts: readonly string[],
   options: { system?: string; maxNewTokens?: number } = {},
-): string[] {
+): Promise<string[]> {
   const stopIds = chatStopIds(tokenizer);
-  return prompts.map((p) => {
+  const replies: string[] = [];
+  for (const p of prompts) {
     const messages: ChatMessage[] = [
       ...(options.system !== undefined ? [{ role: 'system' as const, content: options.system }] : []),
       { role: 'user', content: p },
     ];
     const ids = tokenizer.applyChatTemplate(messages, { addGenerationPrompt: true });
-    const out = streamGenerate(model, ids, {
+    const out = await generateReply(model, tokenizer, ids, {
       maxNewTokens: options.maxNewTokens ?? 48,
       doSample: false,
       repetitionPenalty: 1.2,
       stopIds,
     });
-    return tokenizer.decode(out.ids, { skipSpecialTokens: true }).trim();
-  });
+    replies.push(out.text.trim());
+  }
+  return replies;
 }
 
 /** What `sft` returns to callers (the demo). */
@@ -211,7 +213,7 @@ export async function sft(opts: Record<string, unknown>, ctx = new Context(opts)
     const toRecords = (convs: ChatMessage[][]) => convs.map((messages) => ({ messages }));
     const prompts = (opts.samplePrompt as string[] | undefined) ?? DEFAULT_CHAT_PROMPTS;
     const replyOpts = system !== undefined ? { system } : {};
-    const before = chatReplies(model, tokenizer, prompts, replyOpts);
+    const before = await chatReplies(model, tokenizer, prompts, replyOpts);
     let params = model.namedParameters();
     let what = `${modelPath}, full fine-tuning`;
     if (opts.peft === 'lora') {
@@ -278,7 +280,7 @@ export async function sft(opts: Record<string, unknown>, ctx = new Context(opts)
     });
     await save(outputDir);
     await writeRunArgs(outputDir, 'sft', opts);
-    const after = chatReplies(model, tokenizer, prompts, replyOpts);
+    const after = await chatReplies(model, tokenizer, prompts, replyOpts);
     const report = await writeReport(ctx, {
       title: 'gptft sft: chat fine-tuning',
       model: what,
