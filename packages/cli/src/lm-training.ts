@@ -42,10 +42,14 @@ export interface TrainingSummary {
   seconds: number;
 }
 
-/** A causal LM as the Trainer sees it: the given parameters, the model's shifted next-token loss. */
-export function lmTrainable<B extends LMBatch>(
-  model: GPT2LMHeadModel,
+/**
+ * A model as the Trainer sees it: `params` train, `setTraining` switches dropout, and the loss is
+ * the one `forward` returns for a batch (its logits freed).
+ */
+export function trainableOf<B>(
+  model: TrainModeModel,
   params: [string, tf.Variable][],
+  forward: (batch: B) => { logits: tf.Tensor; loss?: tf.Tensor },
 ): TrainableModel<B> {
   return {
     namedParameters: () => params,
@@ -54,15 +58,25 @@ export function lmTrainable<B extends LMBatch>(
       else model.eval();
     },
     computeLoss: (b) => {
-      const out = model.forward({
-        inputIds: b.inputIds,
-        labels: b.labels,
-        ...(b.attentionMask && { attentionMask: b.attentionMask }),
-      });
+      const out = forward(b);
       out.logits.dispose();
       return out.loss as tf.Scalar;
     },
   };
+}
+
+/** A causal LM as the Trainer sees it: the given parameters, the model's shifted next-token loss. */
+export function lmTrainable<B extends LMBatch>(
+  model: GPT2LMHeadModel,
+  params: [string, tf.Variable][],
+): TrainableModel<B> {
+  return trainableOf<B>(model, params, (b) =>
+    model.forward({
+      inputIds: b.inputIds,
+      labels: b.labels,
+      ...(b.attentionMask && { attentionMask: b.attentionMask }),
+    }),
+  );
 }
 
 /** Mean next-token loss over batches, weighted by predicted tokens (labels ≠ -100 after the shift). */

@@ -5,6 +5,7 @@ import { GPT2LMHeadModel, resizeTokenEmbeddings } from '@gptft/heads';
 import { PeftModel } from '@gptft/peft';
 import { GPT2Tokenizer } from '@gptft/tokenizer';
 import { CliError } from './errors.js';
+import type { OptionSpec } from './options.js';
 
 const TOKENIZER_FILES = ['vocab.json', 'tokenizer.json'];
 
@@ -170,4 +171,30 @@ export async function loadLanguageModel(
     model.dispose();
     throw e;
   }
+}
+
+/** `--model`, `--adapter`, `--tokenizer` of the commands that run a trained model (generate, chat, eval). */
+export const LOAD_MODEL_OPTIONS: readonly OptionSpec[] = [
+  {
+    name: 'model',
+    type: 'string',
+    placeholder: 'dir|id',
+    description: 'model folder, hub id, or a PEFT adapter folder (its base from adapter_config.json)',
+    default: 'gpt2',
+  },
+  { name: 'adapter', type: 'string', placeholder: 'dir', description: 'PEFT adapter folder to apply' },
+  {
+    name: 'tokenizer',
+    type: 'string',
+    placeholder: 'dir',
+    description: 'tokenizer folder (default: the adapter’s, else the model’s)',
+  },
+];
+
+/** The `--adapter` / `--tokenizer` values of {@link LOAD_MODEL_OPTIONS}, for the loaders. */
+export function modelSources(opts: Record<string, unknown>): { adapter?: string; tokenizer?: string } {
+  return {
+    ...(opts.adapter !== undefined && { adapter: opts.adapter as string }),
+    ...(opts.tokenizer !== undefined && { tokenizer: opts.tokenizer as string }),
+  };
 }

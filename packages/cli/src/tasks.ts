@@ -17,7 +17,8 @@ import type { TrainableModel } from '@gptft/trainer';
 import type { Context } from './context.js';
 import { CliError } from './errors.js';
 import { checkDataFiles } from './lm-data.js';
-import { loadTokenizer, resolveModelAndAdapter, tokenizerSource } from './model-io.js';
+import { trainableOf } from './lm-training.js';
+import { loadTokenizer, modelSources, resolveModelAndAdapter, tokenizerSource } from './model-io.js';
 
 /** The tasks `train` and `eval` know. */
 export const TASKS = ['causal-lm', 'sequence-classification', 'token-classification'] as const;
@@ -157,22 +158,13 @@ export function classifierTrainable(
   model: Classifier,
   params: [string, tf.Variable][] = model.namedParameters(),
 ): TrainableModel<ClassificationBatch> {
-  return {
-    namedParameters: () => params,
-    setTraining: (on) => {
-      if (on) model.train();
-      else model.eval();
-    },
-    computeLoss: (b) => {
-      const out = (model as GPT2ForSequenceClassification).forward({
-        inputIds: b.inputIds,
-        attentionMask: b.attentionMask,
-        labels: b.labels as number[],
-      });
-      out.logits.dispose();
-      return out.loss as tf.Scalar;
-    },
-  };
+  return trainableOf<ClassificationBatch>(model, params, (b) =>
+    (model as GPT2ForSequenceClassification).forward({
+      inputIds: b.inputIds,
+      attentionMask: b.attentionMask,
+      labels: b.labels as number[],
+    }),
+  );
 }
 
 /** Loss and metrics of a classifier on batches: accuracy + macro F1, or seqeval entity P/R/F1 + token accuracy. */
@@ -344,10 +336,7 @@ export async function evaluateClassifier(
   opts: Record<string, unknown>,
 ): Promise<Record<string, number>> {
   const task = opts.task as Exclude<Task, 'causal-lm'>;
-  const clf = await loadTrainedClassifier(task, opts.model as string, {
-    ...(opts.adapter !== undefined && { adapter: opts.adapter as string }),
-    ...(opts.tokenizer !== undefined && { tokenizer: opts.tokenizer as string }),
-  });
+  const clf = await loadTrainedClassifier(task, opts.model as string, modelSources(opts));
   try {
     const { model, tokenizer, map } = clf;
     let records = await readClassificationRecords(opts.data as string[], task, {

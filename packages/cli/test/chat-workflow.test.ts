@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseSftConfig, prepareSftBatches } from '@gptft/trainer';
 import { readConversations } from '../src/chat-data.js';
 import { prepareChatFormat } from '../src/chat-setup.js';
-import { gptft, repoRoot, tempDir } from './helpers.js';
+import { gptft, repoRoot, tempDir, tokenizerTrainArgs } from './helpers.js';
 
 const dir = tempDir();
 const base = join(dir, 'base');
@@ -22,20 +22,7 @@ beforeAll(async () => {
   await useBackend('wasm');
   const tok = join(dir, 'tok');
   const alice = join(repoRoot, 'data/gutenberg/pg11.txt');
-  let r = await gptft([
-    'tokenizer',
-    'train',
-    '--data',
-    alice,
-    '--vocab-size',
-    '400',
-    '--special-tokens',
-    '<|endoftext|>',
-    '<|im_start|>',
-    '<|im_end|>',
-    '--output-dir',
-    tok,
-  ]);
+  let r = await gptft(tokenizerTrainArgs(alice, tok));
   expect(r.code, r.stderr).toBe(0);
   r = await gptft([
     'pretrain',

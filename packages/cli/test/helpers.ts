@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 export const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const repoRoot = resolve(packageDir, '../..');
@@ -45,4 +46,28 @@ export function gptft(
 
 export function tempDir(prefix = 'gptft-cli-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** The JSON a `--json` run printed, after checking it exited 0 (stderr shown otherwise). */
+export function okJson(r: RunResult): any {
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout);
+}
+
+/** `gptft tokenizer train` of a 400-token BPE with the ChatML special tokens (ids 0–2). */
+export function tokenizerTrainArgs(data: string, outputDir: string): string[] {
+  return [
+    'tokenizer',
+    'train',
+    '--data',
+    data,
+    '--vocab-size',
+    '400',
+    '--special-tokens',
+    '<|endoftext|>',
+    '<|im_start|>',
+    '<|im_end|>',
+    '--output-dir',
+    outputDir,
+  ];
 }

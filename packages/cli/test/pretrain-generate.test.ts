@@ -5,7 +5,7 @@ import { useBackend } from '@gptft/backend';
 import { GPT2Model } from '@gptft/gpt2-model';
 import { GPT2Tokenizer } from '@gptft/tokenizer';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { gptft, repoRoot, tempDir } from './helpers.js';
+import { gptft, okJson, repoRoot, tempDir, tokenizerTrainArgs } from './helpers.js';
 
 const alice = join(repoRoot, 'data/gutenberg/pg11.txt');
 const dir = tempDir();
@@ -18,23 +18,7 @@ describe('tokenizer train → pretrain → generate', () => {
   });
 
   it('tokenizer train writes vocab.json/merges.txt that load with the requested size', async () => {
-    const r = await gptft([
-      'tokenizer',
-      'train',
-      '--data',
-      alice,
-      '--vocab-size',
-      '400',
-      '--special-tokens',
-      '<|endoftext|>',
-      '<|im_start|>',
-      '<|im_end|>',
-      '--output-dir',
-      tokDir,
-      '--json',
-    ]);
-    expect(r.code, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout);
+    const out = okJson(await gptft([...tokenizerTrainArgs(alice, tokDir), '--json']));
     expect(out.vocab_size).toBe(400);
     expect(existsSync(join(tokDir, 'vocab.json'))).toBe(true);
     expect(readFileSync(join(tokDir, 'merges.txt'), 'utf8').split('\n')[0]).toBe('#version: 0.2');
@@ -118,36 +102,25 @@ describe('tokenizer train → pretrain → generate', () => {
   });
 
   it('generate continues a prompt (greedy is deterministic, --json gives the new ids)', async () => {
-    const args = [
+    const generateArgs = (maxNewTokens: number) => [
       'generate',
       '--model',
       modelDir,
       '--prompt',
       'Alice',
       '--max-new-tokens',
-      '6',
+      String(maxNewTokens),
       '--greedy',
-      '--json',
     ];
-    const a = await gptft(args);
-    expect(a.code, a.stderr).toBe(0);
-    const out = JSON.parse(a.stdout);
+    const args = [...generateArgs(6), '--json'];
+    const out = okJson(await gptft(args));
     expect(out.ids.length).toBeGreaterThan(0);
     expect(out.ids.length).toBeLessThanOrEqual(6);
     const tok = await GPT2Tokenizer.fromPretrained(modelDir);
     expect(out.text).toBe(tok.decode(out.ids));
     const b = await gptft(args);
     expect(JSON.parse(b.stdout)).toEqual(out);
-    const human = await gptft([
-      'generate',
-      '--model',
-      modelDir,
-      '--prompt',
-      'Alice',
-      '--max-new-tokens',
-      '3',
-      '--greedy',
-    ]);
+    const human = await gptft(generateArgs(3));
     expect(human.stdout.startsWith('Alice')).toBe(true);
   });
 });

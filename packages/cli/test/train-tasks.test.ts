@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { gptft, repoRoot, tempDir } from './helpers.js';
+import { gptft, okJson, repoRoot, tempDir } from './helpers.js';
 
 const model = join(repoRoot, 'fixtures/gpt2-tiny-ref/gpt2-tiny');
 
@@ -54,6 +54,13 @@ function safetensorsNames(file: string): string[] {
     .sort();
 }
 
+/** `gptft eval --task sequence-classification` metrics of a trained folder (model or adapter). */
+async function evalClassifier(modelDir: string, data: string) {
+  return okJson(
+    await gptft(['eval', '--task', 'sequence-classification', '--model', modelDir, '--data', data, '--json']),
+  );
+}
+
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 describe('train --task', () => {
@@ -98,22 +105,9 @@ describe('train --task', () => {
   it('sequence-classification trains a score head; eval reproduces its validation metrics', async () => {
     const dir = sentimentData();
     const out = join(dir, 'clf');
-    const r = await gptft(trainClassifierArgs(dir, out));
-    expect(r.code, r.stderr).toBe(0);
-    const res = JSON.parse(r.stdout);
+    const res = okJson(await gptft(trainClassifierArgs(dir, out)));
     expect(Object.keys(res.metrics).sort()).toEqual(['accuracy', 'f1_macro', 'loss']);
-    const e = await gptft([
-      'eval',
-      '--task',
-      'sequence-classification',
-      '--model',
-      out,
-      '--data',
-      join(dir, 'dev.jsonl'),
-      '--json',
-    ]);
-    expect(e.code, e.stderr).toBe(0);
-    const ev = JSON.parse(e.stdout);
+    const ev = await evalClassifier(out, join(dir, 'dev.jsonl'));
     expect(ev.accuracy).toBe(res.metrics.accuracy);
     expect(ev.loss).toBeCloseTo(res.metrics.loss, 5);
   });
@@ -122,9 +116,9 @@ describe('train --task', () => {
     const dir = sentimentData();
     const out = join(dir, 'clf-lora');
     const baseHash = sha256(join(model, 'model.safetensors'));
-    const r = await gptft([...trainClassifierArgs(dir, out), '--peft', 'lora', '--learning-rate', '1e-2']);
-    expect(r.code, r.stderr).toBe(0);
-    const res = JSON.parse(r.stdout);
+    const res = okJson(
+      await gptft([...trainClassifierArgs(dir, out), '--peft', 'lora', '--learning-rate', '1e-2']),
+    );
     expect(res.losses).toHaveLength(4);
     expect(res.losses[3]).toBeLessThan(res.losses[0]);
     const cfg = JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8'));
@@ -148,18 +142,7 @@ describe('train --task', () => {
       1: 'pos',
     });
     expect(sha256(join(model, 'model.safetensors'))).toBe(baseHash);
-    const e = await gptft([
-      'eval',
-      '--task',
-      'sequence-classification',
-      '--model',
-      out,
-      '--data',
-      join(dir, 'dev.jsonl'),
-      '--json',
-    ]);
-    expect(e.code, e.stderr).toBe(0);
-    const ev = JSON.parse(e.stdout);
+    const ev = await evalClassifier(out, join(dir, 'dev.jsonl'));
     expect(ev.accuracy).toBe(res.metrics.accuracy);
     expect(ev.f1_macro).toBe(res.metrics.f1_macro);
     expect(ev.loss).toBeCloseTo(res.metrics.loss, 5);

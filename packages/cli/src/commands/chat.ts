@@ -5,7 +5,7 @@ import { chatStopIds, prepareChatFormat } from '../chat-setup.js';
 import { Context, selectBackend } from '../context.js';
 import { decodeOptionSpecs, decodeSettings } from '../decode-options.js';
 import { generateReply } from '../generate-reply.js';
-import { loadLanguageModel } from '../model-io.js';
+import { LOAD_MODEL_OPTIONS, loadLanguageModel, modelSources } from '../model-io.js';
 import { addCommonOptions, addOptions, resolveOptions } from '../options.js';
 
 const HELP = 'commands: /reset (forget the conversation), /system TEXT (new system message, resets), /exit';
@@ -18,20 +18,7 @@ export function chatCommand(): Command {
       `Chat with a chat model (a folder, hub id, or an adapter folder written by gptft sft). Each line you type is a user message; the reply streams as it is generated and the whole conversation is the context of the next turn (oldest turns are dropped when it no longer fits). ${HELP}. Reads stdin, so a pipe works too: printf 'Hi\\n/reset\\nWho are you?\\n' | gptft chat --model out/chat.`,
     );
   addOptions(cmd, [
-    {
-      name: 'model',
-      type: 'string',
-      placeholder: 'dir|id',
-      description: 'chat model folder, hub id or adapter folder',
-      default: 'gpt2',
-    },
-    { name: 'adapter', type: 'string', placeholder: 'dir', description: 'PEFT adapter folder to apply' },
-    {
-      name: 'tokenizer',
-      type: 'string',
-      placeholder: 'dir',
-      description: 'tokenizer folder (default: the adapter’s or the model’s)',
-    },
+    ...LOAD_MODEL_OPTIONS,
     { name: 'system', type: 'string', placeholder: 'text', description: 'system message' },
     ...decodeOptionSpecs({ maxNewTokens: 96 }),
   ]);
@@ -49,10 +36,7 @@ export async function chat(
 ): Promise<void> {
   const ctx = new Context(opts, io.output);
   await selectBackend(ctx, opts.backend as string);
-  const lm = await loadLanguageModel(opts.model as string, {
-    ...(opts.adapter !== undefined && { adapter: opts.adapter as string }),
-    ...(opts.tokenizer !== undefined && { tokenizer: opts.tokenizer as string }),
-  });
+  const lm = await loadLanguageModel(opts.model as string, modelSources(opts));
   const { model, tokenizer } = lm;
   try {
     if (prepareChatFormat(model, tokenizer) > 0 || tokenizer.chatTemplate === undefined) {

@@ -3,7 +3,7 @@ import { Context, selectBackend } from '../context.js';
 import { CliError } from '../errors.js';
 import { batchBlocks, checkDataFiles, readLmTokens, toBlocks } from '../lm-data.js';
 import { evaluateLoss } from '../lm-training.js';
-import { loadLanguageModel } from '../model-io.js';
+import { LOAD_MODEL_OPTIONS, loadLanguageModel, modelSources } from '../model-io.js';
 import { addCommonOptions, addOptions, resolveOptions } from '../options.js';
 import { evaluateClassifier, TASKS } from '../tasks.js';
 
@@ -16,20 +16,7 @@ export function evalCommand(): Command {
     );
   addOptions(cmd, [
     { name: 'task', type: TASKS, description: 'what the model does', default: 'causal-lm' },
-    {
-      name: 'model',
-      type: 'string',
-      placeholder: 'dir|id',
-      description: 'model folder or hub id',
-      default: 'gpt2',
-    },
-    { name: 'adapter', type: 'string', placeholder: 'dir', description: 'PEFT adapter folder to apply' },
-    {
-      name: 'tokenizer',
-      type: 'string',
-      placeholder: 'dir',
-      description: 'tokenizer folder (default: the model’s)',
-    },
+    ...LOAD_MODEL_OPTIONS,
     { name: 'data', type: 'string', placeholder: 'file', variadic: true, description: 'evaluation files' },
     {
       name: 'block-size',
@@ -75,10 +62,7 @@ export async function evaluate(opts: Record<string, unknown>): Promise<void> {
     );
     return;
   }
-  const lm = await loadLanguageModel(opts.model as string, {
-    ...(opts.adapter !== undefined && { adapter: opts.adapter as string }),
-    ...(opts.tokenizer !== undefined && { tokenizer: opts.tokenizer as string }),
-  });
+  const lm = await loadLanguageModel(opts.model as string, modelSources(opts));
   try {
     const blockSize = (opts.blockSize as number | undefined) ?? Math.min(lm.model.config.nPositions, 1024);
     if (blockSize > lm.model.config.nPositions) {

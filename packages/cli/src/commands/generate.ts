@@ -3,7 +3,7 @@ import { Context, selectBackend } from '../context.js';
 import { decodeOptionSpecs, decodeSettings } from '../decode-options.js';
 import { CliError } from '../errors.js';
 import { generateReply } from '../generate-reply.js';
-import { loadLanguageModel } from '../model-io.js';
+import { LOAD_MODEL_OPTIONS, loadLanguageModel, modelSources } from '../model-io.js';
 import { addCommonOptions, addOptions, resolveOptions } from '../options.js';
 
 /** `gptft generate`: continue a prompt, streaming the text as it is generated. */
@@ -14,20 +14,7 @@ export function generateCommand(): Command {
       'Continue --prompt with the model (a folder or hub id, plus an optional LoRA --adapter), printing the new text as it is generated. Stops at the end-of-text token or --max-new-tokens. With --json prints {"text", "ids"} (the new tokens only).',
     );
   addOptions(cmd, [
-    {
-      name: 'model',
-      type: 'string',
-      placeholder: 'dir|id',
-      description: 'model folder or hub id',
-      default: 'gpt2',
-    },
-    { name: 'adapter', type: 'string', placeholder: 'dir', description: 'PEFT adapter folder to apply' },
-    {
-      name: 'tokenizer',
-      type: 'string',
-      placeholder: 'dir',
-      description: 'tokenizer folder (default: the model’s)',
-    },
+    ...LOAD_MODEL_OPTIONS,
     { name: 'prompt', type: 'string', placeholder: 'text', description: 'the text to continue' },
     ...decodeOptionSpecs({ maxNewTokens: 50 }),
   ]);
@@ -42,10 +29,7 @@ export async function generate(opts: Record<string, unknown>): Promise<void> {
   if (prompt === undefined || prompt === '')
     throw new CliError('--prompt is required', 'e.g. --prompt "Once upon a time"');
   await selectBackend(ctx, opts.backend as string);
-  const lm = await loadLanguageModel(opts.model as string, {
-    ...(opts.adapter !== undefined && { adapter: opts.adapter as string }),
-    ...(opts.tokenizer !== undefined && { tokenizer: opts.tokenizer as string }),
-  });
+  const lm = await loadLanguageModel(opts.model as string, modelSources(opts));
   try {
     const { model, tokenizer } = lm;
     const settings = decodeSettings(opts, model);

@@ -8,15 +8,14 @@ import { readConversations } from '../chat-data.js';
 import { chatStopIds, prepareChatFormat } from '../chat-setup.js';
 import { Context, selectBackend } from '../context.js';
 import { CliError } from '../errors.js';
-import { runTraining, type TrainingSummary, writeRunArgs } from '../lm-training.js';
+import { runTraining, type TrainingSummary, trainableOf, writeRunArgs } from '../lm-training.js';
 import { generateReply } from '../generate-reply.js';
 import { loadLanguageModel } from '../model-io.js';
 import { addCommonOptions, addOptions, resolveOptions } from '../options.js';
 import { loraConfigFrom, PEFT_OPTIONS } from '../peft-options.js';
 import { writeReport } from '../report.js';
 import { trainingArgumentsFrom, trainingOptionSpecs } from '../training-options.js';
-import { SFTTrainer, seededPermutation, sftModelInput, type TrainableModel } from '@gptft/trainer';
-import type { tf } from '@gptft/backend';
+import { SFTTrainer, seededPermutation, sftModelInput } from '@gptft/trainer';
 import { writeFileAtomic } from '@gptft/hub';
 
 export const SFT_DEFAULTS = {
@@ -229,23 +228,14 @@ export async function sft(opts: Record<string, unknown>, ctx = new Context(opts)
       await tokenizer.savePretrained(dir);
       await writeGenerationConfig(dir, tokenizer);
     };
-    const trainable: TrainableModel<Batch> = {
-      namedParameters: () => params,
-      setTraining: (on) => {
-        if (on) model.train();
-        else model.eval();
-      },
-      computeLoss: (batch) => {
-        const input = sftModelInput(batch);
-        const out = model.forward({
-          inputIds: input.inputIds,
-          attentionMask: input.attentionMask,
-          labels: input.labels,
-        });
-        out.logits.dispose();
-        return out.loss as tf.Scalar;
-      },
-    };
+    const trainable = trainableOf<Batch>(model, params, (batch) => {
+      const input = sftModelInput(batch);
+      return model.forward({
+        inputIds: input.inputIds,
+        attentionMask: input.attentionMask,
+        labels: input.labels,
+      });
+    });
     let trainer: SFTTrainer | undefined;
     const summary = await runTraining<Batch>({
       ctx,
