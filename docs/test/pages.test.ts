@@ -117,6 +117,13 @@ const RECORDED: {
   },
   { page: 'tasks/pos.md', run: 'ud-pos', defaults: UD_POS_DEFAULTS, numbers: (m) => [m.accuracy.toFixed(4)] },
   {
+    page: 'tasks/pos.md',
+    run: 'ud-pos-tiny-base',
+    defaults: UD_POS_DEFAULTS,
+    overrides: { base: '../models/tiny-base' },
+    numbers: (m) => [m.accuracy.toFixed(4)],
+  },
+  {
     page: 'tasks/translation.md',
     run: 'multi30k',
     defaults: MULTI30K_DEFAULTS,
