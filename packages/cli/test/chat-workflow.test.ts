@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseSftConfig, prepareSftBatches } from '@gptft/trainer';
 import { readConversations } from '../src/chat-data.js';
 import { prepareChatFormat } from '../src/chat-setup.js';
-import { gptft, repoRoot, tempDir, tokenizerTrainArgs } from './helpers.js';
+import { gptft, okJson, repoRoot, tempDir, tokenizerTrainArgs } from './helpers.js';
 
 const dir = tempDir();
 const base = join(dir, 'base');
@@ -123,8 +123,7 @@ describe('chat fine-tuning from the command line', () => {
       'Who are you?',
       '--json',
     ]);
-    expect(r.code, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout);
+    const out = okJson(r);
     expect(out.losses).toHaveLength(4);
     expect(out.samples[0].prompt).toBe('Who are you?');
     for (const f of [
@@ -201,8 +200,7 @@ describe('chat fine-tuning from the command line', () => {
       out,
       '--json',
     ]);
-    expect(r.code, r.stderr).toBe(0);
-    const res = JSON.parse(r.stdout);
+    const res = okJson(r);
     expect(existsSync(join(out, 'report.html'))).toBe(true);
     expect(res.samples).toHaveLength(1);
     expect(res.first_eval_loss).toBeTypeOf('number');

@@ -63,8 +63,7 @@ describe('tokenizer train → pretrain → generate', () => {
       'wasm',
       '--json',
     ]);
-    expect(r.code, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout);
+    const out = okJson(r);
     expect(out.losses).toHaveLength(4);
     expect(out.losses[3]).toBeLessThan(out.losses[0]);
     expect(Number.isFinite(out.perplexity)).toBe(true);

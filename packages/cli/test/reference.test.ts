@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SafetensorsFile } from '@gptft/hub';
 import { describe, expect, it } from 'vitest';
-import { gptft, repoRoot, tempDir } from './helpers.js';
+import { gptft, okJson, repoRoot, tempDir } from './helpers.js';
 
 const ref = join(repoRoot, 'fixtures/gpt2-tiny-ref');
 const model = join(ref, 'gpt2-tiny');
@@ -31,8 +31,7 @@ describe('against the PyTorch reference (fixtures/gpt2-tiny-ref)', () => {
         String(ids.length),
         '--json',
       ]);
-      expect(r.code, r.stderr).toBe(0);
-      const out = JSON.parse(r.stdout);
+      const out = okJson(r);
       expect(Math.abs(out.loss - loss) / loss).toBeLessThan(1e-5);
       expect(out.perplexity).toBeCloseTo(Math.exp(out.loss), 6);
       expect(out.tokens).toBe(ids.length - 1);

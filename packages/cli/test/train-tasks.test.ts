@@ -54,11 +54,9 @@ function safetensorsNames(file: string): string[] {
     .sort();
 }
 
-/** `gptft eval --task sequence-classification` metrics of a trained folder (model or adapter). */
-async function evalClassifier(modelDir: string, data: string) {
-  return okJson(
-    await gptft(['eval', '--task', 'sequence-classification', '--model', modelDir, '--data', data, '--json']),
-  );
+/** `gptft eval --task …` metrics of a trained folder (model or adapter). */
+async function evalClassifier(modelDir: string, data: string, task = 'sequence-classification') {
+  return okJson(await gptft(['eval', '--task', task, '--model', modelDir, '--data', data, '--json']));
 }
 
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
@@ -95,8 +93,7 @@ describe('train --task', () => {
       out,
       '--json',
     ]);
-    expect(r.code, r.stderr).toBe(0);
-    const res = JSON.parse(r.stdout);
+    const res = okJson(r);
     expect(res.output_dir).toBe(out);
     expect(res.losses).toHaveLength(3);
     for (const l of res.losses) expect(Number.isFinite(l)).toBe(true);
@@ -145,6 +142,61 @@ describe('train --task', () => {
     const ev = await evalClassifier(out, join(dir, 'dev.jsonl'));
     expect(ev.accuracy).toBe(res.metrics.accuracy);
     expect(ev.f1_macro).toBe(res.metrics.f1_macro);
+    expect(ev.loss).toBeCloseTo(res.metrics.loss, 5);
+  });
+
+  it('token-classification with --peft lora: classifier weight and bias saved with the adapter, eval reproduces the entity metrics', async () => {
+    const dir = tempDir();
+    const sentence = (i: number) =>
+      JSON.stringify(
+        i % 2 === 0
+          ? { tokens: ['Alice', 'met', 'Bob', 'in', 'Paris'], tags: ['B-PER', 'O', 'B-PER', 'O', 'B-LOC'] }
+          : {
+              tokens: ['the', 'Queen', 'of', 'Hearts', 'smiled'],
+              tags: ['O', 'B-PER', 'I-PER', 'I-PER', 'O'],
+            },
+      );
+    writeFileSync(
+      join(dir, 'train.jsonl'),
+      `${Array.from({ length: 8 }, (_, i) => sentence(i)).join('\n')}\n`,
+    );
+    writeFileSync(join(dir, 'dev.jsonl'), `${Array.from({ length: 4 }, (_, i) => sentence(i)).join('\n')}\n`);
+    const out = join(dir, 'ner-lora');
+    const res = okJson(
+      await gptft([
+        'train',
+        '--task',
+        'token-classification',
+        '--model',
+        model,
+        '--data',
+        join(dir, 'train.jsonl'),
+        '--validation-data',
+        join(dir, 'dev.jsonl'),
+        '--peft',
+        'lora',
+        '--max-steps',
+        '3',
+        '--learning-rate',
+        '1e-2',
+        '--per-device-train-batch-size',
+        '4',
+        '--output-dir',
+        out,
+        '--json',
+      ]),
+    );
+    expect(Object.keys(res.metrics).sort()).toEqual(['accuracy', 'f1', 'loss', 'precision', 'recall']);
+    const cfg = JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8'));
+    expect(cfg.task_type).toBe('TOKEN_CLS');
+    const names = safetensorsNames(join(out, 'adapter_model.safetensors'));
+    expect(names.filter((k) => !k.includes('lora_'))).toEqual([
+      'base_model.model.classifier.bias',
+      'base_model.model.classifier.weight',
+    ]);
+    const ev = await evalClassifier(out, join(dir, 'dev.jsonl'), 'token-classification');
+    expect(ev.f1).toBe(res.metrics.f1);
+    expect(ev.accuracy).toBe(res.metrics.accuracy);
     expect(ev.loss).toBeCloseTo(res.metrics.loss, 5);
   });
 });
