@@ -3,6 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SafetensorsFile } from '@gptft/hub';
+import { GPT2Tokenizer } from '@gptft/tokenizer';
 import { describe, expect, it } from 'vitest';
 import { gptft, okJson, repoRoot, tempDir } from './helpers.js';
 
@@ -54,6 +55,30 @@ describe('against the PyTorch reference (fixtures/gpt2-tiny-ref)', () => {
       expect(r.code, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout).ids).toEqual(g.greedy_ids);
     }
+  });
+
+  it('generate cuts a prompt longer than the context from the left and stops when the context is full', async () => {
+    const g = expected.greedy[0]!;
+    const tok = await GPT2Tokenizer.fromPretrained(model);
+    const n = tok.encode(g.prompt).length;
+    // 300 filler lines before the reference prompt; room for 128 - n new tokens leaves exactly its n ids.
+    const prompt = `${'the end of a line\n'.repeat(300)}${g.prompt}`;
+    expect(tok.encode(prompt).slice(-n)).toEqual(tok.encode(g.prompt));
+    const out = okJson(
+      await gptft([
+        'generate',
+        '--model',
+        model,
+        '--prompt',
+        prompt,
+        '--max-new-tokens',
+        String(128 - n),
+        '--greedy',
+        '--json',
+      ]),
+    );
+    expect(out.ids.slice(0, g.greedy_ids.length)).toEqual(g.greedy_ids);
+    expect(out.ids.length).toBeLessThanOrEqual(128 - n);
   });
 
   it('merge folds the LoRA adapter into c_attn as PEFT does (1e-6)', async () => {
