@@ -83,6 +83,33 @@ export async function readClassificationRecords(
   return out;
 }
 
+function readJson(file: string): Record<string, unknown> | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The task of a trained model when `--task` is not given: an adapter's `task_type` (SEQ_CLS,
+ * TOKEN_CLS), else the checkpoint's config.json `architectures` (GPT2ForSequenceClassification,
+ * GPT2ForTokenClassification), else causal-lm.
+ */
+export function taskOfModel(path: string, adapterOpt?: string): Task {
+  const { modelPath, adapter } = resolveModelAndAdapter(path, adapterOpt);
+  if (adapter !== undefined) {
+    const type = readJson(join(adapter, 'adapter_config.json'))?.task_type;
+    if (type === 'SEQ_CLS') return 'sequence-classification';
+    if (type === 'TOKEN_CLS') return 'token-classification';
+  }
+  const arch = readJson(join(modelPath, 'config.json'))?.architectures;
+  const first = Array.isArray(arch) ? arch[0] : undefined;
+  if (first === 'GPT2ForSequenceClassification') return 'sequence-classification';
+  if (first === 'GPT2ForTokenClassification') return 'token-classification';
+  return 'causal-lm';
+}
+
 /** Labels found in the data (sorted as HF's run_glue / run_ner do). */
 export function labelMapOf(records: readonly ClassificationRecord[]): LabelMap {
   return buildLabelMap(records.map((r) => ('text' in r ? r.label : r.tags)));

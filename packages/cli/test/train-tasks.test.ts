@@ -54,9 +54,10 @@ function safetensorsNames(file: string): string[] {
     .sort();
 }
 
-/** `gptft eval --task …` metrics of a trained folder (model or adapter). */
-async function evalClassifier(modelDir: string, data: string, task = 'sequence-classification') {
-  return okJson(await gptft(['eval', '--task', task, '--model', modelDir, '--data', data, '--json']));
+/** `gptft eval` metrics of a trained folder (model or adapter); without `task` eval finds it. */
+async function evalClassifier(modelDir: string, data: string, task?: string) {
+  const taskArgs = task ? ['--task', task] : [];
+  return okJson(await gptft(['eval', ...taskArgs, '--model', modelDir, '--data', data, '--json']));
 }
 
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
@@ -104,12 +105,12 @@ describe('train --task', () => {
     const out = join(dir, 'clf');
     const res = okJson(await gptft(trainClassifierArgs(dir, out)));
     expect(Object.keys(res.metrics).sort()).toEqual(['accuracy', 'f1_macro', 'loss']);
-    const ev = await evalClassifier(out, join(dir, 'dev.jsonl'));
+    const ev = await evalClassifier(out, join(dir, 'dev.jsonl'), 'sequence-classification');
     expect(ev.accuracy).toBe(res.metrics.accuracy);
     expect(ev.loss).toBeCloseTo(res.metrics.loss, 5);
   });
 
-  it('sequence-classification with --peft lora: the adapter folder holds LoRA + score head, eval on it reproduces the metrics, base untouched', async () => {
+  it('sequence-classification with --peft lora: the adapter folder holds LoRA + score head, eval on it (task from its task_type) reproduces the metrics, base untouched', async () => {
     const dir = sentimentData();
     const out = join(dir, 'clf-lora');
     const baseHash = sha256(join(model, 'model.safetensors'));

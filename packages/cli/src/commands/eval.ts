@@ -5,7 +5,7 @@ import { batchBlocks, checkDataFiles, readLmTokens, toBlocks } from '../lm-data.
 import { evaluateLoss } from '../lm-training.js';
 import { LOAD_MODEL_OPTIONS, loadLanguageModel, modelSources } from '../model-io.js';
 import { addCommonOptions, addOptions, resolveOptions } from '../options.js';
-import { evaluateClassifier, TASKS } from '../tasks.js';
+import { evaluateClassifier, TASKS, taskOfModel } from '../tasks.js';
 
 /** `gptft eval`: perplexity of a causal LM on a text file, or a classifier's metrics. */
 export function evalCommand(): Command {
@@ -15,7 +15,12 @@ export function evalCommand(): Command {
       'causal-lm (default): the file’s tokens are concatenated and cut into non-overlapping blocks of --block-size tokens (remainder dropped), as transformers’ run_clm.py; loss = mean next-token cross-entropy over all predicted positions; perplexity = exp(loss). With --json: {"loss", "perplexity", "tokens"}. sequence-classification: accuracy and macro precision/recall/F1 (scikit-learn’s definitions); token-classification: entity precision/recall/F1 (seqeval) and token accuracy.',
     );
   addOptions(cmd, [
-    { name: 'task', type: TASKS, description: 'what the model does', default: 'causal-lm' },
+    {
+      name: 'task',
+      type: TASKS,
+      description:
+        'what the model does (default: an adapter’s task_type SEQ_CLS/TOKEN_CLS, else the config.json architecture, else causal-lm)',
+    },
     ...LOAD_MODEL_OPTIONS,
     { name: 'data', type: 'string', placeholder: 'file', variadic: true, description: 'evaluation files' },
     {
@@ -53,8 +58,12 @@ export async function evaluate(opts: Record<string, unknown>): Promise<void> {
   const files = (opts.data as string[] | undefined) ?? [];
   checkDataFiles(files);
   await selectBackend(ctx, opts.backend as string);
-  if (opts.task !== 'causal-lm') {
-    const metrics = await evaluateClassifier(ctx, opts);
+  const task =
+    (opts.task as string | undefined) ??
+    taskOfModel(opts.model as string, opts.adapter as string | undefined);
+  ctx.debug(`task: ${task}`);
+  if (task !== 'causal-lm') {
+    const metrics = await evaluateClassifier(ctx, { ...opts, task });
     ctx.result(metrics, () =>
       Object.entries(metrics)
         .map(([k, v]) => `${k}: ${typeof v === 'number' ? v.toFixed(4) : v}`)
