@@ -305,6 +305,8 @@ export interface TrainedClassifier {
   model: Classifier;
   tokenizer: GPT2Tokenizer;
   map: LabelMap;
+  /** The adapter, when the classifier is base + adapter. */
+  peft?: PeftModel<Classifier>;
   dispose(): void;
 }
 
@@ -346,6 +348,7 @@ export async function loadTrainedClassifier(
       model,
       tokenizer,
       map,
+      ...(p && { peft: p }),
       dispose: () => {
         p?.unload();
         model.dispose();

@@ -110,7 +110,7 @@ describe('train --task', () => {
     expect(ev.loss).toBeCloseTo(res.metrics.loss, 5);
   });
 
-  it('sequence-classification with --peft lora: the adapter folder holds LoRA + score head, eval on it (task from its task_type) reproduces the metrics, base untouched', async () => {
+  it('sequence-classification with --peft lora: the adapter folder holds LoRA + score head, eval on it (task from its task_type) and on its merge reproduce the metrics, base untouched', async () => {
     const dir = sentimentData();
     const out = join(dir, 'clf-lora');
     const baseHash = sha256(join(model, 'model.safetensors'));
@@ -144,6 +144,15 @@ describe('train --task', () => {
     expect(ev.accuracy).toBe(res.metrics.accuracy);
     expect(ev.f1_macro).toBe(res.metrics.f1_macro);
     expect(ev.loss).toBeCloseTo(res.metrics.loss, 5);
+    // merge: a plain GPT2ForSequenceClassification checkpoint with the labels, same metrics
+    const merged = join(dir, 'clf-merged');
+    okJson(await gptft(['merge', '--model', model, '--adapter', out, '--output-dir', merged, '--json']));
+    const mergedCfg = JSON.parse(readFileSync(join(merged, 'config.json'), 'utf8'));
+    expect(mergedCfg.architectures).toEqual(['GPT2ForSequenceClassification']);
+    expect(mergedCfg.id2label).toEqual({ 0: 'neg', 1: 'pos' });
+    const em = await evalClassifier(merged, join(dir, 'dev.jsonl'));
+    expect(em.accuracy).toBe(res.metrics.accuracy);
+    expect(em.loss).toBeCloseTo(res.metrics.loss, 5);
   });
 
   it('token-classification with --peft lora: classifier weight and bias saved with the adapter, eval reproduces the entity metrics', async () => {
