@@ -60,4 +60,29 @@ describe('crossEntropy (masked, mean over non-ignored labels)', () => {
     expect(tf.memory().numTensors).toBe(before);
     logits.dispose();
   });
+
+  it('gradient equals (softmax − one-hot) · dy / kept rows in float64, zero on ignored rows', () => {
+    const n = 6;
+    const k = 11;
+    const rows = Array.from({ length: n }, (_, i) =>
+      Array.from({ length: k }, (_, j) => Math.sin(i * 13 + j * 7) * 3),
+    );
+    const labels = [4, -100, 0, 10, -100, 7];
+    const kept = labels.filter((y) => y !== -100).length;
+    const logits = tf.tensor2d(rows);
+    // d(3 · loss): the incoming gradient dy = 3 scales every entry
+    const g = tf.grad((x: tf.Tensor) => tf.mul(crossEntropy(x, labels), 3))(logits);
+    const d = g.dataSync();
+    for (let i = 0; i < n; i++) {
+      const row = rows[i]!;
+      const m = Math.max(...row);
+      const z = row.reduce((a, v) => a + Math.exp(v - m), 0);
+      for (let j = 0; j < k; j++) {
+        const want =
+          labels[i] === -100 ? 0 : (3 * (Math.exp(row[j]! - m) / z - (j === labels[i] ? 1 : 0))) / kept;
+        expect(Math.abs(d[i * k + j]! - want)).toBeLessThan(1e-6);
+      }
+    }
+    tf.dispose([logits, g]);
+  });
 });
