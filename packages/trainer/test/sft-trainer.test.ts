@@ -78,17 +78,23 @@ describe.skipIf(!hasData)('SFTTrainer on FastChat conversations', () => {
 
   it('LoRA: only the adapter trains, the base weights stay, and the loss falls', async () => {
     const { model, tokenizer } = await chatModel();
-    const peft = getPeftModel(model, loraConfig({ r: 8, lora_alpha: 16, target_modules: ['c_attn'] }));
+    const peft = getPeftModel(model, loraConfig({ r: 8, lora_alpha: 16, target_modules: ['c_attn'] }), {
+      seed: 3,
+    });
     const wteBefore = model.transformer.wte.weight.dataSync().slice(0, 4096);
     const trainer = new SFTTrainer({
       model: peft,
       tokenizer,
       args: { ...baseArgs, maxSteps: 6, learningRate: 1e-2, outputDir: tmp() },
       trainDataset: records.slice(0, 12),
+      // The loss on the training conversations themselves: per-step losses come from different
+      // batches and are too noisy over 6 steps to show the trend (a CI run saw 12.163 → 12.175).
+      evalDataset: records.slice(0, 12),
     });
+    const before = (await trainer.evaluate()).eval_loss!;
     await trainer.train();
-    const losses = trainer.logHistory.filter((e) => e.loss !== undefined).map((e) => e.loss as number);
-    expect(mean(losses.slice(-3))).toBeLessThan(mean(losses.slice(0, 3)));
+    const after = (await trainer.evaluate()).eval_loss!;
+    expect(after).toBeLessThan(before * 0.95); // measured 12.32 → 11.36
     expect(Array.from(model.transformer.wte.weight.dataSync().slice(0, 4096))).toEqual(Array.from(wteBefore));
     const trained = peft.namedTrainableParameters().map(([n]) => n);
     expect(trained.length).toBeGreaterThan(0);
