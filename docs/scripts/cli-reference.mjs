@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 const docs = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(docs, 'package.json'));
 const cliPackage = require.resolve('@gptft/cli/package.json');
-const bin = join(dirname(cliPackage), require(cliPackage).bin.gptft);
+const bin = join(dirname(cliPackage), 'dist', 'bin.js'); // the built CLI itself (its bin wrapper would rebuild through turbo)
 
 const help = (...args) =>
   execFileSync(process.execPath, [bin, ...args, '--help'], {
