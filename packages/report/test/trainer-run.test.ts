@@ -3,8 +3,9 @@ import '@gptft/backend-wasm';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { tf, useBackend } from '@gptft/backend';
-import { type LogEntry, type TrainableModel, Trainer } from '@gptft/trainer';
+import { useBackend } from '@gptft/backend';
+import { type LogEntry, Trainer } from '@gptft/trainer';
+import { toyData, toyModel } from '@gptft/trainer/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readTrainerLog, type TrainerLogEntryInput, writeTrainingReport } from '../src/index.js';
 import { chartData, findAll, parseXml } from './svg.js';
@@ -13,48 +14,14 @@ beforeAll(async () => {
   await useBackend('wasm');
 });
 
-interface XY {
-  x: number[][];
-  y: number[];
-}
-
-function toyModel(): TrainableModel<XY> & { dispose(): void } {
-  const params: [string, tf.Variable][] = [
-    ['l1.weight', tf.variable(tf.tensor2d([0.1, -0.2, 0.3, 0.4, -0.5, 0.6], [2, 3]))],
-    ['l1.bias', tf.variable(tf.tensor1d([0.01, 0.02, -0.03]))],
-    ['l2.weight', tf.variable(tf.tensor2d([0.7, -0.1, 0.2], [3, 1]))],
-    ['l2.bias', tf.variable(tf.tensor1d([0.05]))],
-  ];
-  const p = Object.fromEntries(params);
-  return {
-    namedParameters: () => params,
-    computeLoss: (b) => {
-      const h = tf.tanh(tf.add(tf.matMul(tf.tensor2d(b.x), p['l1.weight']!), p['l1.bias']!));
-      const out = tf.reshape(tf.add(tf.matMul(h, p['l2.weight']!), p['l2.bias']!), [-1]);
-      return tf.mean(tf.square(tf.sub(out, tf.tensor1d(b.y)))) as tf.Scalar;
-    },
-    dispose: () => {
-      for (const [, v] of params) v.dispose();
-    },
-  };
-}
-
-const batch = (i: number): XY => ({
-  x: [
-    [i / 8, 1 - i / 8],
-    [Math.sin(i), Math.cos(i)],
-  ],
-  y: [i / 4 - 1, Math.sin(i)],
-});
-
 describe('a trainer log', () => {
   it('from a short Trainer run renders: every logged step is a point, evaluations are dots', async () => {
     const outputDir = mkdtempSync(join(tmpdir(), 'gptft-report-trainer-'));
     const model = toyModel();
     const trainer = new Trainer({
       model,
-      trainData: Array.from({ length: 8 }, (_, i) => batch(i)),
-      evalData: [batch(8), batch(9)],
+      trainData: toyData,
+      evalData: toyData.slice(0, 2),
       args: {
         outputDir,
         maxSteps: 12,

@@ -1,54 +1,16 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import '@gptft/backend-wasm';
 import { matMul, tf, useBackend } from '@gptft/backend';
 import { GPT2Model } from '@gptft/gpt2-model';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { data, tmp, toyModel, values, type XY } from './helpers.js';
 import { causalLmLoss, seededPermutation, type TrainableModel, Trainer } from '../src/index.js';
 
 beforeAll(async () => {
   await useBackend('wasm');
 });
-
-interface XY {
-  x: number[][];
-  y: number[];
-}
-
-/** A two-layer regression model (rank-2 weights and biases) as a TrainableModel. */
-function toyModel(): TrainableModel<XY> & { dispose(): void } {
-  const params: [string, tf.Variable][] = [
-    ['l1.weight', tf.variable(tf.tensor2d([0.1, -0.2, 0.3, 0.4, -0.5, 0.6], [2, 3]))],
-    ['l1.bias', tf.variable(tf.tensor1d([0.01, 0.02, -0.03]))],
-    ['l2.weight', tf.variable(tf.tensor2d([0.7, -0.1, 0.2], [3, 1]))],
-    ['l2.bias', tf.variable(tf.tensor1d([0.05]))],
-  ];
-  const p = Object.fromEntries(params);
-  return {
-    namedParameters: () => params,
-    computeLoss: (b) => {
-      const h = tf.tanh(tf.add(tf.matMul(tf.tensor2d(b.x), p['l1.weight']!), p['l1.bias']!));
-      const out = tf.reshape(tf.add(tf.matMul(h, p['l2.weight']!), p['l2.bias']!), [-1]);
-      return tf.mean(tf.square(tf.sub(out, tf.tensor1d(b.y)))) as tf.Scalar;
-    },
-    dispose: () => {
-      for (const [, v] of params) v.dispose();
-    },
-  };
-}
-
-const data: XY[] = Array.from({ length: 8 }, (_, i) => ({
-  x: [
-    [i / 8, 1 - i / 8],
-    [Math.sin(i), Math.cos(i)],
-  ],
-  y: [i / 4 - 1, Math.sin(i)],
-}));
-
-const tmp = () => mkdtempSync(join(tmpdir(), 'gptft-trainer-'));
-const values = (m: TrainableModel<XY>) => m.namedParameters().map(([, v]) => Array.from(v.dataSync()));
 
 describe('Trainer', () => {
   it('reproduces the PyTorch gpt2-tiny training losses (constant lr, clip 1, wd 0.1)', async () => {
