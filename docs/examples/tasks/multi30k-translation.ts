@@ -107,7 +107,7 @@ export async function multi30kTranslation(
       warmupRatio: s.warmupRatio,
       weightDecay: s.weightDecay,
       loggingSteps: 10,
-      saveSteps: 1_000_000,
+      saveStrategy: 'no',
       seed: s.seed,
     },
     callbacks: { onLog: (e) => log(JSON.stringify(e)) },

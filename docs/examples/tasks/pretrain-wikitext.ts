@@ -136,7 +136,7 @@ export async function pretrainWikitext(
       lrSchedulerType: s.lrSchedulerType as 'cosine',
       weightDecay: s.weightDecay,
       loggingSteps: 10,
-      saveSteps: 1_000_000,
+      saveStrategy: 'no',
       seed: s.seed,
     },
     callbacks: { onLog: (e) => log(JSON.stringify(e)) },

@@ -86,7 +86,7 @@ export async function trainTagger(
       warmupRatio: s.warmupRatio,
       weightDecay: s.weightDecay,
       loggingSteps: 50,
-      saveSteps: 1_000_000,
+      saveStrategy: 'no',
       seed: s.seed,
     },
     callbacks: { onLog: (e) => log(JSON.stringify(e)) },
