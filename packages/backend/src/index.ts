@@ -23,4 +23,5 @@ export { matMul } from './ops/mat-mul.js';
 export { activeCapabilities } from './registry.js';
 export { embedding } from './ops/embedding.js';
 export { crossEntropy, type CrossEntropyOptions } from './ops/cross-entropy.js';
-export { mulberry32 } from './random.js';
+export { mulberry32, SeededRandom } from './random.js';
+export { IGNORE_INDEX } from './labels.js';

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Located, SourceLocation } from './errors.js';
-import { SeededRandom } from './random.js';
+import { SeededRandom } from '@gptft/backend';
 import { ErrorCollector, type ValidateOptions, type ValidationReport, validateRecord } from './validate.js';
 
 /** Options of {@link Dataset.trainTestSplit} (the semantics of HF `Dataset.train_test_split`). */

@@ -46,7 +46,7 @@ export {
   tokensTagsRecord,
 } from './schemas.js';
 export { type AlpacaToChatOptions, alpacaToChat, SHAREGPT_ROLES, shareGptToChat } from './convert.js';
-export { SeededRandom } from './random.js';
+export { SeededRandom } from '@gptft/backend';
 export { Dataset, type TrainTestSplitOptions } from './dataset.js';
 export { IterableDataset } from './iterable-dataset.js';
 export {

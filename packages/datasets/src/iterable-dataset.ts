@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { Dataset } from './dataset.js';
 import type { DataError, Located } from './errors.js';
-import { SeededRandom } from './random.js';
+import { SeededRandom } from '@gptft/backend';
 import { type ReadOptions, readRecords } from './read.js';
 import { ErrorCollector, type ValidateOptions, type ValidationReport, validateRecord } from './validate.js';
 

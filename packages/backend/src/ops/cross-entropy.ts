@@ -1,9 +1,10 @@
 import type { GradSaveFunc, Scalar, Tensor } from '@tensorflow/tfjs-core';
+import { IGNORE_INDEX } from '../labels.js';
 import { tf } from '../tf.js';
 
 /** Options of {@link crossEntropy}. */
 export interface CrossEntropyOptions {
-  /** Labels equal to this value are skipped (PyTorch's `ignore_index`, default -100). */
+  /** Labels equal to this value are skipped (PyTorch's `ignore_index`, default {@link IGNORE_INDEX}). */
   ignoreIndex?: number;
 }
 
@@ -21,7 +22,7 @@ export function crossEntropy(
   labels: ArrayLike<number>,
   options: CrossEntropyOptions = {},
 ): Scalar {
-  const ignoreIndex = options.ignoreIndex ?? -100;
+  const ignoreIndex = options.ignoreIndex ?? IGNORE_INDEX;
   if (logits.rank < 1) throw new Error('crossEntropy: logits must have a class axis, got a scalar');
   const k = logits.shape[logits.rank - 1]!;
   const n = logits.size / k;

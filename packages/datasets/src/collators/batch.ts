@@ -1,5 +1,6 @@
-/** The label value that losses ignore (PyTorch `CrossEntropyLoss(ignore_index=-100)`, HF's convention). */
-export const IGNORE_INDEX = -100;
+import { IGNORE_INDEX } from '@gptft/backend';
+
+export { IGNORE_INDEX };
 
 /** Token ids as an array or typed array. */
 export type TokenIds = ArrayLike<number>;
