@@ -5,7 +5,7 @@ import { BackendUnavailableError } from './errors.js';
 import { tf } from './tf.js';
 
 /** The gptft names of the backends; third-party packages may register others. */
-export type BackendName = 'wasm' | 'cpu' | 'tensorflow' | 'tensorflow-gpu' | (string & {});
+export type BackendName = 'wasm' | 'cpu' | 'tensorflow' | 'tensorflow-gpu' | 'webgpu' | (string & {});
 
 /** What a backend can do, as far as gptft's numerical code cares. */
 export interface BackendCapabilities {
@@ -60,6 +60,12 @@ export interface TensorBackend {
    * available)`). `useBackend` appends it to `ActiveBackend.reason`.
    */
   describe?(): string;
+  /**
+   * Optional: asked by `auto` before it initialises this backend. A returned string is why `auto`
+   * passes it over although it would run (e.g. WebGPU on a software adapter); `useBackend(name)`
+   * still selects it. Throwing `BackendUnavailableError` means it cannot run here at all.
+   */
+  autoSkipReason?(options: BackendOptions): Promise<string | undefined>;
 }
 
 /** The backend in use, with why it was chosen. */
@@ -78,6 +84,7 @@ export const KNOWN_BACKENDS: readonly { name: BackendName; packages: readonly st
       packages: ['@gptft/backend-node-gpu', '@tensorflow/tfjs-node-gpu'],
       priority: 40,
     },
+    { name: 'webgpu', packages: ['@gptft/backend-webgpu'], priority: 35 },
     { name: 'tensorflow', packages: ['@gptft/backend-node', '@tensorflow/tfjs-node'], priority: 30 },
     { name: 'wasm', packages: ['@gptft/backend-wasm'], priority: 20 },
     { name: 'cpu', packages: ['@gptft/backend-cpu'], priority: 10 },
@@ -175,8 +182,8 @@ async function activate(
  *
  * - a name (`'wasm'`, `'cpu'`, `'tensorflow'`, `'tensorflow-gpu'`, or one a package registered):
  *   that backend, or a `BackendUnavailableError` naming the package to install and why.
- * - `'auto'` (default): the best one that loads, in the order tensorflow-gpu > tensorflow > wasm > cpu;
- *   the result's `reason` says which were skipped and why.
+ * - `'auto'` (default): the best one that loads, in the order tensorflow-gpu > webgpu (a real GPU
+ *   adapter only) > tensorflow > wasm > cpu; the result's `reason` says which were skipped and why.
  */
 export async function useBackend(
   name: BackendName | 'auto' = 'auto',
@@ -209,6 +216,11 @@ export async function useBackend(
   for (const [candidate, { load }] of ordered) {
     try {
       const backend = await load();
+      const skip = await backend.autoSkipReason?.(options);
+      if (skip) {
+        skipped.push(`${candidate}: ${skip}`);
+        continue;
+      }
       const reason = skipped.length
         ? `auto picked "${candidate}" (skipped: ${skipped.join('; ')})`
         : `auto picked "${candidate}"`;
