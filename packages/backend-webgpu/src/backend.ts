@@ -113,7 +113,7 @@ async function noAdapterReason(options: ReturnType<typeof effectiveOptions>): Pr
     return 'navigator.gpu.requestAdapter() returned null: WebGPU is disabled or no GPU is usable in this browser';
   }
   const node = await nodeGpuModule();
-  return `no WebGPU adapter: ${node.explainNoAdapter(node.probeAdapterInChild(options.dawnFlags, options.powerPreference))}`;
+  return `no WebGPU adapter: ${node.explainNoAdapter(await node.probeAdapterInChild(options.dawnFlags, options.powerPreference))}`;
 }
 
 async function createDevice(options: ReturnType<typeof effectiveOptions>): Promise<State> {
@@ -243,7 +243,7 @@ export const webgpuBackend: TensorBackend = {
         } else if (isNode) {
           // In a child process: Dawn and the Vulkan loader print their complaints to stderr.
           const node = await nodeGpuModule();
-          const probe = node.probeAdapterInChild(options.dawnFlags, options.powerPreference);
+          const probe = await node.probeAdapterInChild(options.dawnFlags, options.powerPreference);
           if (!probe.adapter) {
             throw new BackendUnavailableError(
               'webgpu',

@@ -128,13 +128,24 @@ export interface ProbeResult {
  * warnings) is captured for the reason instead of printed, and a broken driver cannot take this
  * process down. Used by `auto` and to explain a missing adapter.
  */
-export function probeAdapterInChild(flags: string[], powerPreference?: GPUPowerPreference): ProbeResult {
+export async function probeAdapterInChild(
+  flags: string[],
+  powerPreference?: GPUPowerPreference,
+): Promise<ProbeResult> {
+  // The child reads the adapter's raw facts; summarizeAdapter (here) turns them into a summary.
   const script = `
     const { create } = await import(${JSON.stringify(require.resolve('webgpu'))});
-    const { summarizeAdapter } = await import(${JSON.stringify(new URL('./adapter.js', import.meta.url).href)});
     const gpu = create(${JSON.stringify(flags)});
     const adapter = await gpu.requestAdapter(${JSON.stringify(powerPreference ? { powerPreference } : {})});
-    process.stdout.write(JSON.stringify({ adapter: adapter ? await summarizeAdapter(adapter) : null }));
+    const info = adapter && adapter.info;
+    const raw = adapter && {
+      info: info && { vendor: info.vendor, architecture: info.architecture, device: info.device,
+        description: info.description, isFallbackAdapter: info.isFallbackAdapter },
+      limits: { maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
+        maxBufferSize: adapter.limits.maxBufferSize },
+      features: [...adapter.features],
+    };
+    process.stdout.write(JSON.stringify({ adapter: raw }));
     process.exit(0);`;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
     encoding: 'utf8',
@@ -149,8 +160,8 @@ export function probeAdapterInChild(flags: string[], powerPreference?: GPUPowerP
     return { messages, error: r.error?.message ?? `exit ${r.status ?? r.signal}` };
   }
   try {
-    const parsed = JSON.parse(r.stdout) as { adapter: AdapterSummary | null };
-    return { adapter: parsed.adapter ?? undefined, messages };
+    const parsed = JSON.parse(r.stdout) as { adapter: GPUAdapter | null };
+    return { adapter: parsed.adapter ? await summarizeAdapter(parsed.adapter) : undefined, messages };
   } catch {
     return { messages, error: `unreadable probe output: ${r.stdout.slice(0, 200)}` };
   }

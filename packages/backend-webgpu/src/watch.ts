@@ -104,7 +104,7 @@ export class DeviceWatch {
   /** Set once the device is lost. */
   lost: { reason: string; message: string } | undefined;
   private pending: WebGPUError | undefined;
-  private readonly stack: string[] = [];
+  private readonly stack: { label: string; inputs: Record<string, TensorInfo> }[] = [];
   private readonly recent: string[] = [];
   private batch: string[] = [];
   private submitting: string[] | undefined;
@@ -141,23 +141,19 @@ export class DeviceWatch {
 
     const run = backend.runWebGPUProgram.bind(backend);
     backend.runWebGPUProgram = (program, inputs, outputDtype, ...rest) => {
-      const kernel = this.stack.at(-1) ?? 'a kernel';
+      const frame = this.stack.at(-1);
+      const kernel = frame?.label ?? 'a kernel';
       const programName = (program as { constructor?: { name?: string } }).constructor?.name ?? 'program';
       if (this.options.checkBindingSizes) {
         const limit = this.options.bindingLimit;
-        inputs.forEach((t, i) => {
+        for (const t of inputs) {
           const bytes = bytesOf(t.shape, t.dtype);
-          if (bytes > limit) {
-            throw new WebGPUBindingSizeError(
-              kernel,
-              `input ${i}`,
-              t.shape,
-              bytes,
-              limit,
-              this.options.adapter,
-            );
-          }
-        });
+          if (bytes <= limit) continue;
+          // Name it as the caller knows it: the kernel's input it came from, if it is one.
+          const named = Object.entries(frame?.inputs ?? {}).find(([, k]) => k?.dataId === t.dataId);
+          const [what, shape] = named ? [`input ${named[0]}`, named[1].shape] : ['an intermediate', t.shape];
+          throw new WebGPUBindingSizeError(kernel, what, shape, bytes, limit, this.options.adapter);
+        }
         const outBytes = bytesOf(program.outputShape, outputDtype);
         if (outBytes > limit) {
           throw new WebGPUBindingSizeError(
@@ -173,6 +169,26 @@ export class DeviceWatch {
       this.batch.push(`${kernel} [${programName}]`);
       return run(program, inputs, outputDtype, ...rest);
     };
+
+    if (!this.options.asyncErrors) {
+      // Dawn reports a failed buffer, bind group or pipeline inside the call: throw it there, before
+      // tfjs records a command using the invalid object (which would fail the whole batch).
+      const calls = [
+        'createBuffer',
+        'createBindGroup',
+        'createComputePipeline',
+        'createShaderModule',
+      ] as const;
+      const methods = device as unknown as Record<string, (...args: unknown[]) => unknown>;
+      for (const name of calls) {
+        const call = methods[name]!.bind(device);
+        methods[name] = (...args: unknown[]) => {
+          const result = call(...args);
+          if (this.pending) this.throwIfFailed(name);
+          return result;
+        };
+      }
+    }
 
     const read = backend.read.bind(backend);
     backend.read = async (dataId: object) => {
@@ -223,7 +239,7 @@ export class DeviceWatch {
     }
   }
 
-  /** Where an error reported right now comes from. */
+  /** Where an error reported right now comes from (kernel labels carry the program too). */
   private where(): string {
     const s = this.submitting;
     if (s) {
@@ -234,7 +250,7 @@ export class DeviceWatch {
         'GPTFT_WEBGPU_DEBUG=1 submits after every kernel and names the exact one'
       );
     }
-    const current = this.stack.at(-1);
+    const current = this.stack.at(-1)?.label;
     if (current && !this.options.asyncErrors) return `kernel ${current}`;
     return `one of the last kernels (${summarize(this.recent)}); the error arrived after them`;
   }
@@ -244,7 +260,7 @@ export class DeviceWatch {
     const op = currentOp();
     const label = op ? `${name} (op ${op})` : name;
     this.throwIfFailed(`kernel ${label}`);
-    this.stack.push(label);
+    this.stack.push({ label, inputs: args.inputs as Record<string, TensorInfo> });
     this.recent.push(label);
     if (this.recent.length > RECENT) this.recent.shift();
     const device = this.backend.device;
