@@ -3,6 +3,7 @@
 import { BackendUnavailableError, type BackendCapabilities, type TensorBackend, tf } from '@gptft/backend';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { type AdapterSummary, adapterName, softwareAdapterReason, summarizeAdapter } from './adapter.js';
+import { installWebGPUKernels } from './kernels.js';
 import { DeviceWatch, type WebGPUBackendInternals, watchWebGPUKernels } from './watch.js';
 
 export const PACKAGES = ['@gptft/backend-webgpu'] as const;
@@ -216,13 +217,18 @@ export const webgpuBackend: TensorBackend = {
       !state.watch.lost &&
       tf.findBackend('webgpu') === (state.backend as unknown)
     ) {
+      installWebGPUKernels();
       watchWebGPUKernels();
       return;
     }
     const next = await createDevice(options);
-    if (tf.findBackend('webgpu')) tf.removeBackend('webgpu');
+    // tfjs-backend-webgpu registers a factory of its own where navigator.gpu exists (browsers):
+    // ours replaces it (findBackend would start initialising it).
+    const engine = tf.engine() as unknown as { registryFactory: Record<string, unknown> };
+    if ('webgpu' in engine.registryFactory) tf.removeBackend('webgpu');
     if (state && state.device !== next.device) state.device.destroy();
     tf.registerBackend('webgpu', () => next.backend as unknown as WebGPUBackend, 3);
+    installWebGPUKernels(); // before the watch wraps them
     watchWebGPUKernels();
     // tfjs submits recorded commands every N kernels; debug mode submits after each one.
     tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', options.debug ? 1 : 15);
@@ -230,7 +236,8 @@ export const webgpuBackend: TensorBackend = {
   },
   async autoSkipReason() {
     const options = effectiveOptions();
-    const key = JSON.stringify([options.dawnFlags, options.powerPreference, process?.env?.VK_ICD_FILENAMES]);
+    const icd = typeof process !== 'undefined' ? process.env?.VK_ICD_FILENAMES : undefined;
+    const key = JSON.stringify([options.dawnFlags, options.powerPreference, icd]);
     let check = autoChecks.get(key);
     if (!check) {
       check = (async () => {

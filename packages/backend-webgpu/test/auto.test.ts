@@ -18,7 +18,9 @@ describe('auto and software adapters', () => {
     const active = await useBackend('webgpu');
     expect(active.name).toBe('webgpu');
     expect(active.capabilities.gpu).toBe(true);
-    expect(active.reason).toMatch(/^asked for "webgpu"; SwiftShader driver [\d.]+ \(google swiftshader\), software; float32;/);
+    expect(active.reason).toMatch(
+      /^asked for "webgpu"; SwiftShader driver [\d.]+ \(google swiftshader\), software; float32;/,
+    );
     expect(tf.getBackend()).toBe('webgpu');
     expect(webgpuInfo()!.adapter.isFallbackAdapter).toBe(true);
   });
@@ -37,11 +39,18 @@ describe('auto and software adapters', () => {
     const llvmpipe = { ...base, vendor: 'mesa', description: 'llvmpipe (LLVM 15.0.6, 256 bits)' };
     const lavapipe = { ...base, vendor: 'mesa', architecture: 'lavapipe' };
     const warp = { ...base, vendor: 'microsoft', description: 'Microsoft Basic Render Driver' };
-    const nvidia = { ...base, vendor: 'nvidia', architecture: 'hopper', description: 'NVIDIA H100 80GB HBM3' };
+    const nvidia = {
+      ...base,
+      vendor: 'nvidia',
+      architecture: 'hopper',
+      description: 'NVIDIA H100 80GB HBM3',
+    };
     expect(softwareAdapterReason(llvmpipe)).toMatch(/software rasteriser \(llvmpipe/);
     expect(softwareAdapterReason(lavapipe)).toMatch(/software rasteriser/);
     expect(softwareAdapterReason(warp)).toMatch(/software rasteriser/);
-    expect(softwareAdapterReason({ ...base, isFallbackAdapter: true })).toMatch(/fallback \(software\) adapter/);
+    expect(softwareAdapterReason({ ...base, isFallbackAdapter: true })).toMatch(
+      /fallback \(software\) adapter/,
+    );
     expect(softwareAdapterReason(nvidia)).toBeUndefined();
   });
 

@@ -31,8 +31,14 @@ describe('synchronous reads on Dawn', () => {
   });
 
   it('arraySync of a matMul result equals the float64 product within float32 rounding', () => {
-    const a = tf.tensor2d(Float32Array.from({ length: 64 * 48 }, (_, i) => Math.sin(i)), [64, 48]);
-    const b = tf.tensor2d(Float32Array.from({ length: 48 * 80 }, (_, i) => Math.cos(i)), [48, 80]);
+    const a = tf.tensor2d(
+      Float32Array.from({ length: 64 * 48 }, (_, i) => Math.sin(i)),
+      [64, 48],
+    );
+    const b = tf.tensor2d(
+      Float32Array.from({ length: 48 * 80 }, (_, i) => Math.cos(i)),
+      [48, 80],
+    );
     const c = tf.matMul(a, b).arraySync() as number[][];
     const av = a.dataSync();
     const bv = b.dataSync();

@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BackendUnavailableError } from './errors.js';
 import { tf } from './tf.js';
@@ -118,6 +119,29 @@ function firstLine(error: unknown): string {
 }
 
 /**
+ * The file `import(specifier)` would load from `folder`. `require.resolve` alone fails for an
+ * ESM-only package (its `exports` has no `require`/`default` condition), so that case reads the
+ * package's `exports['.'].import` (or `module`/`main`) itself.
+ */
+function resolveFrom(folder: string, specifier: string): string {
+  const require = createRequire(join(folder, 'noop.js'));
+  try {
+    return require.resolve(specifier);
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ERR_PACKAGE_PATH_NOT_EXPORTED') throw error;
+  }
+  const manifest = require.resolve(`${specifier}/package.json`);
+  const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as {
+    exports?: Record<string, string | { import?: string; default?: string }>;
+    module?: string;
+    main?: string;
+  };
+  const root = pkg.exports?.['.'];
+  const entry = (typeof root === 'string' ? root : (root?.import ?? root?.default)) ?? pkg.module ?? pkg.main;
+  return join(dirname(manifest), entry ?? 'index.js');
+}
+
+/**
  * Imports a backend package so that it registers itself. Looks first where this package can
  * see (hoisted installs), then from the application's own folder (pnpm's strict layout).
  */
@@ -133,7 +157,7 @@ async function importBackendPackage(name: BackendName, packages: readonly string
     }
     let resolved: string;
     try {
-      resolved = createRequire(join(process.cwd(), 'noop.js')).resolve(specifier);
+      resolved = resolveFrom(process.cwd(), specifier);
     } catch {
       throw new BackendUnavailableError(name, packages, `the package ${specifier} is not installed`);
     }
