@@ -15,4 +15,6 @@ if (
   env.VK_ICD_FILENAMES = SWIFTSHADER;
 }
 
-export default sharedVitestConfig({ env });
+// SwiftShader runs kernels at a few GFLOP/s on an idle machine and far slower on a shared one:
+// generous, bounded timeouts (no assertion depends on time).
+export default sharedVitestConfig({ env, testTimeout: 900_000, hookTimeout: 900_000 });

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 describe('headless Chromium WebGPU', () => {
   it('the conformance suite and the page-side checks pass on navigator.gpu', async () => {
     const entry = fileURLToPath(new URL('./browser/conformance.page.ts', import.meta.url));
-    const { result, errors } = (await runInChromium(entry, { timeoutMs: 900_000 })) as {
+    const { result, errors } = (await runInChromium(entry, { timeoutMs: 1_200_000 })) as {
       result: {
         error?: string;
         hasGpu: boolean;
@@ -26,5 +26,5 @@ describe('headless Chromium WebGPU', () => {
     const failed = result.outcomes.filter((o) => !o.ok);
     expect(failed).toEqual([]);
     expect(result.outcomes).toHaveLength(conformanceCases.length + 2);
-  }, 1_000_000);
+  }, 1_500_000);
 });

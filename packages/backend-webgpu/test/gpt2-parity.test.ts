@@ -29,7 +29,7 @@ beforeAll(async () => {
 
 // The F16 hub-layout checkpoint holds the same weights (its loading is tested on wasm); training
 // parity (six AdamW steps) runs through the CLI: packages/cli/test/webgpu.test.ts. SwiftShader is
-// slow (~1 GFLOP/s), so each case here is one pass.
+// slow (a few GFLOP/s at best, far less on a shared machine), so each case here is one pass.
 describe.each([['gpt2-tiny', 'f32']] as const)('forward parity on WebGPU: %s', (folder, tag) => {
   it('last-position logits and per-position log-sum-exp within 1e-4, argmax and loss as PyTorch', async () => {
     const model = await GPT2Model.fromPretrained(FIXTURES + folder);
