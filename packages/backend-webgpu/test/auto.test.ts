@@ -1,14 +1,14 @@
 // auto takes WebGPU only on a real GPU; a software adapter (SwiftShader here) is skipped with the
 // reason, while useBackend('webgpu') still runs on it.
 import { BackendUnavailableError, tf, useBackend } from '@gptft/backend';
-import '@gptft/backend-cpu';
+import '@gptft/backend-wasm';
 import { describe, expect, it } from 'vitest';
 import { softwareAdapterReason, webgpuInfo } from '../src/index.js';
 
 describe('auto and software adapters', () => {
   it('auto skips the SwiftShader adapter, saying why, and picks the next backend', async () => {
     const active = await useBackend('auto');
-    expect(active.name).toBe('cpu');
+    expect(active.name).toBe('wasm');
     expect(active.reason).toMatch(
       /webgpu: the adapter is a software rasteriser \(SwiftShader[^)]*\(google swiftshader\)\); useBackend\('webgpu'\) runs on it anyway/,
     );

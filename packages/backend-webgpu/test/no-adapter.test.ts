@@ -2,7 +2,7 @@
 // Dawn and the Vulkan loader said, which drivers were tried), and auto skips it with that reason.
 // The driver list must be set before Dawn starts, hence this file of its own.
 import { BackendUnavailableError, useBackend } from '@gptft/backend';
-import '@gptft/backend-cpu';
+import '@gptft/backend-wasm';
 import { describe, expect, it } from 'vitest';
 
 process.env.VK_ICD_FILENAMES = '/nonexistent/gptft-test-icd.json';
@@ -22,7 +22,7 @@ describe('no WebGPU adapter', () => {
 
   it('auto skips it with the same reason and picks the next backend', async () => {
     const active = await useBackend('auto');
-    expect(active.name).toBe('cpu');
+    expect(active.name).toBe('wasm');
     expect(active.reason).toMatch(/webgpu: no WebGPU adapter: .*Vulkan drivers tried: \/nonexistent/);
     await expect(webgpuBackend.autoSkipReason!({})).rejects.toBeInstanceOf(BackendUnavailableError);
   });
