@@ -32,7 +32,10 @@ export interface WebGPUOptions {
   powerPreference?: GPUPowerPreference;
   /** Node: flags for Dawn (`create()` of the webgpu package), e.g. `['backend=vulkan']`. */
   dawnFlags?: string[];
-  /** Node: how long `dataSync()` waits for the GPU, in ms (default 30 min: `GPTFT_WEBGPU_SYNC_TIMEOUT_MS`). */
+  /**
+   * Node: how long `dataSync()` waits for the GPU, in ms (`GPTFT_WEBGPU_SYNC_TIMEOUT_MS`; default: no
+   * limit — a hung GPU is reported by the driver as a lost device, which fails the read).
+   */
   syncTimeoutMs?: number;
 }
 
@@ -60,7 +63,8 @@ function effectiveOptions(): Required<Omit<WebGPUOptions, 'maxStorageBufferBindi
     checkBindingSizes: configured.checkBindingSizes ?? true,
     powerPreference: configured.powerPreference ?? 'high-performance',
     dawnFlags: configured.dawnFlags ?? [],
-    syncTimeoutMs: configured.syncTimeoutMs ?? Number(env.GPTFT_WEBGPU_SYNC_TIMEOUT_MS ?? 30 * 60_000),
+    syncTimeoutMs:
+      configured.syncTimeoutMs ?? Number(env.GPTFT_WEBGPU_SYNC_TIMEOUT_MS ?? Number.POSITIVE_INFINITY),
   };
 }
 
