@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" preserve="true" />
 /**
  * @gptft/backend-webgpu — gptft on WebGPU: tfjs-backend-webgpu's kernels on Dawn in Node (the
  * `webgpu` package; needs libvulkan and a Vulkan driver on Linux) or on `navigator.gpu` in a
