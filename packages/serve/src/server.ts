@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { type IncomingMessage, Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
@@ -99,6 +100,7 @@ export class OpenAIServer extends Server {
     // Idle keep-alive connections stay open longer than clients keep them (undici: 4 s), so a
     // client never reuses a socket the server is just closing (ECONNRESET).
     this.keepAliveTimeout = 65_000;
+    setMaxListeners(0, this.shutdownController.signal); // one listener per running request
     this.on('request', (req: IncomingMessage, res: ServerResponse) => {
       this.handle(req, res).catch((e) => this.fail(res, e));
     });
