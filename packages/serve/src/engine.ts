@@ -284,8 +284,8 @@ export class BatchEngine {
     // Each request chooses for its open rows from their logits.
     const bySeq = new Map<Sequence, Map<number, number>>(); // row of the request → row of the batch
     g.rows.forEach((r, i) => {
-      let m = bySeq.get(r.seq);
-      if (!m) bySeq.set(r.seq, (m = new Map()));
+      const m = bySeq.get(r.seq) ?? new Map<number, number>();
+      bySeq.set(r.seq, m);
       m.set(r.row, i);
     });
     const nextOf = new Map<Sequence, number[]>();
