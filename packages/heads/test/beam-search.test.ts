@@ -35,6 +35,20 @@ afterAll(() => model.dispose());
 
 const PAD = 50256;
 
+/** A reference case's options under gptft's names. */
+function beamOptions(c: Case) {
+  return {
+    numBeams: c.num_beams,
+    maxNewTokens: c.max_new_tokens,
+    eosTokenId: c.eos,
+    padTokenId: PAD,
+    lengthPenalty: c.length_penalty,
+    earlyStopping: c.early_stopping,
+    numReturnSequences: c.num_return_sequences,
+    ...(c.repetition_penalty !== undefined && { repetitionPenalty: c.repetition_penalty }),
+  };
+}
+
 /** Left-pads prompts of different lengths into one batch with its mask. */
 function leftPad(prompts: number[][]): { ids: number[][]; mask: number[][] } {
   const w = Math.max(...prompts.map((p) => p.length));
@@ -51,17 +65,7 @@ describe('beam search (transformers semantics, PyTorch reference)', () => {
       const before = tf.memory().numTensors;
       const { ids, mask } = leftPad(c.prompts);
       const padded = c.prompts.length > 1 && c.prompts.some((p) => p.length !== ids[0]!.length);
-      const rows = generate(model, ids, {
-        numBeams: c.num_beams,
-        maxNewTokens: c.max_new_tokens,
-        eosTokenId: c.eos,
-        padTokenId: PAD,
-        lengthPenalty: c.length_penalty,
-        earlyStopping: c.early_stopping,
-        numReturnSequences: c.num_return_sequences,
-        ...(c.repetition_penalty !== undefined && { repetitionPenalty: c.repetition_penalty }),
-        ...(padded && { attentionMask: mask }),
-      });
+      const rows = generate(model, ids, { ...beamOptions(c), ...(padded && { attentionMask: mask }) });
       // The reference ran each prompt alone: compare the generated part of each row (transformers
       // pads the batch's rows to one length; a prompt's own rows are padded the same way alone).
       const got = rows.map((r) => r.slice(ids[0]!.length));
@@ -80,16 +84,7 @@ describe('beam search (transformers semantics, PyTorch reference)', () => {
   it('text results carry the hypothesis score, eos finish and decoded text', () => {
     const c = reference.cases.find((x) => x.name === 'beams4-eos-lp2-early')!;
     const prompt = tokenizer.decode(c.prompts[0]!);
-    const results = generate(model, prompt, {
-      tokenizer,
-      numBeams: c.num_beams,
-      maxNewTokens: c.max_new_tokens,
-      eosTokenId: c.eos,
-      padTokenId: PAD,
-      lengthPenalty: c.length_penalty,
-      earlyStopping: c.early_stopping,
-      numReturnSequences: c.num_return_sequences,
-    });
+    const results = generate(model, prompt, { tokenizer, ...beamOptions(c) });
     expect(results).toHaveLength(4);
     for (const [k, r] of results.entries()) {
       const ref = c.results[0]![k]!;

@@ -26,6 +26,17 @@ export function invalid(message: string, param: string | null = null, code: stri
   return new ApiError(400, message, 'invalid_request_error', param, code);
 }
 
+/** 404 for a `model` that is neither `base` nor an adapter (OpenAI's `model_not_found`). */
+export function modelNotFound(model: string, names: readonly string[]): ApiError {
+  return new ApiError(
+    404,
+    `The model '${model}' does not exist. Models: ${names.join(', ')}.`,
+    'invalid_request_error',
+    'model',
+    'model_not_found',
+  );
+}
+
 /** Raised by the engine when its queue is full (answered with 429). */
 export class QueueFullError extends ApiError {
   constructor(limit: number) {

@@ -15,6 +15,7 @@ export {
   ApiError,
   asApiError,
   invalid,
+  modelNotFound,
   type OpenAIErrorBody,
   QueueFullError,
   RequestTimeoutError,

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { RowDecoder, RowDecoderOptions } from '@gptft/heads';
 import type { ChatMessage, GPT2Tokenizer } from '@gptft/tokenizer';
 import type { BatchEngine } from './engine.js';
-import { ApiError, invalid } from './errors.js';
+import { invalid, modelNotFound } from './errors.js';
 import type { ChatCompletionRequest, ChatMessageParam, CompletionRequest } from './schemas.js';
 
 /** Server-wide settings the endpoints need. */
@@ -62,14 +62,7 @@ function seed32(seed: number): number {
 }
 
 function checkModel(ctx: CompletionContext, model: string): void {
-  if (!ctx.engine.router.names.includes(model))
-    throw new ApiError(
-      404,
-      `The model '${model}' does not exist. Models: ${ctx.engine.router.names.join(', ')}.`,
-      'invalid_request_error',
-      'model',
-      'model_not_found',
-    );
+  if (!ctx.engine.router.names.includes(model)) throw modelNotFound(model, ctx.engine.router.names);
 }
 
 function decodeSettings(

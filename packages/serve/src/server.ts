@@ -7,7 +7,7 @@ import type { PeftModel } from '@gptft/peft';
 import { chatStopIds, type GPT2Tokenizer } from '@gptft/tokenizer';
 import { type AdapterRouter, PeftAdapterRouter } from './adapters.js';
 import { BatchEngine } from './engine.js';
-import { ApiError, asApiError, RequestTimeoutError, ShuttingDownError } from './errors.js';
+import { ApiError, asApiError, modelNotFound, RequestTimeoutError, ShuttingDownError } from './errors.js';
 import {
   ChoiceCursor,
   type CompletionContext,
@@ -15,6 +15,7 @@ import {
   chunk,
   completionBody,
   newId,
+  type OpenAIFinishReason,
   type PreparedCompletion,
   prepareChat,
   prepareCompletion,
@@ -153,14 +154,15 @@ export class OpenAIServer extends Server {
       });
       return;
     }
-    if (!path.startsWith('/v1/'))
-      throw new ApiError(
+    const unknownUrl = () =>
+      new ApiError(
         404,
         `Invalid URL (${method} ${url.pathname})`,
         'invalid_request_error',
         null,
         'unknown_url',
       );
+    if (!path.startsWith('/v1/')) throw unknownUrl();
     this.authorize(req);
     if (path === '/v1/models') {
       this.allow(method, ['GET'], path);
@@ -170,26 +172,12 @@ export class OpenAIServer extends Server {
     if (path.startsWith('/v1/models/')) {
       this.allow(method, ['GET'], path);
       const id = decodeURIComponent(path.slice('/v1/models/'.length));
-      if (!this.engine.router.names.includes(id))
-        throw new ApiError(
-          404,
-          `The model '${id}' does not exist.`,
-          'invalid_request_error',
-          'model',
-          'model_not_found',
-        );
+      if (!this.engine.router.names.includes(id)) throw modelNotFound(id, this.engine.router.names);
       this.json(res, 200, this.modelCard(id));
       return;
     }
     const kind = path === '/v1/chat/completions' ? 'chat' : path === '/v1/completions' ? 'text' : undefined;
-    if (!kind)
-      throw new ApiError(
-        404,
-        `Invalid URL (${method} ${url.pathname})`,
-        'invalid_request_error',
-        null,
-        'unknown_url',
-      );
+    if (!kind) throw unknownUrl();
     this.allow(method, ['POST'], path);
     if (this.shuttingDown) throw new ShuttingDownError();
     const body = await this.readJson(req);
@@ -309,28 +297,20 @@ export class OpenAIServer extends Server {
     const write = (payload: unknown) => {
       if (!res.writableEnded && !res.destroyed) res.write(sseData(payload));
     };
+    /** One chunk of choice `index`: chat `{ role?, content? }` deltas, or completion text. */
+    const emit = (
+      index: number,
+      piece: { role?: 'assistant'; content?: string } | string,
+      finish: OpenAIFinishReason | null = null,
+    ) => write(chunk(kind, id, created, p.model, index, piece, finish, p.includeUsage));
     try {
       if (streaming) {
         begin();
         // chat: each choice opens with the assistant role; completions: the echoed prompt
         for (const [k] of p.prompts.entries())
           for (let i = 0; i < p.n; i++) {
-            const index = k * p.n + i;
-            if (kind === 'chat')
-              write(
-                chunk(
-                  kind,
-                  id,
-                  created,
-                  p.model,
-                  index,
-                  { role: 'assistant', content: '' },
-                  null,
-                  p.includeUsage,
-                ),
-              );
-            else if (p.echo)
-              write(chunk(kind, id, created, p.model, index, p.echo[k]!, null, p.includeUsage));
+            if (kind === 'chat') emit(k * p.n + i, { role: 'assistant', content: '' });
+            else if (p.echo) emit(k * p.n + i, p.echo[k]!);
           }
       }
       const decoders = await Promise.all(
@@ -338,39 +318,12 @@ export class OpenAIServer extends Server {
           let cursors: ChoiceCursor[] | undefined;
           const onStep = streaming
             ? (d: RowDecoder) => {
-                cursors ??= Array.from(
-                  { length: d.rows },
-                  (_, i) => new ChoiceCursor(d, i, p.decode.stopStrings as string[] | undefined),
-                );
+                const stops = p.decode.stopStrings as string[] | undefined;
+                cursors ??= Array.from({ length: d.rows }, (_, i) => new ChoiceCursor(d, i, stops));
                 for (const [i, c] of cursors.entries()) {
                   const { text, finish } = c.next();
-                  const index = k * p.n + i;
-                  if (text)
-                    write(
-                      chunk(
-                        kind,
-                        id,
-                        created,
-                        p.model,
-                        index,
-                        kind === 'chat' ? { content: text } : text,
-                        null,
-                        p.includeUsage,
-                      ),
-                    );
-                  if (finish)
-                    write(
-                      chunk(
-                        kind,
-                        id,
-                        created,
-                        p.model,
-                        index,
-                        kind === 'chat' ? {} : '',
-                        finish,
-                        p.includeUsage,
-                      ),
-                    );
+                  if (text) emit(k * p.n + i, kind === 'chat' ? { content: text } : text);
+                  if (finish) emit(k * p.n + i, kind === 'chat' ? {} : '', finish);
                 }
               }
             : undefined;
