@@ -284,16 +284,6 @@ export class OpenAIServer extends Server {
       if (!res.writableFinished) abort.abort(new ClientGoneError());
     });
     const streaming = p.stream;
-    let began = false;
-    const begin = () => {
-      if (began) return;
-      began = true;
-      res.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache',
-        connection: 'keep-alive',
-      });
-    };
     const write = (payload: unknown) => {
       if (!res.writableEnded && !res.destroyed) res.write(sseData(payload));
     };
@@ -303,21 +293,31 @@ export class OpenAIServer extends Server {
       piece: { role?: 'assistant'; content?: string } | string,
       finish: OpenAIFinishReason | null = null,
     ) => write(chunk(kind, id, created, p.model, index, piece, finish, p.includeUsage));
+    // The stream opens with the first token, so what fails before it (a full queue, a timeout
+    // while waiting) still gets its own status; chat choices open with the assistant role,
+    // completions with the echoed prompt.
+    let began = false;
+    const begin = () => {
+      if (began) return;
+      began = true;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+      });
+      for (const [k] of p.prompts.entries())
+        for (let i = 0; i < p.n; i++) {
+          if (kind === 'chat') emit(k * p.n + i, { role: 'assistant', content: '' });
+          else if (p.echo) emit(k * p.n + i, p.echo[k]!);
+        }
+    };
     try {
-      if (streaming) {
-        begin();
-        // chat: each choice opens with the assistant role; completions: the echoed prompt
-        for (const [k] of p.prompts.entries())
-          for (let i = 0; i < p.n; i++) {
-            if (kind === 'chat') emit(k * p.n + i, { role: 'assistant', content: '' });
-            else if (p.echo) emit(k * p.n + i, p.echo[k]!);
-          }
-      }
       const decoders = await Promise.all(
         p.prompts.map((promptIds, k) => {
           let cursors: ChoiceCursor[] | undefined;
           const onStep = streaming
             ? (d: RowDecoder) => {
+                begin();
                 const stops = p.decode.stopStrings as string[] | undefined;
                 cursors ??= Array.from({ length: d.rows }, (_, i) => new ChoiceCursor(d, i, stops));
                 for (const [i, c] of cursors.entries()) {
@@ -338,6 +338,7 @@ export class OpenAIServer extends Server {
         }),
       );
       if (streaming) {
+        begin();
         if (p.includeUsage) write(usageChunk(kind, id, created, p.model, usageOf(p.prompts, decoders)));
         write('[DONE]');
         res.end();

@@ -89,6 +89,12 @@ describe('queue, timeout, disconnect', () => {
       expect(third.json).toMatchObject({
         error: { type: 'rate_limit_exceeded', code: 'queue_full', param: null },
       });
+      // a streamed request is refused the same way (the stream only opens with its first token)
+      const streamed = await post(s.baseURL, '/v1/completions', { ...long(3), stream: true });
+      expect(streamed.status).toBe(429);
+      await expect(s.client.completions.create({ ...long(3), stream: true })).rejects.toBeInstanceOf(
+        OpenAI.RateLimitError,
+      );
       // The client of request 1 goes away: its row is freed, request 2 runs and finishes.
       first.abort();
       const done = await second;
@@ -102,7 +108,7 @@ describe('queue, timeout, disconnect', () => {
     }
   });
 
-  it('a request running past the timeout is cancelled with 504 (streamed: an error event)', async () => {
+  it('a request running past the timeout is cancelled with 504 (a stream that began ends with an error event)', async () => {
     const before = tf.memory().numTensors;
     const s = await startServer({ model: loaded.model, tokenizer: loaded.tokenizer, requestTimeoutMs: 1 });
     try {
