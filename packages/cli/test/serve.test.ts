@@ -2,10 +2,11 @@
 // replies equal to `gptft generate --greedy` and `gptft chat` on the same model and prompt, a LoRA
 // adapter picked by `model`, SIGTERM → exit 0 after the running request finished.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bin, gptft, okJson, repoRoot } from './helpers.js';
+import { bin, gptft, okJson, repoRoot, tempDir } from './helpers.js';
 
 const ref = join(repoRoot, 'fixtures/gpt2-tiny-ref');
 const model = join(ref, 'gpt2-tiny');
@@ -157,6 +158,38 @@ describe('gptft serve', () => {
     expect(finish).not.toBeNull();
     expect(await exited).toBe(0);
     expect(stderr).toContain('SIGTERM: finishing running requests');
+  });
+
+  it('--model an adapter folder: served under its folder name on the base its adapter_config.json names', async () => {
+    const dir = join(tempDir(), 'shop-bot');
+    mkdirSync(dir);
+    copyFileSync(join(lora, 'adapter_model.safetensors'), join(dir, 'adapter_model.safetensors'));
+    const config = JSON.parse(readFileSync(join(lora, 'adapter_config.json'), 'utf8'));
+    writeFileSync(
+      join(dir, 'adapter_config.json'),
+      JSON.stringify({ ...config, base_model_name_or_path: model }),
+    );
+    const other = spawn(process.execPath, [bin, 'serve', '--model', dir, '--port', '0'], {
+      cwd: repoRoot,
+      env: { ...process.env, GPTFT_WASM_THREADS: '1' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let err = '';
+    const at = await new Promise<string>((resolve, reject) => {
+      other.stderr!.on('data', (d) => {
+        err += d;
+        const m = /listening on (http:\/\/\S+)\n/.exec(err);
+        if (m) resolve(m[1]!);
+      });
+      other.on('exit', (code) => reject(new Error(`exited with ${code}: ${err}`)));
+    });
+    const ids = (await new OpenAI({ baseURL: `${at}/v1`, apiKey: 'none' }).models.list()).data.map(
+      (m) => m.id,
+    );
+    expect(ids).toEqual(['base', 'shop-bot']);
+    const exited = new Promise((r) => other.on('exit', (code) => r(code)));
+    other.kill('SIGTERM');
+    expect(await exited).toBe(0);
   });
 
   it('refuses a bad --adapter before loading anything', async () => {
