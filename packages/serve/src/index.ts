@@ -24,6 +24,7 @@ export {
 export {
   ChoiceCursor,
   type CompletionContext,
+  chatChunk,
   chatCompletionBody,
   chatMessages,
   choiceText,
@@ -33,7 +34,9 @@ export {
   type PreparedCompletion,
   prepareChat,
   prepareCompletion,
+  textChunk,
   type Usage,
+  usageChunk,
   usageOf,
 } from './openai.js';
 export {

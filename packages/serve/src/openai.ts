@@ -238,7 +238,6 @@ export function chatCompletionBody(id: string, p: PreparedCompletion, decoders: 
     object: 'chat.completion' as const,
     created: now(),
     model: p.model,
-    system_fingerprint: null,
     choices: Array.from({ length: d.rows }, (_, i) => ({
       index: i,
       message: { role: 'assistant' as const, content: choiceText(d, i), refusal: null },
@@ -256,7 +255,6 @@ export function completionBody(id: string, p: PreparedCompletion, decoders: read
     object: 'text_completion' as const,
     created: now(),
     model: p.model,
-    system_fingerprint: null,
     choices: decoders.flatMap((d, k) =>
       Array.from({ length: d.rows }, (_, i) => ({
         index: k * p.n + i,
@@ -321,47 +319,60 @@ export function sseData(payload: unknown): string {
   return `data: ${typeof payload === 'string' ? payload : JSON.stringify(payload)}\n\n`;
 }
 
-/** The chunk of one choice (`chat.completion.chunk` or streamed `text_completion`). */
-export function chunk(
-  kind: 'chat' | 'text',
+/** A chat stream chunk of one choice (`chat.completion.chunk`); `usage: null` when the stream ends with usage. */
+export function chatChunk(
   id: string,
   created: number,
   model: string,
   index: number,
-  piece: { role?: 'assistant'; content?: string } | string,
+  delta: { role?: 'assistant'; content?: string },
   finish: OpenAIFinishReason | null,
   withUsage: boolean,
 ) {
-  const base = { id, created, model, system_fingerprint: null, ...(withUsage && { usage: null }) };
-  if (kind === 'chat')
-    return {
-      ...base,
-      object: 'chat.completion.chunk' as const,
-      choices: [
-        {
-          index,
-          delta: piece as { role?: 'assistant'; content?: string },
-          logprobs: null,
-          finish_reason: finish,
-        },
-      ],
-    };
   return {
-    ...base,
+    id,
+    object: 'chat.completion.chunk' as const,
+    created,
+    model,
+    choices: [{ index, delta, logprobs: null, finish_reason: finish }],
+    ...(withUsage && { usage: null }),
+  };
+}
+
+/** A text completion stream chunk of one choice (OpenAI streams `text_completion` objects). */
+export function textChunk<F extends OpenAIFinishReason | null>(
+  id: string,
+  created: number,
+  model: string,
+  index: number,
+  text: string,
+  finish: F,
+) {
+  return {
+    id,
     object: 'text_completion' as const,
-    choices: [{ index, text: piece as string, logprobs: null, finish_reason: finish }],
+    created,
+    model,
+    choices: [{ index, text, logprobs: null, finish_reason: finish }],
   };
 }
 
 /** The last chunk of a stream with `stream_options.include_usage`: no choices, the usage. */
-export function usageChunk(kind: 'chat' | 'text', id: string, created: number, model: string, usage: Usage) {
+export function usageChunk<K extends 'chat' | 'text'>(
+  kind: K,
+  id: string,
+  created: number,
+  model: string,
+  usage: Usage,
+) {
   return {
     id,
-    object: kind === 'chat' ? ('chat.completion.chunk' as const) : ('text_completion' as const),
+    object: (kind === 'chat' ? 'chat.completion.chunk' : 'text_completion') as K extends 'chat'
+      ? 'chat.completion.chunk'
+      : 'text_completion',
     created,
     model,
-    system_fingerprint: null,
-    choices: [],
+    choices: [] as never[],
     usage,
   };
 }

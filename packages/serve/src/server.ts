@@ -12,7 +12,7 @@ import {
   ChoiceCursor,
   type CompletionContext,
   chatCompletionBody,
-  chunk,
+  chatChunk,
   completionBody,
   newId,
   type OpenAIFinishReason,
@@ -20,6 +20,7 @@ import {
   prepareChat,
   prepareCompletion,
   sseData,
+  textChunk,
   usageChunk,
   usageOf,
 } from './openai.js';
@@ -292,7 +293,12 @@ export class OpenAIServer extends Server {
       index: number,
       piece: { role?: 'assistant'; content?: string } | string,
       finish: OpenAIFinishReason | null = null,
-    ) => write(chunk(kind, id, created, p.model, index, piece, finish, p.includeUsage));
+    ) =>
+      write(
+        kind === 'chat'
+          ? chatChunk(id, created, p.model, index, piece as { content?: string }, finish, p.includeUsage)
+          : textChunk(id, created, p.model, index, piece as string, finish),
+      );
     // The stream opens with the first token, so what fails before it (a full queue, a timeout
     // while waiting) still gets its own status; chat choices open with the assistant role,
     // completions with the echoed prompt.
