@@ -18,6 +18,11 @@ export interface AdapterRouter {
   /** Rows whose adapters have the same key are decoded in one forward pass. */
   batchKey(adapter: string): string;
   /**
+   * Positions the adapter takes before the prompt (prefix tuning's virtual tokens: the prompt's
+   * positions start after them, as in HF), so a request may use `nPositions` minus these.
+   */
+  reservedPositions(adapter: string): number;
+  /**
    * Runs `forward` with each row's adapter in effect (`rowAdapters[i]` for row i; all rows share
    * one `batchKey`); `extra` is merged into the forward pass's input.
    */
@@ -42,6 +47,11 @@ export class PeftAdapterRouter implements AdapterRouter {
 
   batchKey(adapter: string): string {
     return adapter;
+  }
+
+  reservedPositions(adapter: string): number {
+    const v = this.peft?.peftConfig[adapter]?.num_virtual_tokens;
+    return adapter !== BASE_MODEL && typeof v === 'number' ? v : 0;
   }
 
   run<T>(rowAdapters: readonly string[], forward: (extra: Partial<LMInput>) => T): T {

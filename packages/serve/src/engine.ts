@@ -121,7 +121,7 @@ export class BatchEngine {
       return Promise.reject(new Error(`no model "${req.adapter}" (models: ${this.router.names.join(', ')})`));
     if (!Number.isInteger(req.n) || req.n < 1 || req.n > this.maxBatchRows)
       return Promise.reject(new Error(`n must be between 1 and ${this.maxBatchRows} (got ${req.n})`));
-    const positions = this.model.config.nPositions;
+    const positions = this.model.config.nPositions - this.router.reservedPositions(req.adapter);
     if (req.promptIds.length === 0) return Promise.reject(new Error('the prompt is empty'));
     if (req.promptIds.length + req.decode.maxNewTokens > positions)
       return Promise.reject(

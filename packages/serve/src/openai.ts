@@ -74,7 +74,7 @@ function decodeSettings(
   stopIds: readonly number[],
   tokenParam: string,
 ): RowDecoderOptions {
-  const context = ctx.engine.model.config.nPositions;
+  const context = ctx.engine.model.config.nPositions - ctx.engine.router.reservedPositions(r.model);
   const vocab = ctx.engine.model.config.vocabSize;
   if (requested != null && requested > ctx.maxTokens)
     throw invalid(

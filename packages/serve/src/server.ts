@@ -108,9 +108,11 @@ export class OpenAIServer extends Server {
     });
   }
 
-  /** Whether {@link shutdown} was called. */
+  private closing = false;
+
+  /** Whether {@link shutdown} was called (new requests get 503 from then on). */
   get shuttingDown(): boolean {
-    return this.shutdownController.signal.aborted;
+    return this.closing;
   }
 
   /**
@@ -119,6 +121,7 @@ export class OpenAIServer extends Server {
    */
   async shutdown(options: { graceMs?: number } = {}): Promise<void> {
     const grace = options.graceMs ?? 10_000;
+    this.closing = true;
     const closed = new Promise<void>((resolve) => this.close(() => resolve()));
     this.closeIdleConnections();
     let timer: NodeJS.Timeout | undefined;

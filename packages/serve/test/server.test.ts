@@ -288,6 +288,25 @@ describe('text completions', () => {
   });
 });
 
+describe('context', () => {
+  it('prefix tuning’s virtual tokens count against the context (positions start after them)', async () => {
+    const prompt = Array.from({ length: 100 }, (_, i) => 1000 + i);
+    const eos = loaded.tokenizer.eosTokenId!;
+    const params = { prompt, temperature: 0, logit_bias: { [eos]: -100 } };
+    // 128 positions: base has 28 left, the prefix adapter (5 virtual tokens) 23
+    const base = await client.completions.create({ ...params, model: 'base', max_tokens: 28 });
+    expect(base.usage!.completion_tokens).toBe(28);
+    const prefix = await client.completions.create({ ...params, model: 'prefix', max_tokens: 23 });
+    expect(prefix.usage!.completion_tokens).toBe(23);
+    await expect(
+      client.completions.create({ ...params, model: 'prefix', max_tokens: 24 }),
+    ).rejects.toMatchObject({
+      status: 400,
+      code: 'context_length_exceeded',
+    });
+  });
+});
+
 describe('resources', () => {
   it('no tensor is left behind once the requests are done; /health reports the engine', async () => {
     const before = tf.memory().numTensors;
