@@ -85,7 +85,8 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-function processAlive(pid: number): boolean {
+/** Whether a process with this id runs (EPERM: it does, under another user). Internal to @gptft/hub. */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

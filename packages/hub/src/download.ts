@@ -19,6 +19,7 @@ import {
 } from '@huggingface/hub';
 import {
   assertRelativePath,
+  assertRepoFile,
   ensureCachedFile,
   type FetchContent,
   type RepoFile,
@@ -90,10 +91,23 @@ function resolveOptions(repoId: string, options: HubOptions): Resolved {
       `"${repoId}" is neither an existing local folder nor a valid hub repo id ("name" or "org/name": letters, digits, "-", "_", ".")`,
     );
   }
+  const revision = options.revision ?? 'main';
+  // The revision names a file (refs/<revision>): a branch, tag, `refs/pr/N` or commit sha, never a path out.
+  if (
+    typeof revision !== 'string' ||
+    revision.length > 256 ||
+    /[\\\0-\x1f\x7f]/.test(revision) ||
+    revision.split('/').some((p) => p === '' || p === '.' || p === '..')
+  ) {
+    throw new HubError(
+      repoId,
+      `invalid revision ${JSON.stringify(revision)} for "${repoId}": give a branch, a tag, a ref such as refs/pr/1, or a commit sha`,
+    );
+  }
   return {
     repoId,
     repoType,
-    revision: options.revision ?? 'main',
+    revision,
     storage: repoCacheDir(repoId, { cacheDir: options.cacheDir, repoType }),
     offline: options.localFilesOnly === true || isOfflineEnv(),
     hubUrl: (options.hubUrl ?? defaultHubUrl()).replace(/\/+$/, ''),
@@ -192,11 +206,21 @@ function toRepoFile(entry: {
   };
 }
 
+/** More files than any hub repo holds: a listing that goes on past this is not a real one. */
+const MAX_LISTED_FILES = 1_000_000;
+
+/**
+ * The repo's files at a commit. Every entry is checked (path, oid, size: {@link assertRepoFile})
+ * whether it is downloaded or not, since the list is kept in the cache's manifest.
+ */
 async function listRepoFiles(r: Resolved, commit: string): Promise<RepoFile[]> {
   const files: RepoFile[] = [];
   try {
     for await (const entry of listFiles({ ...hubParams(r), revision: commit, recursive: true })) {
       if (entry.type === 'file') files.push(toRepoFile(entry));
+      if (files.length > MAX_LISTED_FILES) {
+        throw new HubError(r.repoId, `${label(r)}: the hub listed more than ${MAX_LISTED_FILES} files`);
+      }
     }
   } catch (err) {
     throw hubFailure(r, 'listing the files', err);
@@ -204,6 +228,7 @@ async function listRepoFiles(r: Resolved, commit: string): Promise<RepoFile[]> {
   for (const f of files) {
     if (!f.oid && !f.lfs)
       throw new HubError(r.repoId, `${label(r)}: the hub listed "${f.path}" without an oid`);
+    assertRepoFile(r.repoId, f);
   }
   return files;
 }
