@@ -241,7 +241,8 @@ export function isPlainRelativePath(path: string): boolean {
   const parts = path.split('/');
   return (
     path !== '' &&
-    !/[\\\0]/.test(path) &&
+    !path.includes('\\') &&
+    !path.includes('\0') &&
     !/^[a-zA-Z]:/.test(path) &&
     !parts.some((p) => p === '' || p === '.' || p === '..')
   );

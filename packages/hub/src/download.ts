@@ -96,7 +96,7 @@ function resolveOptions(repoId: string, options: HubOptions): Resolved {
   if (
     typeof revision !== 'string' ||
     revision.length > 256 ||
-    /[\\\0-\x1f\x7f]/.test(revision) ||
+    [...revision].some((c) => c === '\\' || c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f) ||
     revision.split('/').some((p) => p === '' || p === '.' || p === '..')
   ) {
     throw new HubError(
