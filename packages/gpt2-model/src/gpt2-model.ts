@@ -12,7 +12,7 @@ import { type Layer, Module, ModuleList } from './module.js';
 import { type FromPretrainedOptions, type LoadedBackbone, resolveFolder } from './pretrained.js';
 import { SeedSequence } from './random.js';
 import { tidy } from './tidy.js';
-import { loadWeights } from './weights-load.js';
+import { checkConfigAgainstCheckpoint, loadWeights } from './weights-load.js';
 import { type SavePretrainedOptions, writePretrainedFolder } from './weights-save.js';
 
 /** Inputs of {@link GPT2Model.forward} (Hugging Face's `GPT2Model.forward`, camelCase). */
@@ -130,8 +130,12 @@ export class GPT2Model extends Module {
       );
     }
     const folder = await resolveFolder(pathOrRepoId, options);
-    const config = options.config ?? (await GPT2Config.fromFile(join(folder, 'config.json')));
+    const configFile = join(folder, 'config.json');
+    const config = options.config ?? (await GPT2Config.fromFile(configFile));
     const checkpoint = await openCheckpoint(folder);
+    // Before anything is allocated: an absurd or mismatched config.json is named, not run out of memory.
+    const source = options.config ? (options.configSource ?? 'options.config') : configFile;
+    checkConfigAgainstCheckpoint(config, checkpoint, source);
     const model = new GPT2Model(config, { init: 'none', seed: options.seed });
     try {
       const plan = loadWeights(model, checkpoint);

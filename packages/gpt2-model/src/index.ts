@@ -4,6 +4,7 @@
  * checkpoint folders in and out.
  */
 export { ACTIVATIONS, type Activation, GPT2Config, type GPT2ConfigInit } from './config.js';
+export { CONFIG_LIMITS, MAX_PARAMETERS, MAX_TENSOR_ELEMENTS } from './config-schema.js';
 export { ConfigError } from './errors.js';
 export { Layer, Module, ModuleList } from './module.js';
 export { Conv1D, Dropout, Embedding, LayerNorm } from './layers.js';
@@ -31,7 +32,13 @@ export {
   type MaskOutput,
   positionsAndBias,
 } from './attention-mask.js';
-export { IGNORED_BUFFER, loadWeights, planWeights, type WeightsPlan } from './weights-load.js';
+export {
+  checkConfigAgainstCheckpoint,
+  IGNORED_BUFFER,
+  loadWeights,
+  planWeights,
+  type WeightsPlan,
+} from './weights-load.js';
 export {
   type PretrainedFolder,
   parseSize,

@@ -21,6 +21,8 @@ export interface FromPretrainedOptions {
   dtype?: 'float32' | 'auto';
   /** Use this config instead of the folder's config.json. */
   config?: GPT2Config;
+  /** Where `config` came from, named in errors (e.g. the folder's config.json it was derived from). */
+  configSource?: string;
   /** Dropout seed. */
   seed?: number;
 }

@@ -1,5 +1,7 @@
 import { type CheckpointReader, CheckpointError } from '@gptft/hub';
 import { tf } from '@gptft/backend';
+import type { GPT2Config } from './config.js';
+import { ConfigError } from './errors.js';
 import type { Module } from './module.js';
 
 /** Keys of the causal-mask buffers old transformers versions saved; they are not weights. */
@@ -19,6 +21,53 @@ export interface WeightsPlan {
 
 function where(reader: CheckpointReader): string {
   return reader.files.length === 1 ? reader.files[0]! : reader.folder;
+}
+
+/**
+ * Checks config.json's sizes against the checkpoint's tensor shapes, read from the safetensors
+ * headers (no tensor data is read and nothing is allocated), so that a config that does not
+ * describe the checkpoint is named before the model is built: `vocab_size` and `n_embd` against
+ * `wte.weight`, `n_positions` against `wpe.weight`, `n_layer` against the blocks `h.N`, `n_inner`
+ * against `h.0.mlp.c_fc.weight`. Tensors that are missing are left to {@link planWeights}. Throws a
+ * `ConfigError` naming `configFile`, the field and the checkpoint file.
+ */
+export function checkConfigAgainstCheckpoint(
+  config: GPT2Config,
+  reader: CheckpointReader,
+  configFile: string,
+  prefixes: readonly string[] = ['transformer.', ''],
+): void {
+  const find = (name: string) => prefixes.map((pre) => pre + name).find((k) => reader.has(k));
+  const fail = (field: string, message: string): never => {
+    throw new ConfigError(`${configFile}: ${field}: ${message}`, configFile, field);
+  };
+  const shapeOf = (key: string) =>
+    `${reader.fileOf(key)}'s ${key} has shape [${reader.shape(key).join(', ')}]`;
+  const wte = find('wte.weight');
+  if (wte !== undefined) {
+    const [rows, cols] = reader.shape(wte);
+    if (rows !== config.vocabSize) fail('vocab_size', `is ${config.vocabSize} but ${shapeOf(wte)}`);
+    if (cols !== config.nEmbd) fail('n_embd', `is ${config.nEmbd} but ${shapeOf(wte)}`);
+  }
+  const wpe = find('wpe.weight');
+  if (wpe !== undefined && reader.shape(wpe)[0] !== config.nPositions) {
+    fail('n_positions', `is ${config.nPositions} but ${shapeOf(wpe)}`);
+  }
+  const blocks = new Set<number>();
+  for (const k of reader.names()) {
+    const m = /^(?:transformer\.)?h\.(\d+)\./.exec(k);
+    if (m) blocks.add(Number(m[1]));
+  }
+  if (blocks.size > 0 && blocks.size !== config.nLayer) {
+    fail(
+      'n_layer',
+      `is ${config.nLayer} but ${where(reader)} holds ${blocks.size} block${blocks.size === 1 ? '' : 's'} (h.${Math.min(...blocks)} … h.${Math.max(...blocks)})`,
+    );
+  }
+  const fc = find('h.0.mlp.c_fc.weight');
+  if (fc !== undefined && reader.shape(fc)[1] !== config.innerDim) {
+    fail('n_inner', `is ${config.nInner ?? `null (4 × n_embd = ${config.innerDim})`} but ${shapeOf(fc)}`);
+  }
 }
 
 /**

@@ -104,7 +104,11 @@ export async function loadHead<H extends HeadModel>(
   if (labelsGiven || problemType !== undefined) {
     from = await resolveFolder(pathOrRepoId, hub);
     const base = hub.config ?? (await GPT2Config.fromFile(join(from, 'config.json')));
-    loadOptions = { ...hub, config: applyLabelOverrides(base, options) };
+    loadOptions = {
+      ...hub,
+      config: applyLabelOverrides(base, options),
+      configSource: hub.config ? (hub.configSource ?? 'options.config') : join(from, 'config.json'),
+    };
   }
   const loaded = await GPT2Model.loadPretrained(from, loadOptions);
   const info: LoadingInfo = { newlyInitialized: [], unexpectedKeys: [], mismatchedKeys: [] };
