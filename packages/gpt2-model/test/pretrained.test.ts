@@ -104,7 +104,11 @@ describe('loading', () => {
     );
     // A tensor whose shape config.json does not decide on its own is named by the weight check.
     const bad = await variant('gpt2-tiny', 'wrong-proj', (t) => {
-      t['transformer.h.1.attn.c_proj.weight'] = { dtype: 'F32', shape: [64, 32], data: new Float32Array(2048) };
+      t['transformer.h.1.attn.c_proj.weight'] = {
+        dtype: 'F32',
+        shape: [64, 32],
+        data: new Float32Array(2048),
+      };
     });
     const e2 = await expectNoLeak(() => GPT2Model.fromPretrained(bad));
     expect((e2 as Error).message).toBe(
