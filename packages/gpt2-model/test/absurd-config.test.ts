@@ -108,4 +108,16 @@ describe('ConfigError fields', () => {
     expect(err).toBeInstanceOf(ConfigError);
     expect(err.message).toMatch(/config\.json: n_head: .*\(got -3\)/);
   });
+
+  it('refuses a value nested past any recursion limit, and shows Infinity as Infinity (found by fuzz.test.ts)', async () => {
+    const dir = join(work, 'deep');
+    await mkdir(dir, { recursive: true });
+    const file = join(dir, 'config.json');
+    await writeFile(file, `{"architectures": ${'['.repeat(200_000)}${']'.repeat(200_000)}}`);
+    const deep = await GPT2Config.fromFile(file).catch((e) => e);
+    expect(deep).toBeInstanceOf(ConfigError); // was a bare RangeError: Maximum call stack size exceeded
+    expect(deep.message).toBe(`${file}: architectures: nested more than 64 levels deep`);
+    await writeFile(file, '{"n_layer": 1e309}');
+    expect((await GPT2Config.fromFile(file).catch((e) => e)).message).toMatch(/n_layer: .*\(got Infinity\)/);
+  });
 });
