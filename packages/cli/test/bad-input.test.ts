@@ -4,6 +4,7 @@
 // without --verbose.
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SafetensorsFile, type TensorToWrite, writeSafetensors } from '@gptft/hub';
 import { describe, expect, it } from 'vitest';
 import { gptft, repoRoot, tempDir } from './helpers.js';
 
@@ -45,4 +46,46 @@ describe('absurd config.json values (issue 16 §4)', () => {
       expect(errorLine(r)).toContain(join(model, 'config.json'));
     });
   }
+});
+
+describe('surprises on load are said out loud (issue 16 §8)', () => {
+  it('unused checkpoint tensors and NaN/Inf weights: warned, counted and named, without --verbose', async () => {
+    const dir = join(tempDir(), 'model');
+    cpSync(TINY, dir, { recursive: true });
+    const file = await SafetensorsFile.open(join(dir, 'model.safetensors'));
+    const tensors: Record<string, TensorToWrite> = {};
+    for (const [n, info] of file.tensors) {
+      tensors[n] = { dtype: info.dtype, shape: [...info.shape], data: file.getFloat32(n) };
+    }
+    const fc = tensors['transformer.h.0.mlp.c_fc.weight']!.data as Float32Array;
+    fc[0] = Number.NaN;
+    fc[5] = Number.NaN;
+    fc[9] = Number.POSITIVE_INFINITY;
+    (tensors['transformer.ln_f.weight']!.data as Float32Array)[3] = Number.NEGATIVE_INFINITY;
+    tensors['classifier.weight'] = { dtype: 'F32', shape: [3, 64], data: new Float32Array(192) };
+    tensors['transformer.h.7.attn.extra'] = { dtype: 'F32', shape: [2], data: new Float32Array(2) };
+    await writeSafetensors(join(dir, 'model.safetensors'), tensors, { format: 'pt' });
+    // A stray block past n_layer is not a config error: transformers loads and reports it unused too.
+    const r = await gptft([
+      'generate',
+      '--model',
+      dir,
+      '--prompt',
+      'Hello',
+      '--max-new-tokens',
+      '2',
+      '--greedy',
+    ]);
+    const warnings = r.stderr.split('\n').filter((l) => l.startsWith('gptft: warning: '));
+    expect(warnings).toContain(
+      `gptft: warning: ${join(dir, 'model.safetensors')}: 2 tensors hold non-finite values: ` +
+        'transformer.h.0.mlp.c_fc.weight (2 NaN, 1 Inf), transformer.ln_f.weight (1 Inf); ' +
+        "the model's outputs will be NaN or garbage",
+    );
+    expect(warnings).toContain(
+      `gptft: warning: ${dir}: 2 checkpoint tensors are not used by GPT2LMHeadModel and were ignored: ` +
+        'classifier.weight, transformer.h.7.attn.extra',
+    );
+    expect(r.stderr).not.toContain('(node:');
+  });
 });

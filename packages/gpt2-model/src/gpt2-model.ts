@@ -6,6 +6,7 @@ import { GPT2Block } from './block.js';
 import { GPT2Config } from './config.js';
 import { checkpointedBlock } from './gradient-checkpointing.js';
 import { initWeights } from './init.js';
+import { emitLoadWarning, nonFiniteWarning, unusedKeysWarning } from './load-warnings.js';
 import { type PastKeyValues, pastLength } from './kv-cache.js';
 import { Dropout, Embedding, LayerNorm } from './layers.js';
 import { type Layer, Module, ModuleList } from './module.js';
@@ -116,10 +117,16 @@ export class GPT2Model extends Module {
    * corrupt file) it throws a `CheckpointError` naming file and tensor, and leaves no tensor behind.
    */
   static async fromPretrained(pathOrRepoId: string, options: FromPretrainedOptions = {}): Promise<GPT2Model> {
-    return (await GPT2Model.loadPretrained(pathOrRepoId, options)).model;
+    const { model, folder, plan } = await GPT2Model.loadPretrained(pathOrRepoId, options);
+    const unused = unusedKeysWarning(folder, 'GPT2Model', plan.unusedKeys);
+    if (unused) emitLoadWarning(unused, options.onWarning);
+    return model;
   }
 
-  /** Like `fromPretrained`, also returning the open checkpoint and the unused keys (for heads). */
+  /**
+   * Like `fromPretrained`, also returning the open checkpoint and the unused keys (for heads, which
+   * warn about the keys they do not use either). Warns about weights holding NaN/Inf.
+   */
   static async loadPretrained(
     pathOrRepoId: string,
     options: FromPretrainedOptions = {},
@@ -139,6 +146,11 @@ export class GPT2Model extends Module {
     const model = new GPT2Model(config, { init: 'none', seed: options.seed });
     try {
       const plan = loadWeights(model, checkpoint);
+      const nonFinite = nonFiniteWarning(
+        checkpoint.files.length === 1 ? checkpoint.files[0]! : folder,
+        plan.nonFinite,
+      );
+      if (nonFinite) emitLoadWarning(nonFinite, options.onWarning);
       model.eval();
       return { model, folder, checkpoint, plan };
     } catch (e) {

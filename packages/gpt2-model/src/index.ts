@@ -20,6 +20,14 @@ export {
   prefixKeyValues,
 } from './kv-cache.js';
 export { SeedSequence } from './random.js';
+export {
+  countNonFinite,
+  emitLoadWarning,
+  type LoadWarningHandler,
+  type NonFiniteTensor,
+  nonFiniteWarning,
+  unusedKeysWarning,
+} from './load-warnings.js';
 export { initWeights } from './init.js';
 export { checkpointedBlock } from './gradient-checkpointing.js';
 export { GPT2Model, type GPT2ModelInput, type GPT2ModelOptions, type GPT2ModelOutput } from './gpt2-model.js';

@@ -25,6 +25,11 @@ export interface FromPretrainedOptions {
   configSource?: string;
   /** Dropout seed. */
   seed?: number;
+  /**
+   * Where load warnings go: checkpoint tensors the model does not use, weights holding NaN/Inf.
+   * Default: `process.emitWarning(message, 'CheckpointWarning')` (printed on stderr by Node).
+   */
+  onWarning?: (message: string) => void;
 }
 
 /** A backbone loaded from a checkpoint folder, with what a head needs to load its own weights. */
