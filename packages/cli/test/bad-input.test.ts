@@ -2,8 +2,10 @@
 // invalid UTF-8), ragged CoNLL files, surprises on load, and the messages of issue 16 §9. Each
 // error is one line naming the file (and line/field/offset), with a hint; warnings are printed
 // without --verbose.
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { SafetensorsFile, type TensorToWrite, writeSafetensors } from '@gptft/hub';
 import { describe, expect, it } from 'vitest';
 import { gptft, repoRoot, tempDir } from './helpers.js';
@@ -87,5 +89,238 @@ describe('surprises on load are said out loud (issue 16 §8)', () => {
         'classifier.weight, transformer.h.7.attn.extra',
     );
     expect(r.stderr).not.toContain('(node:');
+  });
+});
+
+describe('text corpora (issue 16 §6)', () => {
+  const pretrain = (data: string, out: string, ...extra: string[]) =>
+    gptft([
+      'pretrain',
+      '--data',
+      data,
+      '--output-dir',
+      out,
+      '--n-layer',
+      '1',
+      '--n-embd',
+      '8',
+      '--n-head',
+      '2',
+      '--n-positions',
+      '8',
+      '--max-steps',
+      '1',
+      ...extra,
+    ]);
+  const tokens = (stderr: string) => /data: ([\d,]+) tokens/.exec(stderr)?.[1];
+  const corpus = 'It was the best of times, it was the worst of times, it was the age of wisdom.\n'.repeat(
+    20,
+  );
+
+  it('a .txt.gz corpus is decompressed: the same tokens as the plain file', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'corpus.txt'), corpus);
+    writeFileSync(join(dir, 'corpus.txt.gz'), gzipSync(Buffer.from(corpus)));
+    const plain = await pretrain(join(dir, 'corpus.txt'), join(dir, 'a'));
+    const gz = await pretrain(join(dir, 'corpus.txt.gz'), join(dir, 'b'));
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(gz.code, gz.stderr).toBe(0);
+    expect(tokens(plain.stderr)).toBe('440');
+    expect(tokens(gz.stderr)).toBe(tokens(plain.stderr));
+  });
+
+  it('invalid UTF-8 is an error naming file, line and byte, unless --encoding-errors replace', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'latin1.txt');
+    writeFileSync(file, Buffer.concat([Buffer.from(corpus), Buffer.from('Caf\xe9 au lait.\n', 'latin1')]));
+    const strict = await pretrain(file, join(dir, 'a'));
+    expect(errorLine(strict)).toBe(
+      `gptft: error: ${file}:21: invalid UTF-8 at byte ${corpus.length + 3} (0xe9)`,
+    );
+    expect(strict.stderr).toContain('--encoding-errors replace');
+    const replaced = await pretrain(file, join(dir, 'b'), '--encoding-errors', 'replace');
+    expect(replaced.code, replaced.stderr).toBe(0);
+    expect(Number(tokens(replaced.stderr))).toBeGreaterThan(440);
+  });
+
+  it('tokenize --file and tokenizer train read the same way', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'corpus.txt.gz'), gzipSync(Buffer.from('Hello world\n')));
+    const r = await gptft(['tokenize', '--file', join(dir, 'corpus.txt.gz'), '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).ids).toEqual([15496, 995, 198]); // GPT-2's ids of "Hello world\n"
+    const bad = join(dir, 'bad.txt');
+    writeFileSync(bad, Buffer.from([0x61, 0x0a, 0xff, 0x0a]));
+    const t = await gptft([
+      'tokenizer',
+      'train',
+      '--data',
+      bad,
+      '--vocab-size',
+      '300',
+      '--output-dir',
+      join(dir, 'tok'),
+    ]);
+    expect(errorLine(t)).toBe(`gptft: error: ${bad}:2: invalid UTF-8 at byte 2 (0xff)`);
+  });
+});
+
+describe('CoNLL files with ragged rows (issue 16 §7)', () => {
+  it('train --task token-classification names file and line', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'ner.conll');
+    writeFileSync(file, 'EU NNP B-NP B-ORG\nrejects VBZ B-VP O\n\nGerman JJ I-NP\ncall NN I-NP O\n');
+    const r = await gptft([
+      'train',
+      '--task',
+      'token-classification',
+      '--model',
+      TINY,
+      '--data',
+      file,
+      '--output-dir',
+      join(dir, 'out'),
+      '--max-steps',
+      '1',
+    ]);
+    expect(errorLine(r)).toMatch(new RegExp(`^gptft: error: ${file}:4: 3 columns, but line 1 has 4`));
+  });
+});
+
+/** Whether this process may mount a tmpfs (root with CAP_SYS_ADMIN, as on the dev machine). */
+function canMount(): boolean {
+  const probe = tempDir();
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe], { stdio: 'ignore' });
+    execFileSync('umount', [probe], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const MOUNT = process.platform === 'linux' && canMount();
+
+/** A pretrain run of a 1-layer model writing into `out` (its writes are what is tested). */
+function pretrainInto(out: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'corpus.txt'), 'hello world\n'.repeat(200));
+  return gptft([
+    'pretrain',
+    '--data',
+    join(dir, 'corpus.txt'),
+    '--output-dir',
+    out,
+    '--n-layer',
+    '1',
+    '--n-embd',
+    '8',
+    '--n-head',
+    '2',
+    '--n-positions',
+    '8',
+    '--max-steps',
+    '1',
+  ]);
+}
+
+describe('messages (issue 16 §9)', () => {
+  it('model.safetensors that is a folder, or a symlink to nothing, is said to be that', async () => {
+    const folder = join(tempDir(), 'model');
+    cpSync(TINY, folder, { recursive: true });
+    rmSync(join(folder, 'model.safetensors'));
+    mkdirSync(join(folder, 'model.safetensors'));
+    const r = await gptft(['generate', '--model', folder, '--prompt', 'Hi']);
+    expect(errorLine(r)).toBe(`gptft: error: ${join(folder, 'model.safetensors')}: is a folder, not a file`);
+    rmSync(join(folder, 'model.safetensors'), { recursive: true });
+    symlinkSync('../../blobs/0123abcd', join(folder, 'model.safetensors'));
+    const d = await gptft(['generate', '--model', folder, '--prompt', 'Hi']);
+    expect(errorLine(d)).toMatch(
+      /model\.safetensors: is a symbolic link to \.\.\/\.\.\/blobs\/0123abcd \(.*\), which does not exist/,
+    );
+  });
+
+  it('a mistyped local path: no such folder; as a hub id it could not be reached', async () => {
+    const r = await gptft(['generate', '--model', 'models/nope', '--prompt', 'Hi'], {
+      env: { HF_ENDPOINT: 'http://127.0.0.1:9', HF_HUB_CACHE: tempDir() },
+    });
+    expect(errorLine(r)).toMatch(
+      /^gptft: error: no such folder .*\/models\/nope; as a hub id it could not be reached: model "models\/nope": .*cannot reach http:\/\/127\.0\.0\.1:9/,
+    );
+  });
+
+  it('the pytorch_model.bin refusal shows the conversion command without --verbose', async () => {
+    const folder = join(tempDir(), 'pickle');
+    cpSync(TINY, folder, { recursive: true });
+    rmSync(join(folder, 'model.safetensors'));
+    writeFileSync(join(folder, 'pytorch_model.bin'), 'not loaded');
+    const r = await gptft(['generate', '--model', folder, '--prompt', 'Hi']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Convert it to safetensors once, in Python:');
+    expect(r.stderr).toContain(
+      `  python -c "from transformers import AutoModelForCausalLM as M; M.from_pretrained('${folder}')`,
+    );
+    expect(r.stderr).toContain('hint: run one of the commands above once');
+  });
+
+  it('an empty classification file is named, not "numLabels must be a positive integer (got 0)"', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'empty.jsonl'), '\n\n');
+    const r = await gptft([
+      'train',
+      '--task',
+      'sequence-classification',
+      '--model',
+      TINY,
+      '--data',
+      join(dir, 'empty.jsonl'),
+      '--output-dir',
+      join(dir, 'out'),
+      '--max-steps',
+      '1',
+    ]);
+    expect(errorLine(r)).toBe(
+      `gptft: error: ${join(dir, 'empty.jsonl')}: no records in this file (it is empty, or holds only blank lines or a header)`,
+    );
+  });
+
+  it('an output folder below a file (ENOTDIR) names the file', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'notes.txt'), 'a file');
+    const r = await pretrainInto(join(dir, 'notes.txt', 'model'));
+    expect(errorLine(r)).toBe(
+      `gptft: error: cannot create ${join(dir, 'notes.txt', 'model')}: ${join(dir, 'notes.txt')} is a file, not a folder`,
+    );
+  });
+
+  it.runIf(MOUNT)('a read-only output folder is said to be read-only (a read-only tmpfs)', async () => {
+    const ro = tempDir();
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=64k', 'tmpfs', ro]);
+    try {
+      const inside = await pretrainInto(join(ro, 'model'));
+      expect(errorLine(inside)).toBe(
+        `gptft: error: cannot create ${join(ro, 'model')}: ${ro} is on a read-only file system`,
+      );
+      const itself = await pretrainInto(ro);
+      expect(errorLine(itself)).toMatch(
+        new RegExp(`^gptft: error: cannot write ${ro}/.*: the file system is read-only$`),
+      );
+    } finally {
+      execFileSync('umount', [ro]);
+    }
+  });
+
+  it.runIf(MOUNT)('a full disk (ENOSPC) names the file being written (a 300 KiB tmpfs)', async () => {
+    const full = tempDir();
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=300k', 'tmpfs', full]);
+    try {
+      const r = await pretrainInto(join(full, 'model'));
+      expect(errorLine(r)).toMatch(
+        new RegExp(`^gptft: error: no space left on the device while writing ${full}/model/\\S+$`),
+      );
+      expect(r.stderr).toContain('what was there before is unchanged');
+      expect(r.stderr).not.toMatch(/\.tmp-\d+-/); // named where it was going, not its temporary name
+    } finally {
+      execFileSync('umount', [full]);
+    }
   });
 });

@@ -61,6 +61,8 @@ interface Resolved {
   hubUrl: string;
   accessToken: string | undefined;
   fetch: typeof fetch | undefined;
+  /** The folder `pathOrRepoId` would have been, had it been a path (resolvePretrained): named in misses. */
+  notFolder?: string;
 }
 
 const REPO_ID = /^(?:[A-Za-z0-9][\w.-]*\/)?[A-Za-z0-9][\w.-]*$/;
@@ -125,6 +127,12 @@ function label(r: Resolved): string {
   return `${r.repoType === 'dataset' ? 'dataset' : 'model'} "${r.repoId}"`;
 }
 
+/** "no such folder /abs/models/nope; as a hub id: " when the name could also have been a path. */
+function asHubId(r: Resolved, unreachable = false): string {
+  if (r.notFolder === undefined) return '';
+  return `no such folder ${r.notFolder}; as a hub id${unreachable ? ' it could not be reached' : ''}: `;
+}
+
 /** Turns the hub client's errors into a {@link HubError} that says what to do. */
 function hubFailure(r: Resolved, what: string, err: unknown): HubError {
   const e = err as { statusCode?: number; message?: string; cause?: { code?: string; message?: string } };
@@ -137,7 +145,7 @@ function hubFailure(r: Resolved, what: string, err: unknown): HubError {
         : 'your token does not give access to it (gated repo: accept its terms on the hub first)';
     return new HubError(
       r.repoId,
-      `${label(r)}: ${what}: not found or not accessible on ${r.hubUrl} (HTTP ${status}): ${hint}. Server said: ${e.message ?? ''}`,
+      `${asHubId(r)}${label(r)}: ${what}: not found or not accessible on ${r.hubUrl} (HTTP ${status}): ${hint}. Server said: ${e.message ?? ''}`,
       {
         status,
         cause: err,
@@ -157,7 +165,7 @@ function hubFailure(r: Resolved, what: string, err: unknown): HubError {
   const reason = e.cause?.message ?? e.cause?.code ?? e.message ?? String(err);
   return new HubError(
     r.repoId,
-    `${label(r)}: ${what}: cannot reach ${r.hubUrl} (${reason}). Set HF_HUB_OFFLINE=1 (or localFilesOnly) to use the cache only.`,
+    `${asHubId(r, true)}${label(r)}: ${what}: cannot reach ${r.hubUrl} (${reason}). Set HF_HUB_OFFLINE=1 (or localFilesOnly) to use the cache only.`,
     { cause: err },
   );
 }
@@ -165,7 +173,7 @@ function hubFailure(r: Resolved, what: string, err: unknown): HubError {
 function offlineMiss(r: Resolved, detail: string): HubError {
   return new HubError(
     r.repoId,
-    `${label(r)} at revision "${r.revision}" is not in the cache ${r.storage} (${detail}), and downloads are off ` +
+    `${asHubId(r)}${label(r)} at revision "${r.revision}" is not in the cache ${r.storage} (${detail}), and downloads are off ` +
       `(${isOfflineEnv() ? 'HF_HUB_OFFLINE is set' : 'localFilesOnly'}). Download it once online, or point to a local folder.`,
   );
 }
@@ -287,7 +295,7 @@ export async function resolvePretrained(pathOrRepoId: string, options: ResolveOp
   if (looksLikePath(pathOrRepoId)) {
     throw new HubError(pathOrRepoId, `no such folder: ${resolve(pathOrRepoId)}`);
   }
-  const r = resolveOptions(pathOrRepoId, options);
+  const r = { ...resolveOptions(pathOrRepoId, options), notFolder: resolve(pathOrRepoId) };
   const patterns =
     options.allowPatterns ?? (r.repoType === 'model' ? [...DEFAULT_MODEL_PATTERNS] : undefined);
 

@@ -45,8 +45,7 @@ async function invalidUtf8(
 ): Promise<DataError> {
   const gz = await isGzipFile(path).catch(() => false);
   return new DataError(
-    `invalid UTF-8 at byte ${offset}${gz ? ' of the decompressed data' : ''} (${hexBytes(bytes, at)}${detail}); ` +
-      "read it with encodingErrors: 'replace' to get U+FFFD instead",
+    `invalid UTF-8 at byte ${offset}${gz ? ' of the decompressed data' : ''} (${hexBytes(bytes, at)}${detail})`,
     { file, line },
     { cause },
   );
