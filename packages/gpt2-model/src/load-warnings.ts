@@ -22,7 +22,7 @@ export function countNonFinite(values: Float32Array): { nan: number; inf: number
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     if (v - v !== 0) {
-      if (v !== v) nan++;
+      if (Number.isNaN(v)) nan++;
       else inf++;
     }
   }
