@@ -20,7 +20,7 @@ class SlowStartWorker extends workerThreads.Worker {
   }
 }
 
-describe('threaded wasm on a slow machine', () => {
+describe('threaded wasm on a slow machine', { timeout: 600_000 }, () => {
   it(`starts with 2 threads when its workers take ${HOLD_MS / 1000} s to load`, async () => {
     const original = workerThreads.Worker;
     workerThreads.Worker = SlowStartWorker;

@@ -8,7 +8,12 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { SafetensorsFile, type TensorToWrite, writeSafetensors } from '@gptft/hub';
 import { describe, expect, it } from 'vitest';
-import { gptft, repoRoot, tempDir } from './helpers.js';
+import { gptft as run, repoRoot, tempDir } from './helpers.js';
+
+// Generous limits: each run is a real process, and a loaded machine may take minutes for a few.
+const gptft = (args: string[], options: Parameters<typeof run>[1] = {}) =>
+  run(args, { timeoutMs: 300_000, ...options });
+const SLOW = { timeout: 900_000 };
 
 const TINY = join(repoRoot, 'fixtures', 'gpt2-tiny-ref', 'gpt2-tiny');
 
@@ -31,7 +36,7 @@ function errorLine(r: { code: number; stderr: string }): string {
   return lines[at]!;
 }
 
-describe('absurd config.json values (issue 16 §4)', () => {
+describe('absurd config.json values (issue 16 §4)', SLOW, () => {
   for (const [what, change, pattern] of [
     ['n_layer 1e6', { n_layer: 1_000_000 }, /config\.json: n_layer: must be at most 1024 \(got 1000000\)/],
     ['vocab_size 1e12', { vocab_size: 1e12 }, /config\.json: vocab_size: must be at most 16777216/],
@@ -50,7 +55,7 @@ describe('absurd config.json values (issue 16 §4)', () => {
   }
 });
 
-describe('surprises on load are said out loud (issue 16 §8)', () => {
+describe('surprises on load are said out loud (issue 16 §8)', SLOW, () => {
   it('unused checkpoint tensors and NaN/Inf weights: warned, counted and named, without --verbose', async () => {
     const dir = join(tempDir(), 'model');
     cpSync(TINY, dir, { recursive: true });
@@ -92,7 +97,7 @@ describe('surprises on load are said out loud (issue 16 §8)', () => {
   });
 });
 
-describe('text corpora (issue 16 §6)', () => {
+describe('text corpora (issue 16 §6)', SLOW, () => {
   const pretrain = (data: string, out: string, ...extra: string[]) =>
     gptft([
       'pretrain',
@@ -165,7 +170,7 @@ describe('text corpora (issue 16 §6)', () => {
   });
 });
 
-describe('CoNLL files with ragged rows (issue 16 §7)', () => {
+describe('CoNLL files with ragged rows (issue 16 §7)', SLOW, () => {
   it('train --task token-classification names file and line', async () => {
     const dir = tempDir();
     const file = join(dir, 'ner.conll');
@@ -223,7 +228,7 @@ function pretrainInto(out: string): Promise<{ code: number; stdout: string; stde
   ]);
 }
 
-describe('messages (issue 16 §9)', () => {
+describe('messages (issue 16 §9)', SLOW, () => {
   it('model.safetensors that is a folder, or a symlink to nothing, is said to be that', async () => {
     const folder = join(tempDir(), 'model');
     cpSync(TINY, folder, { recursive: true });

@@ -97,7 +97,7 @@ describe('invalid UTF-8: file, line and byte offset, as Python finds it', () => 
   });
 });
 
-describe('CoNLL files whose rows have different column counts', () => {
+describe('CoNLL files whose rows have different column counts', { timeout: 600_000 }, () => {
   it('fail naming file and line instead of taking another column as the label', async () => {
     const file = join(dir, 'ragged.conll');
     // CoNLL-2003 rows (token POS chunk NER), one of them missing its NER column: with tags = last

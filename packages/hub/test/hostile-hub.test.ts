@@ -202,7 +202,7 @@ describe('a hostile hub cannot write outside the cache, nor get a bad file accep
   });
 });
 
-describe('a download killed mid-file (SIGKILL)', () => {
+describe('a download killed mid-file (SIGKILL)', { timeout: 600_000 }, () => {
   it('leaves no half blob under a final name; the rerun removes the leftover and completes', async () => {
     repo.hostile = { content: (p) => (p === 'model.safetensors' ? { stallAfter: 1500 } : undefined) };
     const entry = fileURLToPath(new URL('../dist/index.js', import.meta.url));
@@ -213,7 +213,7 @@ describe('a download killed mid-file (SIGKILL)', () => {
     const blobs = join(cacheDir, 'models--evil--model', 'blobs');
     // Wait until the stalled download has written its first bytes to its temporary file.
     let partial: string | undefined;
-    for (let i = 0; i < 600 && partial === undefined; i++) {
+    for (let i = 0; i < 3000 && partial === undefined; i++) {
       for (const b of await readdir(blobs).catch(() => [] as string[])) {
         // (config.json's temporary file may be renamed between readdir and stat)
         const size = b.includes('.incomplete')
