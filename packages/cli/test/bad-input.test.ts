@@ -97,26 +97,17 @@ describe('surprises on load are said out loud (issue 16 §8)', SLOW, () => {
   });
 });
 
+/** A pretrain run of a 1-layer, 8-wide model on `data` (a few lines of "hello world" by default). */
+function pretrain(data: string | undefined, out: string, ...extra: string[]) {
+  if (data === undefined) {
+    data = join(tempDir(), 'corpus.txt');
+    writeFileSync(data, 'hello world\n'.repeat(200));
+  }
+  const size = ['--n-layer', '1', '--n-embd', '8', '--n-head', '2', '--n-positions', '8'];
+  return gptft(['pretrain', '--data', data, '--output-dir', out, ...size, '--max-steps', '1', ...extra]);
+}
+
 describe('text corpora (issue 16 §6)', SLOW, () => {
-  const pretrain = (data: string, out: string, ...extra: string[]) =>
-    gptft([
-      'pretrain',
-      '--data',
-      data,
-      '--output-dir',
-      out,
-      '--n-layer',
-      '1',
-      '--n-embd',
-      '8',
-      '--n-head',
-      '2',
-      '--n-positions',
-      '8',
-      '--max-steps',
-      '1',
-      ...extra,
-    ]);
   const tokens = (stderr: string) => /data: ([\d,]+) tokens/.exec(stderr)?.[1];
   const corpus = 'It was the best of times, it was the worst of times, it was the age of wisdom.\n'.repeat(
     20,
@@ -205,29 +196,6 @@ function canMount(): boolean {
 }
 const MOUNT = process.platform === 'linux' && canMount();
 
-/** A pretrain run of a 1-layer model writing into `out` (its writes are what is tested). */
-function pretrainInto(out: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const dir = tempDir();
-  writeFileSync(join(dir, 'corpus.txt'), 'hello world\n'.repeat(200));
-  return gptft([
-    'pretrain',
-    '--data',
-    join(dir, 'corpus.txt'),
-    '--output-dir',
-    out,
-    '--n-layer',
-    '1',
-    '--n-embd',
-    '8',
-    '--n-head',
-    '2',
-    '--n-positions',
-    '8',
-    '--max-steps',
-    '1',
-  ]);
-}
-
 describe('messages (issue 16 §9)', SLOW, () => {
   it('model.safetensors that is a folder, or a symlink to nothing, is said to be that', async () => {
     const folder = join(tempDir(), 'model');
@@ -291,7 +259,7 @@ describe('messages (issue 16 §9)', SLOW, () => {
   it('an output folder below a file (ENOTDIR) names the file', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'notes.txt'), 'a file');
-    const r = await pretrainInto(join(dir, 'notes.txt', 'model'));
+    const r = await pretrain(undefined, join(dir, 'notes.txt', 'model'));
     expect(errorLine(r)).toBe(
       `gptft: error: cannot create ${join(dir, 'notes.txt', 'model')}: ${join(dir, 'notes.txt')} is a file, not a folder`,
     );
@@ -301,11 +269,11 @@ describe('messages (issue 16 §9)', SLOW, () => {
     const ro = tempDir();
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=64k', 'tmpfs', ro]);
     try {
-      const inside = await pretrainInto(join(ro, 'model'));
+      const inside = await pretrain(undefined, join(ro, 'model'));
       expect(errorLine(inside)).toBe(
         `gptft: error: cannot create ${join(ro, 'model')}: ${ro} is on a read-only file system`,
       );
-      const itself = await pretrainInto(ro);
+      const itself = await pretrain(undefined, ro);
       expect(errorLine(itself)).toMatch(
         new RegExp(`^gptft: error: cannot write ${ro}/.*: the file system is read-only$`),
       );
@@ -318,7 +286,7 @@ describe('messages (issue 16 §9)', SLOW, () => {
     const full = tempDir();
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=300k', 'tmpfs', full]);
     try {
-      const r = await pretrainInto(join(full, 'model'));
+      const r = await pretrain(undefined, join(full, 'model'));
       expect(errorLine(r)).toMatch(
         new RegExp(`^gptft: error: no space left on the device while writing ${full}/model/\\S+$`),
       );
