@@ -15,7 +15,12 @@ export interface WasmState {
 
 export const state: WasmState = { initialized: false, simd: false, threads: 1, notes: [] };
 
-const THREADED_INIT_TIMEOUT_MS = 30_000;
+/**
+ * A guard against a threaded start-up that never finishes (a hang), not a judgement of speed: on
+ * a loaded machine the workers can take a minute to load, and whether the backend gets its threads
+ * must not depend on that (a 30 s deadline once made it fall back to one thread under load).
+ */
+const THREADED_INIT_TIMEOUT_MS = 600_000;
 
 /**
  * Threads asked for: `options.threads`, else the environment variable `GPTFT_WASM_THREADS`

@@ -16,7 +16,7 @@ import type { GPT2Tokenizer } from '@gptft/tokenizer';
 import type { TrainableModel } from '@gptft/trainer';
 import type { Context } from './context.js';
 import { CliError } from './errors.js';
-import { checkDataFiles } from './lm-data.js';
+import { checkDataFiles, type TextReadOptions, textReadOptions } from './lm-data.js';
 import { trainableOf } from './lm-training.js';
 import { loadTokenizer, modelSources, resolveModelAndAdapter, tokenizerSource } from './model-io.js';
 
@@ -45,11 +45,13 @@ export async function readClassificationRecords(
   files: readonly string[],
   task: Exclude<Task, 'causal-lm'>,
   columns: { text: string; label: string } = { text: 'text', label: 'label' },
+  read: TextReadOptions = {},
 ): Promise<ClassificationRecord[]> {
   checkDataFiles(files);
   const out: ClassificationRecord[] = [];
   for (const f of files) {
-    for await (const r of readRecords(f)) {
+    const before = out.length;
+    for await (const r of readRecords(f, read)) {
       const v = r.value as Record<string, unknown>;
       const where = `${r.file}:${r.line}`;
       if (task === 'sequence-classification') {
@@ -78,6 +80,14 @@ export async function readClassificationRecords(
         }
         out.push({ tokens: tokens as string[], tags: tags as (string | number)[] });
       }
+    }
+    if (out.length === before) {
+      throw new CliError(
+        `${f}: no records in this file (it is empty, or holds only blank lines or a header)`,
+        task === 'token-classification'
+          ? 'give a CoNLL file (one token and its tag per line) or JSONL with tokens and tags'
+          : 'give a JSONL/CSV file with one text and its label per record',
+      );
     }
   }
   return out;
@@ -369,10 +379,12 @@ export async function evaluateClassifier(
   const clf = await loadTrainedClassifier(task, opts.model as string, modelSources(opts));
   try {
     const { model, tokenizer, map } = clf;
-    let records = await readClassificationRecords(opts.data as string[], task, {
-      text: opts.textColumn as string,
-      label: opts.labelColumn as string,
-    });
+    let records = await readClassificationRecords(
+      opts.data as string[],
+      task,
+      { text: opts.textColumn as string, label: opts.labelColumn as string },
+      textReadOptions(opts),
+    );
     const max = opts.maxEvalSamples as number | undefined;
     if (max !== undefined) records = records.slice(0, max);
     const batches = classificationBatches(records, tokenizer, map, {

@@ -4,6 +4,7 @@
  * checkpoint folders in and out.
  */
 export { ACTIVATIONS, type Activation, GPT2Config, type GPT2ConfigInit } from './config.js';
+export { CONFIG_LIMITS, MAX_PARAMETERS, MAX_TENSOR_ELEMENTS } from './config-schema.js';
 export { ConfigError } from './errors.js';
 export { Layer, Module, ModuleList } from './module.js';
 export { Conv1D, Dropout, Embedding, LayerNorm } from './layers.js';
@@ -23,6 +24,14 @@ export {
 } from './kv-cache.js';
 export { BatchedKVCache } from './batched-cache.js';
 export { SeedSequence } from './random.js';
+export {
+  countNonFinite,
+  emitLoadWarning,
+  type LoadWarningHandler,
+  type NonFiniteTensor,
+  nonFiniteWarning,
+  unusedKeysWarning,
+} from './load-warnings.js';
 export { initWeights } from './init.js';
 export { checkpointedBlock } from './gradient-checkpointing.js';
 export { GPT2Model, type GPT2ModelInput, type GPT2ModelOptions, type GPT2ModelOutput } from './gpt2-model.js';
@@ -35,7 +44,13 @@ export {
   type MaskOutput,
   positionsAndBias,
 } from './attention-mask.js';
-export { IGNORED_BUFFER, loadWeights, planWeights, type WeightsPlan } from './weights-load.js';
+export {
+  checkConfigAgainstCheckpoint,
+  IGNORED_BUFFER,
+  loadWeights,
+  planWeights,
+  type WeightsPlan,
+} from './weights-load.js';
 export {
   type PretrainedFolder,
   parseSize,

@@ -7,7 +7,7 @@ import {
   type LoadedBackbone,
   resolveFolder,
 } from '@gptft/gpt2-model';
-import { type HeadModel, headWeight, type LoadingInfo } from './head-model.js';
+import { type HeadModel, headWeight, type LoadingInfo, warnAfterLoading } from './head-model.js';
 import { Linear } from './linear.js';
 
 /** Classification problem types (config.json `problem_type`). */
@@ -104,7 +104,11 @@ export async function loadHead<H extends HeadModel>(
   if (labelsGiven || problemType !== undefined) {
     from = await resolveFolder(pathOrRepoId, hub);
     const base = hub.config ?? (await GPT2Config.fromFile(join(from, 'config.json')));
-    loadOptions = { ...hub, config: applyLabelOverrides(base, options) };
+    loadOptions = {
+      ...hub,
+      config: applyLabelOverrides(base, options),
+      configSource: hub.config ? (hub.configSource ?? 'options.config') : join(from, 'config.json'),
+    };
   }
   const loaded = await GPT2Model.loadPretrained(from, loadOptions);
   const info: LoadingInfo = { newlyInitialized: [], unexpectedKeys: [], mismatchedKeys: [] };
@@ -112,6 +116,7 @@ export async function loadHead<H extends HeadModel>(
     const head = build(loaded, info, ignoreMismatchedSizes ?? labelsGiven);
     info.unexpectedKeys = loaded.plan.unusedKeys.filter((k) => !headKeys.test(k));
     head.loadingInfo = info;
+    warnAfterLoading(loaded, head.constructor.name, info, hub.onWarning);
     head.eval();
     return head;
   } catch (e) {

@@ -1,11 +1,15 @@
 import type { Tensor } from '@gptft/backend';
 import {
+  countNonFinite,
+  emitLoadWarning,
   type FromPretrainedOptions,
   type GPT2Config,
   GPT2Model,
   type LoadedBackbone,
   Module,
+  nonFiniteWarning,
   type SavePretrainedOptions,
+  unusedKeysWarning,
 } from '@gptft/gpt2-model';
 
 /** Options of a head's `savePretrained`. */
@@ -116,5 +120,28 @@ export function headWeight(
         ' (to load it with another number of labels, pass numLabels / id2label: the head is then re-initialised)',
     );
   }
-  return { values: checkpoint.getFloat32(found), key: found };
+  const values = checkpoint.getFloat32(found);
+  const { nan, inf } = countNonFinite(values);
+  if (nan + inf > 0) loaded.plan.nonFinite.push({ key: found, nan, inf });
+  return { values, key: found };
+}
+
+/**
+ * Says what a head's loading left over, once the head has its weights: checkpoint tensors used by
+ * neither backbone nor head, and head weights holding NaN/Inf (the backbone's were reported when
+ * it loaded). See `FromPretrainedOptions.onWarning`.
+ */
+export function warnAfterLoading(
+  loaded: LoadedBackbone,
+  className: string,
+  info: LoadingInfo,
+  onWarning?: (message: string) => void,
+): void {
+  const unused = unusedKeysWarning(loaded.folder, className, info.unexpectedKeys);
+  if (unused) emitLoadWarning(unused, onWarning);
+  const backbone = new Set(loaded.plan.keys.values());
+  const head = loaded.plan.nonFinite.filter((t) => !backbone.has(t.key));
+  const where = loaded.checkpoint.files.length === 1 ? loaded.checkpoint.files[0]! : loaded.folder;
+  const nonFinite = nonFiniteWarning(where, head);
+  if (nonFinite) emitLoadWarning(nonFinite, onWarning);
 }

@@ -2,7 +2,7 @@ import { matMul, type Tensor, tf } from '@gptft/backend';
 import type { FromPretrainedOptions, GPT2Model, PastKeyValues } from '@gptft/gpt2-model';
 import type { GenerateOptions } from './generate.js';
 import { readGenerationConfig } from './generation-config.js';
-import { HeadModel, type HeadOutput, headWeight } from './head-model.js';
+import { HeadModel, type HeadOutput, headWeight, warnAfterLoading } from './head-model.js';
 import { Linear } from './linear.js';
 import { crossEntropy } from './losses.js';
 
@@ -85,6 +85,7 @@ export class GPT2LMHeadModel extends HeadModel {
         unexpectedKeys: loaded.plan.unusedKeys.filter((k) => !/^(transformer\.)?lm_head\.weight$/.test(k)),
         mismatchedKeys: [],
       };
+      warnAfterLoading(loaded, 'GPT2LMHeadModel', m.loadingInfo, options.onWarning);
       return m.eval();
     } catch (e) {
       loaded.model.dispose();

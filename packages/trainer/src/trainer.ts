@@ -1,7 +1,7 @@
 import { appendFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tf } from '@gptft/backend';
-import { SafetensorsFile, writeDirAtomic, writeSafetensors } from '@gptft/hub';
+import { CheckpointError, SafetensorsFile, writeDirAtomic, writeSafetensors } from '@gptft/hub';
 import { AdamW } from './adamw.js';
 import { clipGradNorm } from './clip-grad-norm.js';
 import { getScheduleLambda } from './lr-schedule.js';
@@ -619,10 +619,10 @@ export class Trainer<B> {
   /** Restores model, optimizer, counters, best metric and RNG state from a checkpoint folder. */
   async loadCheckpoint(dir: string): Promise<void> {
     const file = join(dir, STATE_FILE);
-    const parsed = trainerStateSchema.safeParse(JSON.parse(await readFile(file, 'utf8')));
+    const parsed = trainerStateSchema.safeParse(await readCheckpointJson(file));
     if (!parsed.success) {
       const i = parsed.error.issues[0]!;
-      throw new Error(`${file}: ${i.path.join('.')}: ${i.message}`);
+      throw new CheckpointError(file, `${i.path.join('.')}: ${i.message}`);
     }
     const state = parsed.data;
     await (this.opts.loadModel ?? ((d) => this.loadParams(d)))(dir);
@@ -638,16 +638,30 @@ export class Trainer<B> {
     this.logHistory.splice(0, this.logHistory.length, ...(state.logHistory as LogEntry[]));
     const rngFile = join(dir, RNG_FILE);
     if (await exists(rngFile)) {
-      const r = rngStateSchema.safeParse(JSON.parse(await readFile(rngFile, 'utf8')));
+      const r = rngStateSchema.safeParse(await readCheckpointJson(rngFile));
       if (!r.success) {
         const i = r.error.issues[0]!;
-        throw new Error(`${rngFile}: ${i.path.join('.')}: ${i.message}`);
+        throw new CheckpointError(rngFile, `${i.path.join('.')}: ${i.message}`);
       }
       this.shuffleSeed = r.data.shuffleSeed;
       this.permEpoch = -1;
       if (r.data.model !== undefined && this.model.setRngState)
         this.model.setRngState(r.data.model as RngState);
     }
+  }
+}
+
+/** A checkpoint's JSON file; a damaged one is a CheckpointError naming it, not a bare SyntaxError. */
+async function readCheckpointJson(file: string): Promise<unknown> {
+  const text = await readFile(file, 'utf8');
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new CheckpointError(
+      file,
+      `not valid JSON (${(err as Error).message}): this checkpoint is damaged; resume from another one`,
+      { cause: err },
+    );
   }
 }
 

@@ -1,7 +1,14 @@
 import { Command } from 'commander';
 import { Context, selectBackend } from '../context.js';
 import { CliError } from '../errors.js';
-import { batchBlocks, checkDataFiles, readLmTokens, toBlocks } from '../lm-data.js';
+import {
+  batchBlocks,
+  checkDataFiles,
+  ENCODING_ERRORS_OPTION,
+  readLmTokens,
+  textReadOptions,
+  toBlocks,
+} from '../lm-data.js';
 import { evaluateLoss } from '../lm-training.js';
 import { LOAD_MODEL_OPTIONS, loadLanguageModel, modelSources } from '../model-io.js';
 import { addCommonOptions, addOptions, resolveOptions } from '../options.js';
@@ -48,6 +55,7 @@ export function evalCommand(): Command {
       default: 'label',
     },
   ]);
+  addOptions(cmd, [ENCODING_ERRORS_OPTION]);
   addCommonOptions(cmd);
   cmd.action(async (_o, c: Command) => evaluate(await resolveOptions(c)));
   return cmd;
@@ -79,7 +87,7 @@ export async function evaluate(opts: Record<string, unknown>): Promise<void> {
         `--block-size ${blockSize} exceeds the model's context (${lm.model.config.nPositions})`,
       );
     }
-    const ids = await readLmTokens(files, lm.tokenizer);
+    const ids = await readLmTokens(files, lm.tokenizer, textReadOptions(opts));
     let blocks = toBlocks(ids, blockSize);
     const max = opts.maxEvalSamples as number | undefined;
     if (max !== undefined) blocks = blocks.slice(0, max);

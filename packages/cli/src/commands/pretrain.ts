@@ -3,7 +3,14 @@ import { GPT2Config, GPT2Model } from '@gptft/gpt2-model';
 import { GPT2LMHeadModel } from '@gptft/heads';
 import { Context, selectBackend } from '../context.js';
 import { CliError } from '../errors.js';
-import { batchBlocks, checkDataFiles, readLmTokens, toBlocks } from '../lm-data.js';
+import {
+  batchBlocks,
+  checkDataFiles,
+  ENCODING_ERRORS_OPTION,
+  readLmTokens,
+  textReadOptions,
+  toBlocks,
+} from '../lm-data.js';
 import { runTraining, writeRunArgs } from '../lm-training.js';
 import { loadTokenizer } from '../model-io.js';
 import { addCommonOptions, addOptions, resolveOptions } from '../options.js';
@@ -81,6 +88,7 @@ export function pretrainCommand(): Command {
     },
     ...trainingOptionSpecs(PRETRAIN_DEFAULTS),
   ]);
+  addOptions(cmd, [ENCODING_ERRORS_OPTION]);
   addCommonOptions(cmd);
   cmd.action(async (_o, c: Command) => {
     const opts = await resolveOptions(c);
@@ -118,10 +126,11 @@ export async function pretrain(opts: Record<string, unknown>): Promise<void> {
     eosTokenId: eos,
   });
   const t0 = performance.now();
-  const ids = await readLmTokens(data, tokenizer);
+  const ids = await readLmTokens(data, tokenizer, textReadOptions(opts));
   let trainBlocks = toBlocks(ids, blockSize);
   let evalBlocks: number[][];
-  if (valFiles) evalBlocks = toBlocks(await readLmTokens(valFiles, tokenizer), blockSize);
+  if (valFiles)
+    evalBlocks = toBlocks(await readLmTokens(valFiles, tokenizer, textReadOptions(opts)), blockSize);
   else {
     const nVal = Math.floor((trainBlocks.length * (opts.validationSplitPercentage as number)) / 100);
     evalBlocks = nVal > 0 ? trainBlocks.slice(trainBlocks.length - nVal) : [];

@@ -3,7 +3,7 @@ import type { GPT2LMHeadModel } from '@gptft/heads';
 import { getPeftModel, type PeftModel } from '@gptft/peft';
 import { Context, selectBackend } from '../context.js';
 import { CliError } from '../errors.js';
-import { batchBlocks, readLmTokens, toBlocks } from '../lm-data.js';
+import { batchBlocks, ENCODING_ERRORS_OPTION, readLmTokens, textReadOptions, toBlocks } from '../lm-data.js';
 import { runTraining, type TrainingSummary, writeRunArgs } from '../lm-training.js';
 import { loadLanguageModel, loadTokenizer } from '../model-io.js';
 import { addCommonOptions, addOptions, resolveOptions } from '../options.js';
@@ -101,6 +101,7 @@ export function trainCommand(): Command {
     },
     ...trainingOptionSpecs(TRAIN_DEFAULTS),
   ]);
+  addOptions(cmd, [ENCODING_ERRORS_OPTION]);
   addCommonOptions(cmd);
   cmd.action(async (_o, c: Command) => train(await resolveOptions(c)));
   return cmd;
@@ -138,10 +139,11 @@ export async function train(opts: Record<string, unknown>): Promise<void> {
           `--block-size ${blockSize} exceeds the model's context (${model.config.nPositions})`,
         );
       let [trainBlocks, evalBlocks] = split(
-        toBlocks(await readLmTokens(data, tokenizer), blockSize),
+        toBlocks(await readLmTokens(data, tokenizer, textReadOptions(opts)), blockSize),
         valFiles ? 0 : pct,
       );
-      if (valFiles) evalBlocks = toBlocks(await readLmTokens(valFiles, tokenizer), blockSize);
+      if (valFiles)
+        evalBlocks = toBlocks(await readLmTokens(valFiles, tokenizer, textReadOptions(opts)), blockSize);
       if (trainBlocks.length === 0)
         throw new CliError(
           `${data.join(', ')}: fewer tokens than one block of ${blockSize}`,
@@ -182,9 +184,15 @@ export async function train(opts: Record<string, unknown>): Promise<void> {
     }
   } else {
     const columns = { text: opts.textColumn as string, label: opts.labelColumn as string };
-    let records: ClassificationRecord[] = await readClassificationRecords(data, task, columns);
+    let records: ClassificationRecord[] = await readClassificationRecords(
+      data,
+      task,
+      columns,
+      textReadOptions(opts),
+    );
     let valRecords: ClassificationRecord[] = [];
-    if (valFiles) valRecords = await readClassificationRecords(valFiles, task, columns);
+    if (valFiles)
+      valRecords = await readClassificationRecords(valFiles, task, columns, textReadOptions(opts));
     else [records, valRecords] = split(records, pct);
     await selectBackend(ctx, opts.backend as string);
     const map = labelMapOf([...records, ...valRecords]);
