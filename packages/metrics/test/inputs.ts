@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+import { pyRstrip } from '../src/python-compat.js';
 
 /** The project's shared data folder; `GPTFT_DATA` overrides it (as in reference/inputs.py). */
 export const DATA = process.env.GPTFT_DATA
@@ -15,6 +16,22 @@ export const FIXTURES = new URL('./fixtures/', import.meta.url);
 export const REFERENCE = new URL('./reference/', import.meta.url);
 
 export const hasData = (sub: string) => existsSync(new URL(sub, DATA));
+
+/**
+ * Whether the full data set `sub` (a path under the project's shared data folder) is here. When it
+ * is not, says so on stderr once per file, with how to get it, so that a skipped test is never
+ * silent (vitest prints the line above the file's results).
+ */
+export function needsData(sub: string, what: string): boolean {
+  if (hasData(sub)) return true;
+  console.warn(
+    `skipped: ${what} needs ${sub} in the project's shared data folder (${DATA.pathname}), which ` +
+      'is not part of the repository. Put the data set there (see packages/metrics/test/reference/README.md ' +
+      'for each set and its source) or point GPTFT_DATA at a copy; the committed excerpts in test/fixtures ' +
+      'cover the same code paths.',
+  );
+  return false;
+}
 
 export function readJson<T = any>(name: string): T {
   const buf = readFileSync(new URL(name, REFERENCE));
@@ -155,8 +172,77 @@ export function sst2Dev(): { labels: number[]; texts: string[] } {
   return { labels, texts };
 }
 
+/**
+ * Lets the event loop run between long synchronous checks, so that a test that computes for
+ * minutes on a loaded machine does not starve vitest's worker RPC ("Timeout calling onTaskUpdate").
+ */
+export const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** Relative-or-absolute closeness for reference comparisons (floating point, not formatting). */
 export function close(actual: number, expected: number, tol = 1e-12): boolean {
   if (Number.isNaN(expected)) return Number.isNaN(actual);
   return Math.abs(actual - expected) <= tol * Math.max(1, Math.abs(expected));
 }
+
+// ---------------------------------------------------------------- permissive data (committed excerpts)
+
+/** reference/inputs.py question_lines: the question, one sentence per line. */
+export const questionLines = (question: string) => question.replaceAll('. ', '.\n');
+
+export interface Gsm8kRecord {
+  question: string;
+  answer: string;
+}
+
+/** reference/inputs.py gsm8k_targets: worked answer, its final line, the question's last sentence. */
+export function gsm8kTargets(r: Gsm8kRecord): string[] {
+  const q = r.question.split('. ');
+  const lines = r.answer.split('\n');
+  return [r.answer, lines[lines.length - 1]!, q[q.length - 1]!];
+}
+
+/** The number after '#### ' in a GSM8K answer. */
+export function finalAnswer(answer: string): string {
+  const parts = answer.split('#### ');
+  return parts[parts.length - 1]!.trim();
+}
+
+/** reference/inputs.py em_prediction. */
+export function emPrediction(ans: string, i: number): string {
+  switch (i % 6) {
+    case 0:
+      return `${ans}.`;
+    case 1:
+      return `The answer is ${ans}`;
+    case 2:
+      return `${ans}0`;
+    case 3:
+      return `$${ans}`;
+    case 4:
+      return ans;
+    default:
+      return `ANSWER: ${ans}`;
+  }
+}
+
+/** reference/inputs.py lexicon_score: positive minus negative keyword count. */
+export function lexiconScore(sentence: string): number {
+  const words = sentence.split(' ');
+  return words.filter((w) => POSITIVE.has(w)).length - words.filter((w) => NEGATIVE.has(w)).length;
+}
+
+/** reference/inputs.py entity_type_indicator: a sentence's WNUT types as a 0/1 row. */
+export function entityTypeIndicator(tags: readonly string[]): number[] {
+  const present = new Set(tags.filter((t) => t !== 'O').map((t) => t.slice(2)));
+  return WNUT_TYPES.map((t) => (present.has(t) ? 1 : 0));
+}
+
+/** reference/inputs.py swap_halves: the second half of the words, then the first. */
+export function swapHalves(line: string): string {
+  const words = line.split(' ');
+  const h = Math.floor(words.length / 2);
+  return [...words.slice(h), ...words.slice(0, h)].join(' ');
+}
+
+/** Lines of rt-polarity (.pos / .neg), trailing spaces removed (reference/inputs.py rt_polarity). */
+export const rtLines = (url: URL) => readLines(url).map((l) => pyRstrip(l));
