@@ -4,33 +4,27 @@
  * shared/data when it is there; small excerpts live in ./fixtures (test-only, see reference/README.md).
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { sharedDataDir, sharedDataOrSkip } from '@gptft/tooling/test-data';
 import { pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { pyRstrip } from '../src/python-compat.js';
 
 /** The project's shared data folder; `GPTFT_DATA` overrides it (as in reference/inputs.py). */
-export const DATA = process.env.GPTFT_DATA
-  ? pathToFileURL(`${process.env.GPTFT_DATA.replace(/\/$/, '')}/`)
-  : new URL('../../../../shared/data/', import.meta.url);
+export const DATA = pathToFileURL(`${sharedDataDir}/`);
 export const FIXTURES = new URL('./fixtures/', import.meta.url);
 export const REFERENCE = new URL('./reference/', import.meta.url);
 
 export const hasData = (sub: string) => existsSync(new URL(sub, DATA));
 
 /**
- * Whether the full data set `sub` (a path under the project's shared data folder) is here. When it
- * is not, says so on stderr once per file, with how to get it, so that a skipped test is never
- * silent (vitest prints the line above the file's results).
+ * Whether the full data set `sub` (a path under the shared data folder) is here; when it is not,
+ * the skipped test says so and how to get the data (`sharedDataOrSkip`).
  */
 export function needsData(sub: string, what: string): boolean {
-  if (hasData(sub)) return true;
-  console.warn(
-    `skipped: ${what} needs ${sub} in the project's shared data folder (${DATA.pathname}), which ` +
-      'is not part of the repository. Put the data set there (see packages/metrics/test/reference/README.md ' +
-      'for each set and its source) or point GPTFT_DATA at a copy; the committed excerpts in test/fixtures ' +
-      'cover the same code paths.',
+  return (
+    sharedDataOrSkip(sub, what, 'the committed excerpts in test/fixtures cover the same code paths') !==
+    undefined
   );
-  return false;
 }
 
 export function readJson<T = any>(name: string): T {
