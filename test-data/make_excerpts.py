@@ -62,6 +62,8 @@ shutil.copyfile(src("ud-english-ewt", "LICENSE.txt"), out("ud-english-ewt", "LIC
 head_chars(("wikitext-2", "valid.txt"), ("wikitext-2", "valid.txt"), 40_000)
 head_chars(("wikitext-2", "test.txt"), ("wikitext-2", "test.txt"), 40_000)
 gzip_copy(("tiny-shakespeare", "input.txt"), ("tiny-shakespeare", "input.txt.gz"))
+gzip_copy(("wnut17", "emerging.dev.conll"), ("wnut17", "full", "emerging.dev.conll.gz"))
+gzip_copy(("wnut17", "emerging.test.annotated"), ("wnut17", "full", "emerging.test.annotated.gz"))
 gzip_copy(("fastchat", "dummy_conversation.json"), ("fastchat", "dummy_conversation.json.gz"))
 for root, _, files in sorted(os.walk(HERE)):
     for name in sorted(files):

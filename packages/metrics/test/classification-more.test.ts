@@ -33,6 +33,7 @@ import {
   rtLines,
   sst2Dev,
   tagsOf,
+  wnut17Full,
 } from './inputs.js';
 
 const sk = readJson('sklearn-more.json.gz');
@@ -113,14 +114,9 @@ describe('multilabel precision / recall / F against scikit-learn 1.2.1 (WNUT-17 
     checkMultilabel(wnutHead(), sk.multilabel_wnut17_dev_head120);
   });
 
-  it.skipIf(
-    !needsData('wnut17/emerging.test.annotated', 'multilabel checks on the full WNUT-17 dev and test'),
-  )('full dev (1,009 sentences) and test (1,287) from shared/data', () => {
-    checkMultilabel(tagsOf(readConll(new URL('wnut17/emerging.dev.conll', DATA))), sk.multilabel_wnut17_dev);
-    checkMultilabel(
-      tagsOf(readConll(new URL('wnut17/emerging.test.annotated', DATA))),
-      sk.multilabel_wnut17_test,
-    );
+  it('full dev (1,009 sentences) and test (1,287), from test-data/wnut17/full', () => {
+    checkMultilabel(tagsOf(wnut17Full('emerging.dev.conll')), sk.multilabel_wnut17_dev);
+    checkMultilabel(tagsOf(wnut17Full('emerging.test.annotated')), sk.multilabel_wnut17_test);
   });
 
   it("hand-checked 'samples' average and the errors scikit-learn raises", () => {
@@ -213,7 +209,7 @@ describe('confusion matrix and Matthews correlation against scikit-learn 1.2.1',
     () => {
       const all = (n: string) => rtLines(new URL(`nltk-sentence-polarity/rt-polarity.${n}`, DATA));
       binaryCases(all('pos'), all('neg'), sk.rt_polarity);
-      tagCases(tagsOf(readConll(new URL('wnut17/emerging.dev.conll', DATA))), sk.tags_wnut17_dev);
+      tagCases(tagsOf(wnut17Full('emerging.dev.conll')), sk.tags_wnut17_dev);
     },
   );
 

@@ -12,7 +12,6 @@ import {
   recallScore,
 } from '../src/index.js';
 import {
-  DATA,
   FIXTURES,
   close,
   needsData,
@@ -22,6 +21,7 @@ import {
   readJson,
   sst2Dev,
   tagsOf,
+  wnut17Full,
 } from './inputs.js';
 
 const ref = readJson('sklearn.json');
@@ -203,12 +203,9 @@ describe('precisionRecallFscoreSupport against scikit-learn 1.2.1', () => {
     checkTagCases(readConll(new URL('wnut17.dev.head120.conll', FIXTURES)), ref.wnut17_dev_head120_tags);
   });
 
-  it.skipIf(!needsData('wnut17/emerging.dev.conll', 'scikit-learn checks on the full WNUT-17 dev'))(
-    'WNUT-17 dev token tags (15,733 tokens, 13 labels) from shared/data',
-    () => {
-      checkTagCases(readConll(new URL('wnut17/emerging.dev.conll', DATA)), ref.wnut17_dev_tags);
-    },
-  );
+  it('WNUT-17 dev token tags (15,733 tokens, 13 labels), from test-data/wnut17/full', () => {
+    checkTagCases(wnut17Full('emerging.dev.conll'), ref.wnut17_dev_tags);
+  });
 
   it.skipIf(!needsData('sst2/dev.tsv', 'the binary scikit-learn checks on SST-2 dev'))(
     'SST-2 dev, binary, keyword classifier, from shared/data',

@@ -4,7 +4,7 @@
  * shared/data when it is there; small excerpts live in ./fixtures (test-only, see reference/README.md).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { sharedDataDir, sharedDataOrSkip } from '@gptft/tooling/test-data';
+import { readRepoData, sharedDataDir, sharedDataOrSkip } from '@gptft/tooling/test-data';
 import { pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { pyRstrip } from '../src/python-compat.js';
@@ -71,9 +71,25 @@ export const sentenceLines = (summary: string) => summary.replaceAll('. ', '.\n'
 
 /** Sentences of (token, tag) from a CoNLL file; whitespace-only lines end sentences. */
 export function readConll(url: URL): [string, string][][] {
+  return parseConll(readLines(url));
+}
+
+/**
+ * The full WNUT-17 dev or test set (CC BY 4.0): from the shared data folder when it is there, else
+ * the byte-identical gzipped copy in the repository's test-data/wnut17/full.
+ */
+export function wnut17Full(name: 'emerging.dev.conll' | 'emerging.test.annotated'): [string, string][][] {
+  const shared = new URL(`wnut17/${name}`, DATA);
+  if (existsSync(shared)) return readConll(shared);
+  const lines = readRepoData('wnut17', 'full', `${name}.gz`).split('\n');
+  if (lines.length && lines[lines.length - 1] === '') lines.pop();
+  return parseConll(lines);
+}
+
+function parseConll(lines: string[]): [string, string][][] {
   const sents: [string, string][][] = [];
   let cur: [string, string][] = [];
-  for (const line of readLines(url)) {
+  for (const line of lines) {
     if (line.trim() === '') {
       if (cur.length) sents.push(cur);
       cur = [];

@@ -11,10 +11,8 @@ import {
   strictEntities,
 } from '../src/index.js';
 import {
-  DATA,
   FIXTURES,
   close,
-  needsData,
   perturbTags,
   readConll,
   readJson,
@@ -22,6 +20,7 @@ import {
   toIob1,
   toIobes,
   toSuffix,
+  wnut17Full,
 } from './inputs.js';
 
 const ref = readJson('seqeval.json');
@@ -218,16 +217,13 @@ describe('entityReport against seqeval 1.2.2 on WNUT-17 (gold vs deterministic p
     checkAll(gold, ref.dev_head120);
   });
 
-  it.skipIf(!needsData('wnut17/emerging.dev.conll', 'seqeval on the full WNUT-17 dev and test'))(
-    'full dev (1,009 sentences) and test (1,287) from shared/data',
-    () => {
-      const dev = tagsOf(readConll(new URL('wnut17/emerging.dev.conll', DATA)));
-      const test = tagsOf(readConll(new URL('wnut17/emerging.test.annotated', DATA)));
-      expect([dev.length, test.length]).toEqual([ref.dev.n_sentences, ref.test.n_sentences]);
-      checkAll(dev, ref.dev);
-      checkAll(test, ref.test);
-    },
-  );
+  it('full dev (1,009 sentences) and test (1,287), from test-data/wnut17/full', () => {
+    const dev = tagsOf(wnut17Full('emerging.dev.conll'));
+    const test = tagsOf(wnut17Full('emerging.test.annotated'));
+    expect([dev.length, test.length]).toEqual([ref.dev.n_sentences, ref.test.n_sentences]);
+    checkAll(dev, ref.dev);
+    checkAll(test, ref.test);
+  });
 
   it('zeroDivision warn / 0 / 1, default and strict', () => {
     const gold = tagsOf(readConll(new URL('wnut17.dev.head120.conll', FIXTURES))).slice(0, 12);
