@@ -61,5 +61,5 @@ describe('IA3 training on tiny-shakespeare', () => {
     for (const v of vars) expect(Array.from(v.dataSync()).some((x) => x !== 1)).toBe(true);
     opt.dispose();
     pm.dispose();
-  }, 60_000);
+  }, 300_000); // ~30 s on an idle machine; it now runs in every clone (the text is in test-data/)
 });
