@@ -70,8 +70,15 @@ function count(keys: Iterable<string>): Map<string, number> {
   return m;
 }
 
-function* charNgrams(chars: readonly string[], n: number): Generator<string> {
-  for (let i = 0; i + n <= chars.length; i++) yield chars.slice(i, i + n).join('');
+/** Counts of the n-grams of code points of `line`; `offsets[k]` is where code point k starts. */
+function charNgramCounts(line: string, offsets: readonly number[], n: number): Map<string, number> {
+  const m = new Map<string, number>();
+  const points = offsets.length - 1;
+  for (let i = 0; i + n <= points; i++) {
+    const g = line.slice(offsets[i], offsets[i + n]);
+    m.set(g, (m.get(g) ?? 0) + 1);
+  }
+  return m;
 }
 
 function* wordNgrams(tokens: readonly string[], n: number): Generator<string> {
@@ -109,9 +116,19 @@ function resolve(o: ChrfOptions): Resolved {
 /** `extract_all_char_ngrams` (+ word n-grams for chrF++): one counter per order. */
 function ngramsOf(sent: string, o: Resolved): Map<string, number>[] {
   const line = o.whitespace ? sent : pySplit(sent).join('');
-  const chars = Array.from(line);
+  // Python slices strings by code point: n-grams are n code points (a surrogate pair is one).
+  const offsets: number[] = [];
+  for (let i = 0; i < line.length; i++) {
+    offsets.push(i);
+    const c = line.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < line.length) {
+      const d = line.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+    }
+  }
+  offsets.push(line.length);
   const out: Map<string, number>[] = [];
-  for (let n = 1; n <= o.charOrder; n++) out.push(count(charNgrams(chars, n)));
+  for (let n = 1; n <= o.charOrder; n++) out.push(charNgramCounts(line, offsets, n));
   if (o.wordOrder > 0) {
     const words = removePunctuation(sent);
     for (let n = 1; n <= o.wordOrder; n++) out.push(count(wordNgrams(words, n)));
@@ -121,7 +138,10 @@ function ngramsOf(sent: string, o: Resolved): Map<string, number>[] {
 
 /** `CHRF._compute_f_score`: the F-beta score (0–100) from flattened [hyp, ref, match] statistics. */
 export function chrfFromStats(stats: readonly number[], options: ChrfOptions = {}): number {
-  const o = resolve(options);
+  return fScore(stats, resolve(options));
+}
+
+function fScore(stats: readonly number[], o: Resolved): number {
   const order = o.charOrder + o.wordOrder;
   const eps = 1e-16;
   const factor = o.beta ** 2;
@@ -202,7 +222,7 @@ export function corpusChrf(
       const r = ngramsOf(pre(ref), o);
       const stats: number[] = [];
       for (let n = 0; n < order; n++) stats.push(...matchStats(hyp[n]!, r[n]!));
-      const f = chrfFromStats(stats, o);
+      const f = fScore(stats, o);
       if (f > bestF) {
         bestF = f;
         best = stats;
@@ -210,7 +230,7 @@ export function corpusChrf(
     }
     for (let j = 0; j < best.length; j++) total[j]! += best[j]!;
   }
-  const score = chrfFromStats(total, o);
+  const score = fScore(total, o);
   const name = `chrF${o.beta}${'+'.repeat(o.wordOrder)}`;
   const signature = formatSignature(nrefs, [
     ['case', o.lowercase ? 'lc' : 'mixed'],
