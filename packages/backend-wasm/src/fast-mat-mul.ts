@@ -11,8 +11,8 @@
 //   - it picks between C = A·B and Cᵀ = Bᵀ·Aᵀ (then transposes C back), whichever moves fewer
 //     floats: the second needs no copy at all for q·kᵀ-style products with one query row.
 // Non-float32 operands and builds without the internals this needs go to tfjs' kernel.
-import { tf } from '@gptft/backend';
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { registerKernel, tf } from '@gptft/backend';
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { transposeMatrices } from './transpose.js';
 import {
   ensureHeapRoom,
@@ -263,7 +263,6 @@ function fastBatchMatMul(args: MatMulArgs, fallback: KernelFunc): TensorInfo {
   return out;
 }
 
-let original: KernelConfig | undefined;
 let route: 'auto' | 'direct' | 'transposed' = 'auto';
 
 /**
@@ -274,19 +273,19 @@ export function setFastMatMulRoute(next: 'auto' | 'direct' | 'transposed'): void
   route = next;
 }
 
+let restore: (() => void) | undefined;
+
 /**
- * Replaces the wasm backend's BatchMatMul kernel with gptft's (see the top of this file), so every
- * `tf.matMul` — including those inside tfjs' gradients — runs on XNNPACK. Idempotent.
+ * Registers gptft's BatchMatMul kernel for wasm (see the top of this file) in place of tfjs-wasm's,
+ * so every `tf.matMul` — including those inside tfjs' gradients — runs on XNNPACK. Idempotent.
  * Returns false when tfjs-backend-wasm has not registered its kernel (nothing to replace).
  */
 export function installFastMatMul(): boolean {
+  if (restore) return true;
   const current = tf.getKernel('BatchMatMul', 'wasm');
   if (!current) return false;
-  if (original) return true;
-  original = current;
   const fallback = current.kernelFunc;
-  tf.unregisterKernel('BatchMatMul', 'wasm');
-  tf.registerKernel({
+  restore = registerKernel({
     kernelName: 'BatchMatMul',
     backendName: 'wasm',
     setupFunc: current.setupFunc,
@@ -298,13 +297,11 @@ export function installFastMatMul(): boolean {
 
 /** Puts tfjs' own BatchMatMul kernel back (for comparisons). */
 export function uninstallFastMatMul(): void {
-  if (!original) return;
-  tf.unregisterKernel('BatchMatMul', 'wasm');
-  tf.registerKernel(original);
-  original = undefined;
+  restore?.();
+  restore = undefined;
 }
 
 /** Whether gptft's BatchMatMul kernel is the registered one. */
 export function fastMatMulInstalled(): boolean {
-  return original !== undefined;
+  return restore !== undefined;
 }

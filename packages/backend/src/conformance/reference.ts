@@ -224,3 +224,43 @@ export function numericGradRef(
     return s;
   });
 }
+
+/**
+ * Mean cross-entropy of logits = hidden · weightᵀ ([n, c] · [v, c]ᵀ) against `labels` (−100 skipped),
+ * with its gradients dHidden [n, c] and dWeight [v, c] and the logits, in float64.
+ */
+export function linearCrossEntropyRef(
+  hidden: ArrayLike<number>,
+  weight: ArrayLike<number>,
+  labels: readonly number[],
+  n: number,
+  c: number,
+  v: number,
+): { loss: number; dHidden: number[]; dWeight: number[]; logits: number[] } {
+  const kept = labels.filter((y) => y !== -100).length;
+  let loss = 0;
+  const dHidden = new Array<number>(n * c).fill(0);
+  const dWeight = new Array<number>(v * c).fill(0);
+  const logits = new Array<number>(n * v).fill(0);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < v; j++) {
+      let s = 0;
+      for (let q = 0; q < c; q++) s += hidden[i * c + q]! * weight[j * c + q]!;
+      logits[i * v + j] = s;
+    }
+    const y = labels[i]!;
+    if (y === -100) continue;
+    const z = logits.slice(i * v, (i + 1) * v);
+    const m = Math.max(...z);
+    const sum = z.reduce((a, x) => a + Math.exp(x - m), 0);
+    loss += m + Math.log(sum) - z[y]!;
+    for (let j = 0; j < v; j++) {
+      const g = (Math.exp(z[j]! - m) / sum - (j === y ? 1 : 0)) / kept;
+      for (let q = 0; q < c; q++) {
+        dHidden[i * c + q]! += g * weight[j * c + q]!;
+        dWeight[j * c + q]! += g * hidden[i * c + q]!;
+      }
+    }
+  }
+  return { loss: loss / kept, dHidden, dWeight, logits };
+}
