@@ -16,7 +16,7 @@ export {
   setFastMatMulRoute,
   uninstallFastMatMul,
 } from './fast-mat-mul.js';
-export { requestedThreads } from './initialize.js';
+export { idleCoreThreads, requestedThreads } from './initialize.js';
 export { installedWasmKernels, installWasmKernels, uninstallWasmKernels } from './kernels.js';
 export { threadsUnsupportedReason } from './threads.js';
 export { transposeMatrices } from './transpose.js';
@@ -24,8 +24,9 @@ export { WasmHeapExhaustedError } from './wasm-internals.js';
 
 /**
  * The wasm backend. Options (`useBackend('wasm', options)`):
- * - `threads`: worker threads for XNNPACK (default: `GPTFT_WASM_THREADS`, else 1). Fixed by the
- *   first initialisation in a process; when threads cannot start, it runs on one and says why.
+ * - `threads`: worker threads for XNNPACK (default: `GPTFT_WASM_THREADS`, else one per core the
+ *   machine leaves idle, see `idleCoreThreads`). Fixed by the first initialisation in a process;
+ *   when threads cannot start, it runs on one and says why.
  * - `fastKernels` (or the older name `fastMatMul`): `false` leaves tfjs-wasm's own kernels and
  *   gptft's default kernels (for comparisons). gptft's wasm kernels are registered here, when the
  *   backend is initialised, not on import.

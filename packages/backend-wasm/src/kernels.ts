@@ -2,16 +2,23 @@
 // the gptft wasm backend is initialised (`useBackend('wasm')`), not on import, and every gptft op
 // reaches them through the kernel registry (`@gptft/backend`'s `runKernel`, or tfjs' own op for
 // tfjs kernels): no op asks which backend runs.
-import { registerKernel, tf } from '@gptft/backend';
+import { registerKernel, SoftmaxCrossEntropy, tf } from '@gptft/backend';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { fastMatMulInstalled, installFastMatMul, uninstallFastMatMul } from './fast-mat-mul.js';
 import { sharedIdentityConfig } from './identity.js';
+import { softmaxCrossEntropyConfig } from './softmax-cross-entropy.js';
 
-/** Kernels replacing tfjs-wasm's, built from the one they replace, or gptft kernels of this package. */
+/**
+ * Kernels replacing tfjs-wasm's (built from the one they replace) and gptft kernels for wasm (built
+ * for the initialised backend); `undefined` when this tfjs-wasm build lacks what one needs.
+ */
 const kernelFactories: {
   name: string;
-  make: (current: KernelConfig | undefined) => KernelConfig | undefined;
-}[] = [{ name: 'Identity', make: (current) => current && sharedIdentityConfig(current) }];
+  make: (current: KernelConfig | undefined, backend: unknown) => KernelConfig | undefined;
+}[] = [
+  { name: 'Identity', make: (current) => current && sharedIdentityConfig(current) },
+  { name: SoftmaxCrossEntropy, make: (_current, backend) => softmaxCrossEntropyConfig(backend) },
+];
 
 const restores = new Map<string, () => void>();
 
@@ -20,7 +27,7 @@ export function installWasmKernels(): void {
   installFastMatMul();
   for (const { name, make } of kernelFactories) {
     if (restores.has(name)) continue;
-    const config = make(tf.getKernel(name, 'wasm'));
+    const config = make(tf.getKernel(name, 'wasm'), tf.findBackend('wasm'));
     if (config) restores.set(name, registerKernel(config));
   }
 }

@@ -1,13 +1,14 @@
 // The parts of @tensorflow/tfjs-backend-wasm 4.22's BackendWasm that gptft's fast kernels use.
 // They are not public API, so every access goes through this file, which checks that they are
 // there (`wasmInternals` returns undefined otherwise and the kernels fall back to tfjs' own).
+import type { WasmMemory } from '@gptft/backend';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 
 /** The Emscripten module behind the wasm backend (only what gptft touches). */
 export interface WasmModule {
   HEAPU8: Uint8Array;
   /** Present in the threaded build, whose heap grows from any thread. */
-  wasmMemory?: { readonly buffer: ArrayBufferLike };
+  wasmMemory?: WasmMemory;
   _malloc(bytes: number): number;
   _free(pointer: number): void;
   cwrap(name: string, returns: string | null, args: string[]): (...args: unknown[]) => unknown;
@@ -160,4 +161,10 @@ export function guardHeapAllocations(backend: unknown): void {
     },
   });
   guarded.add(wasm);
+}
+
+/** The WebAssembly memory behind the heap (the threaded build's shared one, or the module's export). */
+export function wasmMemoryOf(wasm: WasmModule): WasmMemory | undefined {
+  const w = wasm as WasmModule & { asm?: { memory?: WasmMemory } };
+  return w.wasmMemory ?? w.asm?.memory;
 }

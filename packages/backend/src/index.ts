@@ -52,3 +52,4 @@ export {
 export { FusedLinearCrossEntropy, SoftmaxCrossEntropy } from './kernel-names.js';
 export { mulberry32, SeededRandom } from './random.js';
 export { IGNORE_INDEX } from './labels.js';
+export { HostFloatMemory, simdKernels, type SimdKernels, type WasmMemory } from './simd-kernels.js';
