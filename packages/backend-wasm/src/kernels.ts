@@ -2,9 +2,10 @@
 // the gptft wasm backend is initialised (`useBackend('wasm')`), not on import, and every gptft op
 // reaches them through the kernel registry (`@gptft/backend`'s `runKernel`, or tfjs' own op for
 // tfjs kernels): no op asks which backend runs.
-import { registerKernel, SoftmaxCrossEntropy, tf } from '@gptft/backend';
+import { Attention, registerKernel, SoftmaxCrossEntropy, tf } from '@gptft/backend';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { fastMatMulInstalled, installFastMatMul, uninstallFastMatMul } from './fast-mat-mul.js';
+import { attentionConfig } from './attention.js';
 import { sharedIdentityConfig } from './identity.js';
 import { softmaxCrossEntropyConfig } from './softmax-cross-entropy.js';
 
@@ -18,6 +19,7 @@ const kernelFactories: {
 }[] = [
   { name: 'Identity', make: (current) => current && sharedIdentityConfig(current) },
   { name: SoftmaxCrossEntropy, make: (_current, backend) => softmaxCrossEntropyConfig(backend) },
+  { name: Attention, make: (_current, backend) => attentionConfig(backend) },
 ];
 
 const restores = new Map<string, () => void>();

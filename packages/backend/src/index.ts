@@ -49,7 +49,8 @@ export {
   type KernelConfig,
   type KernelFunc,
 } from './kernels.js';
-export { FusedLinearCrossEntropy, SoftmaxCrossEntropy } from './kernel-names.js';
+export { Attention, FusedLinearCrossEntropy, SoftmaxCrossEntropy } from './kernel-names.js';
+export { attention, type AttentionOptions } from './ops/attention.js';
 export { mulberry32, SeededRandom } from './random.js';
 export { IGNORE_INDEX } from './labels.js';
 export { HostFloatMemory, simdKernels, type SimdKernels, type WasmMemory } from './simd-kernels.js';

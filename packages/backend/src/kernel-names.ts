@@ -24,3 +24,12 @@ export const SoftmaxCrossEntropy = 'GptftSoftmaxCrossEntropy';
  *   each an empty [0] tensor when not asked for); `logits` [N, V] (empty unless `returnLogits`)
  */
 export const FusedLinearCrossEntropy = 'GptftFusedLinearCrossEntropy';
+
+/**
+ * Scaled dot-product attention of one layer, all heads: `y = softmax(q·kᵀ·scale + bias) · v`.
+ * - inputs: `q` float32 [B, H, T, D]; `k`, `v` float32 [B, H, S, D]; optional `bias` float32
+ *   [B or 1, H or 1, T, S] added to the scores (0 = attend, a large negative number = masked)
+ * - attrs: `scale` (number)
+ * - outputs: `y` float32 [B, H, T, D]
+ */
+export const Attention = 'GptftAttention';

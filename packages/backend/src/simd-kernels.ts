@@ -23,6 +23,25 @@ export interface SimdKernels {
   softmax_xent(logits: number, targets: number, rows: number, k: number, scale: number, grad: number): number;
   /** dst += src, n floats. */
   add_inplace(dst: number, src: number, n: number): void;
+  /** softmax(q·kᵀ·scale + bias)·v for all heads; bias 0 = none; `scores` is scratch for S floats. */
+  attention(
+    q: number,
+    k: number,
+    v: number,
+    bias: number,
+    b: number,
+    h: number,
+    t: number,
+    s: number,
+    d: number,
+    biasB: number,
+    biasH: number,
+    scale: number,
+    y: number,
+    scores: number,
+  ): void;
+  /** dst [cols, rows] = src [rows, cols]ᵀ for `count` matrices stored one after another. */
+  transpose(src: number, dst: number, count: number, rows: number, cols: number): void;
   /** One AdamW update in place (torch's op order, float32 rounding at every operation). */
   adamw(
     p: number,

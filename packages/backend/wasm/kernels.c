@@ -177,3 +177,105 @@ void adamw(f32 *p, const f32 *g, f32 *m, f32 *v, i32 n, f32 b1, f32 b2, f32 c1, 
     p[i] = pi + negStep * (mi / denom);
   }
 }
+
+static inline f32 dot(const f32 *a, const f32 *b, i32 n) {
+  v128_t acc0 = wasm_f32x4_splat(0.0f), acc1 = acc0;
+  i32 x = 0;
+  for (; x + 8 <= n; x += 8) {
+    acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(wasm_v128_load(a + x), wasm_v128_load(b + x)));
+    acc1 = wasm_f32x4_add(acc1, wasm_f32x4_mul(wasm_v128_load(a + x + 4), wasm_v128_load(b + x + 4)));
+  }
+  f32 s = hsum(wasm_f32x4_add(acc0, acc1));
+  for (; x < n; x++) s += a[x] * b[x];
+  return s;
+}
+
+// Attention of all heads in one pass: y[b,h,i] = Σ_j softmax_j(q[b,h,i]·k[b,h,j]·scale + bias) v[b,h,j],
+// q/y [B,H,T,D], k/v [B,H,S,D], bias [biasB,biasH,T,S] (biasB ∈ {1,B}, biasH ∈ {1,H}; 0: none).
+// `scores` is scratch for S floats. Masked scores (−1e9) get weight exactly 0.
+EXPORT(attention)
+void attention(const f32 *q, const f32 *k, const f32 *v, const f32 *bias, i32 B, i32 H, i32 T, i32 S, i32 D,
+               i32 biasB, i32 biasH, f32 scale, f32 *y, f32 *scores) {
+  i32 d4 = D & ~3;
+  for (i32 b = 0; b < B; b++) {
+    for (i32 h = 0; h < H; h++) {
+      const f32 *kh = k + (long)(b * H + h) * S * D;
+      const f32 *vh = v + (long)(b * H + h) * S * D;
+      const f32 *bh = bias ? bias + (long)((biasB == 1 ? 0 : b) * biasH + (biasH == 1 ? 0 : h)) * T * S : 0;
+      for (i32 i = 0; i < T; i++) {
+        const f32 *qi = q + ((long)(b * H + h) * T + i) * D;
+        f32 *yi = y + ((long)(b * H + h) * T + i) * D;
+        f32 m = -3.4028235e38f;
+        for (i32 j = 0; j < S; j++) {
+          f32 sc = dot(qi, kh + (long)j * D, D) * scale;
+          if (bh) sc += bh[(long)i * S + j];
+          scores[j] = sc;
+          m = sc > m ? sc : m;
+        }
+        v128_t vm = wasm_f32x4_splat(m), vs = wasm_f32x4_splat(0.0f);
+        i32 j = 0;
+        for (; j + 4 <= S; j += 4) {
+          v128_t e = exp4(wasm_f32x4_sub(wasm_v128_load(scores + j), vm));
+          wasm_v128_store(scores + j, e);
+          vs = wasm_f32x4_add(vs, e);
+        }
+        f32 sum = hsum(vs);
+        for (; j < S; j++) {
+          f32 e = exp1(scores[j] - m);
+          scores[j] = e;
+          sum += e;
+        }
+        for (i32 x = 0; x < D; x++) yi[x] = 0.0f;
+        for (j = 0; j < S; j++) {
+          f32 e = scores[j];
+          if (e == 0.0f) continue;
+          const f32 *vj = vh + (long)j * D;
+          v128_t ve = wasm_f32x4_splat(e);
+          i32 x = 0;
+          for (; x < d4; x += 4)
+            wasm_v128_store(yi + x, wasm_f32x4_add(wasm_v128_load(yi + x), wasm_f32x4_mul(ve, wasm_v128_load(vj + x))));
+          for (; x < D; x++) yi[x] += e * vj[x];
+        }
+        f32 inv = 1.0f / sum;
+        v128_t vi = wasm_f32x4_splat(inv);
+        i32 x = 0;
+        for (; x < d4; x += 4) wasm_v128_store(yi + x, wasm_f32x4_mul(wasm_v128_load(yi + x), vi));
+        for (; x < D; x++) yi[x] *= inv;
+      }
+    }
+  }
+}
+
+// dst [cols, rows] = src [rows, cols]ᵀ, `count` matrices one after another: 32 × 32 tiles (both
+// sides stay in cache) of 4 × 4 blocks transposed in registers.
+static void transpose_tile(const f32 *s, f32 *d, i32 rows, i32 cols, i32 r0, i32 r1, i32 c0, i32 c1) {
+  i32 r = r0;
+  for (; r + 4 <= r1; r += 4) {
+    i32 c = c0;
+    for (; c + 4 <= c1; c += 4) {
+      v128_t x0 = wasm_v128_load(s + (long)r * cols + c), x1 = wasm_v128_load(s + (long)(r + 1) * cols + c);
+      v128_t x2 = wasm_v128_load(s + (long)(r + 2) * cols + c), x3 = wasm_v128_load(s + (long)(r + 3) * cols + c);
+      v128_t t0 = wasm_i32x4_shuffle(x0, x1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(x0, x1, 2, 6, 3, 7);
+      v128_t t2 = wasm_i32x4_shuffle(x2, x3, 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(x2, x3, 2, 6, 3, 7);
+      wasm_v128_store(d + (long)c * rows + r, wasm_i32x4_shuffle(t0, t2, 0, 1, 4, 5));
+      wasm_v128_store(d + (long)(c + 1) * rows + r, wasm_i32x4_shuffle(t0, t2, 2, 3, 6, 7));
+      wasm_v128_store(d + (long)(c + 2) * rows + r, wasm_i32x4_shuffle(t1, t3, 0, 1, 4, 5));
+      wasm_v128_store(d + (long)(c + 3) * rows + r, wasm_i32x4_shuffle(t1, t3, 2, 3, 6, 7));
+    }
+    for (; c < c1; c++)
+      for (i32 q = r; q < r + 4; q++) d[(long)c * rows + q] = s[(long)q * cols + c];
+  }
+  for (; r < r1; r++)
+    for (i32 c = c0; c < c1; c++) d[(long)c * rows + r] = s[(long)r * cols + c];
+}
+
+EXPORT(transpose)
+void transpose(const f32 *src, f32 *dst, i32 count, i32 rows, i32 cols) {
+  for (i32 m = 0; m < count; m++) {
+    const f32 *s = src + (long)m * rows * cols;
+    f32 *d = dst + (long)m * rows * cols;
+    for (i32 r0 = 0; r0 < rows; r0 += 32)
+      for (i32 c0 = 0; c0 < cols; c0 += 32)
+        transpose_tile(s, d, rows, cols, r0, r0 + 32 < rows ? r0 + 32 : rows, c0, c0 + 32 < cols ? c0 + 32 : cols);
+  }
+}

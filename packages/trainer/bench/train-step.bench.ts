@@ -22,6 +22,7 @@
  *   GPTFT_BENCH_TORCH_THREADS=n         PyTorch threads (default 2)
  *   GPTFT_WASM_THREADS=n|auto|off       wasm threads (default: the backend's)
  *   GPTFT_BENCH_PROFILE=1               also print where one step's time goes, by kernel
+ *   GPTFT_BENCH_TORCH=0                 skip PyTorch
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
@@ -226,7 +227,7 @@ interface TorchResult {
 }
 
 function torchReference(name: ShapeName): TorchResult | undefined {
-  if (!existsSync('/usr/bin/python3')) return undefined;
+  if (!existsSync('/usr/bin/python3') || process.env.GPTFT_BENCH_TORCH === '0') return undefined;
   const script = fileURLToPath(new URL('./reference_train_step.py', import.meta.url));
   const threads = process.env.GPTFT_BENCH_TORCH_THREADS ?? '2';
   const r = spawnSync('/usr/bin/python3', [script, name.replace('-device', ''), threads, String(STEPS)], {
