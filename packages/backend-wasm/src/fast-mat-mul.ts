@@ -114,11 +114,14 @@ function transposeCost(rows: number, cols: number, count: number): number {
  * Counters of what the kernel did since the process started (or the last `resetFastMatMulStats`):
  * tests use them to prove which path ran.
  */
-export const fastMatMulStats = { calls: 0, xnnCalls: 0, transposedFloats: 0, fallbacks: 0 };
+export const fastMatMulStats = { calls: 0, xnnCalls: 0, rowsCalls: 0, transposedFloats: 0, fallbacks: 0 };
+
+/** Up to this many rows of A, A·Bᵀ runs as dot products with each row of B (`matmul_nt_rows`). */
+const NT_ROWS_MAX = 3;
 
 /** Resets `fastMatMulStats`. */
 export function resetFastMatMulStats(): void {
-  Object.assign(fastMatMulStats, { calls: 0, xnnCalls: 0, transposedFloats: 0, fallbacks: 0 });
+  Object.assign(fastMatMulStats, { calls: 0, xnnCalls: 0, rowsCalls: 0, transposedFloats: 0, fallbacks: 0 });
 }
 
 function fastBatchMatMul(args: MatMulArgs, fallback: KernelFunc): TensorInfo {
@@ -168,6 +171,28 @@ function fastBatchMatMul(args: MatMulArgs, fallback: KernelFunc): TensorInfo {
   }
   const aOff = backend.dataIdMap.get(a.dataId)!.memoryOffset;
   const bOff = backend.dataIdMap.get(b.dataId)!.memoryOffset;
+
+  // A few rows times a transposed B (a decoding step's LM head: [1, C]·[V, C]ᵀ): dot products with
+  // each row of B read once. XNNPACK would either transpose B or pad N = 1 to its 8-column tiles
+  // (8× the work): measured [1, 768]·[50257, 768]ᵀ 48 → 20 ms; from 4 rows on XNNPACK is faster.
+  const memory = wasmMemoryOf(backend.wasm);
+  if (tB && !tA && M <= NT_ROWS_MAX && memory && route === 'auto') {
+    const kernels = simdKernels(memory);
+    const mapA = broadcastIndex(outer, outerA);
+    const mapB = broadcastIndex(outer, outerB);
+    for (let i = 0; i < batch; i++) {
+      kernels.matmul_nt_rows(
+        aOff + mapA[i]! * M * K * 4,
+        bOff + mapB[i]! * N * K * 4,
+        outOff + i * M * N * 4,
+        M,
+        N,
+        K,
+      );
+    }
+    fastMatMulStats.rowsCalls += batch;
+    return out;
+  }
 
   // Route I: out = A·B with A as [M,K] rows and B as [K,N] weights.
   // Route II: outᵀ = Bᵀ·Aᵀ with Bᵀ as [N,K] rows and Aᵀ as [K,M] weights, then outᵀ → out.

@@ -40,6 +40,8 @@ export interface SimdKernels {
     y: number,
     scores: number,
   ): void;
+  /** C[M, N] = A[M, K]·B[N, K]ᵀ, each row of B read once (few rows of A). */
+  matmul_nt_rows(a: number, b: number, c: number, m: number, n: number, k: number): void;
   /** dst [cols, rows] = src [rows, cols]ᵀ for `count` matrices stored one after another. */
   transpose(src: number, dst: number, count: number, rows: number, cols: number): void;
   /** One AdamW update in place (torch's op order, float32 rounding at every operation). */

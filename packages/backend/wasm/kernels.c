@@ -279,3 +279,14 @@ void transpose(const f32 *src, f32 *dst, i32 count, i32 rows, i32 cols) {
         transpose_tile(s, d, rows, cols, r0, r0 + 32 < rows ? r0 + 32 : rows, c0, c0 + 32 < cols ? c0 + 32 : cols);
   }
 }
+
+// C[M, N] = A[M, K] · B[N, K]ᵀ for a few rows of A (a decoding step's LM head, q·kᵀ with one query):
+// each row of B is read once, from memory, and dotted with every row of A (in L1). GEMM kernels that
+// tile N by 8 would compute 8× the work for N = 1 or transpose B first.
+EXPORT(matmul_nt_rows)
+void matmul_nt_rows(const f32 *A, const f32 *B, f32 *C, i32 M, i32 N, i32 K) {
+  for (i32 j = 0; j < N; j++) {
+    const f32 *b = B + (long)j * K;
+    for (i32 i = 0; i < M; i++) C[(long)i * N + j] = dot(A + (long)i * K, b, K);
+  }
+}
