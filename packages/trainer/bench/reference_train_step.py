@@ -29,7 +29,7 @@ SHAPES = {
     "tiny": (2, 128, 4, 4, 128, False, 0),
     "small": (12, 768, 12, 1, 128, True, 0),
     "small-b4": (12, 768, 12, 4, 128, True, 0),
-    "lora": (12, 768, 12, 4, 128, False, 16),
+    "lora": (12, 768, 12, 4, 128, True, 16),
 }
 
 
@@ -63,6 +63,10 @@ def main():
         for block in model.h:
             for attr in ("c_attn", "c_proj", "c_fc", "mlp_proj"):
                 setattr(block, attr, LoRALinear(getattr(block, attr), rank, 2 * rank))
+        if ckpt:
+            # transformers' enable_input_require_grads: reentrant checkpointing needs an input that
+            # requires grad, or the frozen base would cut the LoRA parameters off the graph
+            model.wte.register_forward_hook(lambda module, inputs, out: out.requires_grad_(True))
     trained = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
     decay = [p for n, p in trained if p.dim() >= 2]
     no_decay = [p for n, p in trained if p.dim() < 2]

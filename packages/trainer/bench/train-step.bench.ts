@@ -8,7 +8,8 @@
  *             fine-tuning, AdamW moments in host memory (`optimizerState: 'host'`);
  * - small-b4: the same at batch 4 × 128;
  * - lora:     GPT-2 small, LoRA r = 16 (alpha 32) on c_attn, c_proj, c_fc (PEFT's target names: both
- *             c_proj), batch 4 × 128, no checkpointing, AdamW on device;
+ *             c_proj), batch 4 × 128, gradient checkpointing (without it the forward pass' tensors
+ *             exceed the ~4 GiB wasm heap at this batch), AdamW on device;
  * - small-device: `small` with the moments on the wasm heap (shows where the heap runs out).
  *
  * The loss is the LM head's (`GPT2LMHeadModel.forward({ labels })`), what `gptft train` runs. Each
