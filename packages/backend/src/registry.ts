@@ -18,10 +18,13 @@ export interface BackendCapabilities {
   gpu: boolean;
   /** Whether float16 tensors are computed natively (otherwise they are upcast to float32). */
   float16: boolean;
-  /** Whether the backend's matMul kernel is fast with transposeA/transposeB (else gptft transposes first). */
-  fastTransposedMatMul: boolean;
-  /** Whether the backend's matMul kernel is fast for batched (rank > 2) operands (else gptft splits them). */
-  fastBatchedMatMul: boolean;
+  /**
+   * @deprecated No longer read: ops do not ask which backend runs; a backend makes matMul fast by
+   * registering its `BatchMatMul` kernel. Kept so backends written against 0.1 still compile.
+   */
+  fastTransposedMatMul?: boolean;
+  /** @deprecated No longer read (see `fastTransposedMatMul`). */
+  fastBatchedMatMul?: boolean;
 }
 
 /** Options a backend may honour when it is initialised. */
@@ -29,9 +32,11 @@ export interface BackendOptions {
   /** Number of threads, where the backend supports it (default: all cores the backend allows). */
   threads?: number;
   /**
-   * Whether the backend may replace tfjs' matMul kernel with its faster one (default true; the
-   * wasm backend honours it). `false` is for comparisons.
+   * Whether the backend registers its own kernels (default true; the wasm backend honours it).
+   * `false` leaves tfjs' kernels and gptft's defaults, for comparisons.
    */
+  fastKernels?: boolean;
+  /** @deprecated Same as `fastKernels` (the name before the kernel registry). */
   fastMatMul?: boolean;
 }
 
@@ -269,8 +274,8 @@ export function currentBackend(): ActiveBackend | undefined {
 
 /**
  * Capabilities of the backend tfjs is computing with right now (`tf.getBackend()`), as declared by
- * the gptft backend registered under that tfjs name; undefined for a backend gptft does not know
- * (then ops assume every kernel is fast).
+ * the gptft backend registered under that tfjs name; undefined for a backend gptft does not know.
+ * For information (reports, benchmarks): no op consults it.
  */
 export function activeCapabilities(): BackendCapabilities | undefined {
   const tfjsName = tf.getBackend();
