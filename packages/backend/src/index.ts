@@ -24,4 +24,4 @@ export { activeCapabilities } from './registry.js';
 export { embedding } from './ops/embedding.js';
 export { crossEntropy, type CrossEntropyOptions } from './ops/cross-entropy.js';
 export { mulberry32, SeededRandom } from './random.js';
-export { IGNORE_INDEX } from './labels.js';
+export { IGNORE_INDEX, shiftLabels } from './labels.js';

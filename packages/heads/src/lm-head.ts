@@ -1,10 +1,10 @@
-import { matMul, type Tensor, tf } from '@gptft/backend';
+import { matMul, shiftLabels, type Tensor, tf } from '@gptft/backend';
 import type { FromPretrainedOptions, GPT2Model, PastKeyValues } from '@gptft/gpt2-model';
 import type { GenerateOptions } from './generate.js';
 import { readGenerationConfig } from './generation-config.js';
 import { HeadModel, type HeadOutput, headWeight } from './head-model.js';
 import { Linear } from './linear.js';
-import { crossEntropy } from './losses.js';
+import { crossEntropy, flatTokenLabels, type TokenLabels } from './losses.js';
 
 /** Inputs of {@link GPT2LMHeadModel.forward}. */
 export interface LMInput {
@@ -20,8 +20,11 @@ export interface LMInput {
   pastKeyValues?: PastKeyValues;
   useCache?: boolean;
   outputHiddenStates?: boolean;
-  /** [B, T] next-token labels, shifted inside as in transformers; -100 is ignored. */
-  labels?: number[][];
+  /**
+   * Next-token labels of every position, [B, T] nested or flat row-major (a collator's
+   * `Batch.labels`); shifted inside as in transformers; -100 is ignored.
+   */
+  labels?: TokenLabels;
   /**
    * transformers' `logits_to_keep`: compute logits for the last N positions only (0, the default:
    * all). `generate` uses 1, sparing the [T, V] product of the prompt's other positions.
@@ -120,17 +123,8 @@ export class GPT2LMHeadModel extends HeadModel {
     if (out.pastKeyValues) result.pastKeyValues = out.pastKeyValues;
     if (out.hiddenStates) result.hiddenStates = out.hiddenStates;
     if (input.labels) {
-      const labels = input.labels;
-      if (labels.length !== b || labels.some((r) => r.length !== t)) {
-        throw new Error(`labels: shape must be [${b}, ${t}] like inputIds`);
-      }
-      result.loss = tf.tidy(() => {
-        const shifted = tf.slice(logits, [0, 0, 0], [b, t - 1, -1]);
-        return crossEntropy(
-          shifted,
-          labels.flatMap((r) => r.slice(1)),
-        );
-      });
+      const targets = shiftLabels(flatTokenLabels(input.labels, b, t), b, t);
+      result.loss = tf.tidy(() => crossEntropy(tf.slice(logits, [0, 0, 0], [b, t - 1, -1]), targets));
     }
     return result;
   }
