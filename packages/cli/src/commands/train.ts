@@ -1,19 +1,23 @@
 import { Command } from 'commander';
+import { causalLMCollator } from '@gptft/datasets';
 import type { GPT2LMHeadModel } from '@gptft/heads';
-import { getPeftModel, type PeftModel } from '@gptft/peft';
+import { ADAPTER_WEIGHTS_NAME, getPeftModel, type PeftModel } from '@gptft/peft';
+import { causalLMTrainable, Trainer } from '@gptft/trainer';
 import { Context, selectBackend } from '../context.js';
 import { CliError } from '../errors.js';
-import { batchBlocks, readLmTokens, toBlocks } from '../lm-data.js';
-import { runTraining, type TrainingSummary, writeRunArgs } from '../lm-training.js';
+import { readLmTokens, toBlocks } from '../lm-data.js';
+import { resolveResume, runTraining, type TrainingSummary, writeRunArgs } from '../lm-training.js';
 import { loadLanguageModel, loadTokenizer } from '../model-io.js';
 import { addCommonOptions, addOptions, resolveOptions } from '../options.js';
 import { loraConfigFrom, PEFT_OPTIONS } from '../peft-options.js';
 import { writeReport } from '../report.js';
 import {
+  argmaxLogits,
   type Classifier,
   type ClassificationRecord,
-  classificationBatches,
-  classifierMetrics,
+  classificationCollator,
+  classificationExamples,
+  classificationMetrics,
   classifierTrainable,
   labelMapOf,
   loadClassifier,
@@ -23,7 +27,7 @@ import {
   usePadTokenOf,
   writeLabelMap,
 } from '../tasks.js';
-import { trainingArgumentsFrom, trainingOptionSpecs } from '../training-options.js';
+import { resumeOptions, trainingArgumentsFrom, trainingOptionSpecs } from '../training-options.js';
 
 export const TRAIN_DEFAULTS = {
   loggingSteps: 10,
@@ -68,17 +72,20 @@ export function trainCommand(): Command {
       type: 'number',
       description: 'percent of the training data held out when there is no --validation-data',
       default: 0,
+      range: { min: 0, max: 100, maxExclusive: true },
     },
     {
       name: 'block-size',
       type: 'int',
       description: 'causal-lm: tokens per block (default: the model’s context, at most 1024)',
+      range: { min: 2 },
     },
     {
       name: 'max-seq-length',
       type: 'int',
       description: 'classification: tokens per example at most',
       default: 128,
+      range: { min: 1 },
     },
     {
       name: 'text-column',
@@ -119,8 +126,11 @@ export async function train(opts: Record<string, unknown>): Promise<void> {
   const data = (opts.data as string[] | undefined) ?? [];
   const valFiles = opts.validationData as string[] | undefined;
   const args = { ...trainingArgumentsFrom(opts), outputDir };
+  const seed = opts.seed as number;
   const shuffle = opts.shuffle !== false;
+  const saveDtype = opts.saveDtype as 'float32';
   const pct = opts.validationSplitPercentage as number;
+  const resumeFrom = await resolveResume(outputDir, resumeOptions(opts));
   let summary: TrainingSummary;
   let metrics: Record<string, number> = {};
   let what: string;
@@ -128,6 +138,7 @@ export async function train(opts: Record<string, unknown>): Promise<void> {
     await selectBackend(ctx, opts.backend as string);
     const lm = await loadLanguageModel(opts.model as string, {
       ...(opts.tokenizer !== undefined && { tokenizer: opts.tokenizer as string }),
+      seed,
     });
     const { model, tokenizer } = lm;
     let peft: PeftModel<GPT2LMHeadModel> | undefined;
@@ -150,31 +161,40 @@ export async function train(opts: Record<string, unknown>): Promise<void> {
       ctx.log(
         `data: ${trainBlocks.length} training and ${evalBlocks.length} validation blocks of ${blockSize} tokens`,
       );
-      let params = model.namedParameters();
       what = `${opts.model}, full fine-tuning`;
       if (opts.peft === 'lora') {
         const lora = loraConfigFrom(opts, opts.model as string, 'CAUSAL_LM');
-        peft = getPeftModel(model, lora.config, { seed: args.seed ?? 42 });
-        params = peft.namedTrainableParameters();
+        peft = getPeftModel(model, lora.config, { seed });
         ctx.log(peft.trainableParametersLine());
         what = `${opts.model} + ${lora.what}`;
       }
-      const save = async (dir: string) => {
-        if (peft) await peft.savePretrained(dir);
-        else await model.savePretrained(dir, { dtype: opts.saveDtype as 'float32' });
-        await tokenizer.savePretrained(dir);
-      };
+      const p = peft;
+      const trainable = causalLMTrainable(p ?? model);
       summary = await runTraining({
         ctx,
-        model,
-        params,
-        trainData: batchBlocks(trainBlocks, args.perDeviceTrainBatchSize ?? 8),
-        evalData: batchBlocks(evalBlocks, args.perDeviceEvalBatchSize ?? 8),
+        trainable,
+        files: {
+          weightsFile: p ? ADAPTER_WEIGHTS_NAME : 'model.safetensors',
+          save: async (dir, { dtype }) => {
+            if (p) await p.savePretrained(dir);
+            else await model.savePretrained(dir, { dtype });
+            await tokenizer.savePretrained(dir);
+          },
+        },
         args,
+        hasEval: evalBlocks.length > 0,
         shuffle,
-        save,
+        saveDtype,
+        ...(resumeFrom && { resumeFrom }),
+        makeTrainer: (common) =>
+          new Trainer({
+            ...common,
+            model: trainable,
+            trainDataset: trainBlocks,
+            evalDataset: evalBlocks,
+            dataCollator: causalLMCollator({ padTokenId: tokenizer.eosTokenId ?? 0 }),
+          }),
       });
-      await save(outputDir);
       if (summary.evalLoss !== undefined) metrics = { perplexity: Math.exp(summary.evalLoss) };
     } finally {
       peft?.unload();
@@ -188,7 +208,7 @@ export async function train(opts: Record<string, unknown>): Promise<void> {
     else [records, valRecords] = split(records, pct);
     await selectBackend(ctx, opts.backend as string);
     const map = labelMapOf([...records, ...valRecords]);
-    const model = await loadClassifier(task, opts.model as string, map);
+    const model = await loadClassifier(task, opts.model as string, map, seed);
     let peft: PeftModel<Classifier> | undefined;
     try {
       const tokenizer = await loadTokenizer(
@@ -197,57 +217,52 @@ export async function train(opts: Record<string, unknown>): Promise<void> {
       );
       usePadTokenOf(model, tokenizer);
       const maxLength = Math.min(opts.maxSeqLength as number, model.config.nPositions);
-      const trainBatches = classificationBatches(records, tokenizer, map, {
-        maxLength,
-        batchSize: args.perDeviceTrainBatchSize ?? 8,
-      });
-      const evalBatches = classificationBatches(valRecords, tokenizer, map, {
-        maxLength,
-        batchSize: args.perDeviceEvalBatchSize ?? 8,
-      });
+      const trainExamples = classificationExamples(records, tokenizer, map, { maxLength });
+      const evalExamples = classificationExamples(valRecords, tokenizer, map, { maxLength });
       ctx.log(
         `data: ${records.length} training and ${valRecords.length} validation examples; labels: ${map.labels.join(', ')}`,
       );
       const head = `new ${task === 'sequence-classification' ? 'score' : 'classifier'} head (${map.labels.length} labels)`;
-      let params = model.namedParameters();
       what = `${opts.model} + ${head}, full fine-tuning`;
       if (opts.peft === 'lora') {
         // task_type SEQ_CLS / TOKEN_CLS from the head: the head trains and is saved with the adapter.
         const lora = loraConfigFrom(opts, opts.model as string);
-        peft = getPeftModel(model, lora.config, { seed: args.seed ?? 42 });
-        params = peft.namedTrainableParameters();
+        peft = getPeftModel(model, lora.config, { seed });
         ctx.log(peft.trainableParametersLine());
         what = `${opts.model} + ${lora.what} + ${head} (trained, saved with the adapter)`;
       }
-      const save = async (dir: string) => {
-        if (peft) {
-          await peft.savePretrained(dir);
-          await writeLabelMap(dir, map);
-        } else await model.savePretrained(dir, { dtype: opts.saveDtype as 'float32' });
-        await tokenizer.savePretrained(dir);
-      };
+      const p = peft;
+      const trainable = classifierTrainable(task, p ?? model);
       summary = await runTraining({
         ctx,
-        model,
-        params,
-        trainable: classifierTrainable(model, params),
-        trainData: trainBatches,
-        evalData: evalBatches,
-        finalEvalLoss: () => {
-          metrics = classifierMetrics(model, evalBatches, map);
-          return metrics.loss!;
+        trainable,
+        files: {
+          weightsFile: p ? ADAPTER_WEIGHTS_NAME : 'model.safetensors',
+          save: async (dir, { dtype }) => {
+            if (p) {
+              await p.savePretrained(dir);
+              await writeLabelMap(dir, map);
+            } else await model.savePretrained(dir, { dtype });
+            await tokenizer.savePretrained(dir);
+          },
         },
         args,
+        hasEval: evalExamples.length > 0,
         shuffle,
-        save,
+        saveDtype,
+        ...(resumeFrom && { resumeFrom }),
+        makeTrainer: (common) =>
+          new Trainer({
+            ...common,
+            model: trainable,
+            trainDataset: trainExamples,
+            evalDataset: evalExamples,
+            dataCollator: classificationCollator(task, tokenizer),
+            computeMetrics: classificationMetrics(task, map),
+            preprocessLogitsForMetrics: argmaxLogits,
+          }),
       });
-      await save(outputDir);
-      if (Object.keys(metrics).length)
-        ctx.log(
-          `validation: ${Object.entries(metrics)
-            .map(([k, v]) => `${k} ${v.toFixed(4)}`)
-            .join(', ')}`,
-        );
+      metrics = summary.evalMetrics ?? {};
     } finally {
       peft?.unload();
       model.dispose();
@@ -267,6 +282,8 @@ export async function train(opts: Record<string, unknown>): Promise<void> {
       losses: summary.losses,
       output_dir: outputDir,
       train_loss: summary.trainingLoss,
+      global_step: summary.globalStep,
+      ...(summary.resumedFrom !== undefined && { resumed_from: summary.resumedFrom }),
       ...(summary.evalLoss !== undefined && { eval_loss: summary.evalLoss }),
       ...(Object.keys(metrics).length > 0 && { metrics }),
       report,
