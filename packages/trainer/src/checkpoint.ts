@@ -44,8 +44,10 @@ export async function listCheckpoints(outputDir: string): Promise<{ step: number
 }
 
 /**
- * Removes what checkpoint writes killed midway left in `outputDir` (hidden `.checkpoint-N.tmp-…`
- * folders of processes that no longer run; see `@gptft/hub`'s `recoverDirAtomic`).
+ * Removes what checkpoint writes killed midway left in `outputDir`: hidden `.checkpoint-N.tmp-…`
+ * folders (and the `..checkpoint-N.tmp-….tmp-…` ones of a model save inside them) of processes
+ * that no longer run; a `checkpoint-N` swapped out but not back is restored (`@gptft/hub`'s
+ * `recoverDirAtomic`).
  */
 export async function recoverCheckpointWrites(outputDir: string): Promise<void> {
   let names: string[];
@@ -56,10 +58,26 @@ export async function recoverCheckpointWrites(outputDir: string): Promise<void> 
   }
   const bases = new Set<string>();
   for (const n of names) {
-    const m = /^\.(checkpoint-\d+)\.(tmp|old)-\d+-[0-9a-f]{8}$/.exec(n);
-    if (m) bases.add(m[1]!);
+    const direct = /^\.(checkpoint-\d+)\.(tmp|old)-\d+-[0-9a-f]{8}$/.exec(n);
+    if (direct) {
+      bases.add(direct[1]!);
+      continue;
+    }
+    const nested = /^\.\.checkpoint-\d+\.tmp-(\d+)-[0-9a-f]{8}\./.exec(n);
+    if (nested && !processAlive(Number(nested[1])))
+      await rm(join(outputDir, n), { recursive: true, force: true });
   }
   for (const b of bases) await recoverDirAtomic(join(outputDir, b));
+}
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 async function readJson<S extends z.ZodTypeAny>(file: string, schema: S): Promise<z.output<S>> {

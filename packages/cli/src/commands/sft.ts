@@ -129,6 +129,8 @@ export function sftCommand(): Command {
         output_dir: r.outputDir,
         losses: r.summary.losses,
         train_loss: r.summary.trainingLoss,
+        global_step: r.summary.globalStep,
+        ...(r.summary.resumedFrom !== undefined && { resumed_from: r.summary.resumedFrom }),
         ...(r.summary.evalLoss !== undefined && { eval_loss: r.summary.evalLoss }),
         samples: r.prompts.map((p, i) => ({ prompt: p, before: r.before[i], after: r.after[i] })),
         report: r.report,
