@@ -1,6 +1,9 @@
-import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Batch } from '@gptft/datasets';
+import type { Module } from '@gptft/gpt2-model';
+import { ADAPTER_WEIGHTS_NAME, getPeftModel, type PeftModel } from '@gptft/peft';
 import {
   type LogEntry,
   listCheckpoints,
@@ -12,6 +15,7 @@ import {
 } from '@gptft/trainer';
 import type { Context } from './context.js';
 import { CliError } from './errors.js';
+import { loraConfigFrom } from './peft-options.js';
 
 /** Everything a training command reports when it is done. */
 export interface TrainingSummary {
@@ -33,12 +37,54 @@ export interface TrainingSummary {
   seconds: number;
 }
 
+/** The dtypes of `--save-dtype`. */
+export type SaveDtype = 'float32' | 'float16' | 'bfloat16';
+
 /** What a trained model is written as, and read back from when resuming. */
 export interface ModelFiles {
   /** Writes the model (full checkpoint folder, or PEFT adapter) and its tokenizer into `dir`. */
-  save(dir: string, options: { dtype: 'float32' | 'float16' | 'bfloat16' }): Promise<void>;
+  save(dir: string, options: { dtype: SaveDtype }): Promise<void>;
   /** The weights file `save` writes (`model.safetensors` or `adapter_model.safetensors`). */
   weightsFile: string;
+}
+
+/**
+ * The files of a model the CLI trains: a full checkpoint folder (`model.safetensors`, in `dtype`)
+ * or, with `peft`, the PEFT adapter folder; the tokenizer next to it, then `extra` files.
+ */
+export function modelFiles(
+  model: { savePretrained(dir: string, options: { dtype: SaveDtype }): Promise<void> },
+  peft: { savePretrained(dir: string): Promise<void> } | undefined,
+  tokenizer: { savePretrained(dir: string): Promise<unknown> },
+  extra?: (dir: string) => Promise<void>,
+): ModelFiles {
+  return {
+    weightsFile: peft ? ADAPTER_WEIGHTS_NAME : 'model.safetensors',
+    save: async (dir, { dtype }) => {
+      if (peft) await peft.savePretrained(dir);
+      else await model.savePretrained(dir, { dtype });
+      await tokenizer.savePretrained(dir);
+      await extra?.(dir);
+    },
+  };
+}
+
+/**
+ * `--peft lora`: the model wrapped by a seeded LoRA adapter (HF PEFT's `get_peft_model`; only the
+ * adapter — and a classifier's head — trains), with what to call it in the report. `--peft none`:
+ * nothing (full fine-tuning).
+ */
+export function wrapWithPeft<M extends Module>(
+  ctx: Context,
+  opts: Record<string, unknown>,
+  model: M,
+  taskType?: string,
+): { peft?: PeftModel<M>; what?: string } {
+  if (opts.peft !== 'lora') return {};
+  const lora = loraConfigFrom(opts, opts.model as string, taskType);
+  const peft = getPeftModel(model, lora.config, { seed: opts.seed as number });
+  ctx.log(peft.trainableParametersLine());
+  return { peft, what: `${opts.model} + ${lora.what}` };
 }
 
 /** The options every trainer of a command gets from {@link runTraining}. */
@@ -48,15 +94,6 @@ export type CommonTrainerOptions = Required<
 
 function fmt(x: number | undefined, digits = 4): string {
   return x === undefined ? '-' : Number.isFinite(x) ? x.toFixed(digits) : String(x);
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await stat(p);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -84,7 +121,7 @@ export async function resolveResume(
         );
       return last.dir;
     }
-    if (!(await exists(join(resume, 'trainer_state.json'))))
+    if (!existsSync(join(resume, 'trainer_state.json')))
       throw new CliError(
         `--resume-from-checkpoint ${resume}: not a checkpoint folder (no trainer_state.json)`,
         `pass a checkpoint-N folder written by gptft, or latest`,
@@ -123,7 +160,7 @@ export async function runTraining<E>(opts: {
   /** Whether there is validation data. */
   hasEval: boolean;
   shuffle: boolean;
-  saveDtype: 'float32' | 'float16' | 'bfloat16';
+  saveDtype: SaveDtype;
   /** The checkpoint to resume (from {@link resolveResume}). */
   resumeFrom?: string;
   /** Evaluate once before training (logged at step 0), so the report shows where validation loss started. */
@@ -182,7 +219,9 @@ export async function runTraining<E>(opts: {
       ctx.log(
         `final validation: ${Object.entries(metrics)
           .map(([k, v]) => `${k} ${fmt(v)}`)
-          .join(', ')}${metrics.loss !== undefined ? `, perplexity ${fmt(Math.exp(metrics.loss), 2)}` : ''}`,
+          .join(
+            ', ',
+          )}${Object.keys(metrics).length === 1 && metrics.loss !== undefined ? `, perplexity ${fmt(Math.exp(metrics.loss), 2)}` : ''}`,
       );
     }
     try {

@@ -5,44 +5,36 @@
 // log (every step's loss, every evaluation) and weights, within 1e-6 relative, and no checkpoint
 // folder is ever half-written. Kill points are chosen by what the test can see (a folder appearing,
 // a progress line, a marker file written by a fault-injection preload), never by sleeping.
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SafetensorsFile } from '@gptft/hub';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  gptft as gptftAt,
   okJson,
-  gptft,
-  repoRoot,
   type RunningGptft,
-  sentimentData,
   startGptft,
   tempDir,
   tinyDropoutModel,
+  trainingData,
   waitFor,
+  SLOW_RUN_MS,
 } from './helpers.js';
 
+/** `gptft` with a timeout for a loaded machine. */
+const gptft = (args: string[], o: { input?: string } = {}) => gptftAt(args, { ...o, timeoutMs: SLOW_RUN_MS });
 const pausePreload = fileURLToPath(new URL('./fixtures/pause-in-checkpoint-save.mjs', import.meta.url));
 const dir = tempDir();
 let model: string;
-const text = join(dir, 'alice.txt');
-const chatData = join(dir, 'chat.jsonl');
+let text: string;
+let chatData: string;
 let sentiment: { train: string; dev: string };
 
 beforeAll(async () => {
   model = await tinyDropoutModel(dir);
-  // ~28 blocks of 16 tokens: 7 batches of 4 an epoch, so 12 steps cross an epoch boundary.
-  writeFileSync(text, readFileSync(join(repoRoot, 'data/gutenberg/pg11.txt'), 'utf8').slice(3000, 4300));
-  const convs = JSON.parse(readFileSync(join(repoRoot, 'data/chat/dummy_conversation.json'), 'utf8'));
-  writeFileSync(
-    chatData,
-    `${(convs as unknown[])
-      .slice(0, 10)
-      .map((c) => JSON.stringify(c))
-      .join('\n')}\n`,
-  );
-  sentiment = sentimentData(dir);
-}, 180_000);
+  ({ text, chatData, sentiment } = trainingData(dir, { from: 3000, to: 4300, conversations: 10 }));
+}, 2 * SLOW_RUN_MS);
 
 const common = ['--max-steps', '12', '--save-steps', '3', '--save-total-limit', '2', '--logging-steps', '1'];
 const commands: Record<string, (out: string) => string[]> = {
@@ -267,6 +259,6 @@ describe('SIGKILL and --resume-from-checkpoint latest end where an uninterrupted
       rmSync(full, { recursive: true, force: true });
       rmSync(cut, { recursive: true, force: true });
     },
-    600_000,
+    8 * SLOW_RUN_MS,
   );
 });

@@ -7,27 +7,29 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { chat } from '../src/commands/chat.js';
-import { gptft, okJson, repoRoot, sentimentData, tempDir, tinyDropoutModel, waitFor } from './helpers.js';
+import {
+  gptft as gptftAt,
+  okJson,
+  repoRoot,
+  SLOW_RUN_MS,
+  tempDir,
+  tinyDropoutModel,
+  trainingData,
+  waitFor,
+} from './helpers.js';
 
+/** `gptft` with a timeout for a loaded machine. */
+const gptft = (args: string[], o: { input?: string } = {}) => gptftAt(args, { ...o, timeoutMs: SLOW_RUN_MS });
 const dir = tempDir();
 let model: string;
-const text = join(dir, 'alice.txt');
-const chatData = join(dir, 'chat.jsonl');
+let text: string;
+let chatData: string;
 let sentiment: { train: string; dev: string };
 
 beforeAll(async () => {
   model = await tinyDropoutModel(dir);
-  writeFileSync(text, readFileSync(join(repoRoot, 'data/gutenberg/pg11.txt'), 'utf8').slice(2000, 6000));
-  const convs = JSON.parse(readFileSync(join(repoRoot, 'data/chat/dummy_conversation.json'), 'utf8'));
-  writeFileSync(
-    chatData,
-    `${(convs as unknown[])
-      .slice(0, 8)
-      .map((c) => JSON.stringify(c))
-      .join('\n')}\n`,
-  );
-  sentiment = sentimentData(dir);
-}, 180_000);
+  ({ text, chatData, sentiment } = trainingData(dir, { from: 2000, to: 6000, conversations: 8 }));
+}, 2 * SLOW_RUN_MS);
 
 const lmArgs = (out: string, seed: number) => [
   'train',
@@ -113,59 +115,81 @@ describe('the same --seed gives the same losses with dropout on', () => {
       // Control: the seed does matter (dropout masks, data order, new weights).
       expect(c.losses).not.toEqual(a.losses);
     },
-    240_000,
+    3 * SLOW_RUN_MS,
   );
 });
 
 describe('an output folder holding checkpoints of another run', () => {
-  it('is refused unless --overwrite-output-dir, which starts over; rotation keeps the new run’s checkpoints', async () => {
-    const out = join(tempDir(), 'run');
-    const first = [...lmArgs(out, 1), '--save-steps', '2', '--save-total-limit', '1'];
-    okJson(await gptft(first));
-    expect(checkpoints(out)).toEqual(['checkpoint-4']);
-    const second = [
-      ...lmArgs(out, 1),
-      ...['--max-steps', '2', '--save-steps', '1', '--save-total-limit', '1', '--logging-steps', '1'],
-    ];
-    const refused = await gptft(second);
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/already holds checkpoints of a run \(checkpoint-4\)/);
-    expect(refused.stderr).toMatch(/--resume-from-checkpoint latest.*--overwrite-output-dir/);
-    expect(checkpoints(out)).toEqual(['checkpoint-4']);
-    const fresh = okJson(await gptft([...second, '--overwrite-output-dir']));
-    expect(fresh.losses).toHaveLength(2);
-    expect(checkpoints(out)).toEqual(['checkpoint-2']);
-    const log = readFileSync(join(out, 'log.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
-    expect(log.map((e: { step: number }) => e.step)).toEqual([1, 2]);
-  }, 240_000);
+  it(
+    'is refused unless --overwrite-output-dir, which starts over; rotation keeps the new run’s checkpoints',
+    async () => {
+      const out = join(tempDir(), 'run');
+      const first = [...lmArgs(out, 1), '--save-steps', '2', '--save-total-limit', '1'];
+      okJson(await gptft(first));
+      expect(checkpoints(out)).toEqual(['checkpoint-4']);
+      const second = [
+        ...lmArgs(out, 1),
+        ...['--max-steps', '2', '--save-steps', '1', '--save-total-limit', '1', '--logging-steps', '1'],
+      ];
+      const refused = await gptft(second);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/already holds checkpoints of a run \(checkpoint-4\)/);
+      expect(refused.stderr).toMatch(/--resume-from-checkpoint latest.*--overwrite-output-dir/);
+      expect(checkpoints(out)).toEqual(['checkpoint-4']);
+      const fresh = okJson(await gptft([...second, '--overwrite-output-dir']));
+      expect(fresh.losses).toHaveLength(2);
+      expect(checkpoints(out)).toEqual(['checkpoint-2']);
+      const log = readFileSync(join(out, 'log.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(log.map((e: { step: number }) => e.step)).toEqual([1, 2]);
+    },
+    3 * SLOW_RUN_MS,
+  );
 
-  it('--resume-from-checkpoint latest needs a checkpoint, and a folder it names must be one', async () => {
-    const out = join(tempDir(), 'none');
-    const r = await gptft([...lmArgs(out, 1), '--resume-from-checkpoint']);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/--resume-from-checkpoint latest: .* holds no checkpoint-N folder/);
-    const r2 = await gptft([...lmArgs(out, 1), '--resume-from-checkpoint', dir]);
-    expect(r2.code).toBe(1);
-    expect(r2.stderr).toMatch(/not a checkpoint folder \(no trainer_state.json\)/);
-  }, 120_000);
+  it(
+    '--resume-from-checkpoint latest needs a checkpoint, and a folder it names must be one',
+    async () => {
+      const out = join(tempDir(), 'none');
+      const r = await gptft([...lmArgs(out, 1), '--resume-from-checkpoint']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/--resume-from-checkpoint latest: .* holds no checkpoint-N folder/);
+      const r2 = await gptft([...lmArgs(out, 1), '--resume-from-checkpoint', dir]);
+      expect(r2.code).toBe(1);
+      expect(r2.stderr).toMatch(/not a checkpoint folder \(no trainer_state.json\)/);
+    },
+    3 * SLOW_RUN_MS,
+  );
 });
 
 describe('non-finite weights', () => {
-  it('are never written over the model by the final save: exit 1, the folder keeps its weights', async () => {
-    const copy = join(tempDir(), 'model');
-    cpSync(model, copy, { recursive: true });
-    const before = sha256(join(copy, 'model.safetensors'));
-    // lr 1e39 is Infinity in float32: step 1's loss and gradients are finite, the weights after it are not.
-    const args = lmArgs(copy, 1).map((a) => (a === model ? copy : a));
-    const r = await gptft([...args, '--max-steps', '1', '--learning-rate', '1e39', '--save-strategy', 'no']);
-    expect(r.code, r.stderr).toBe(1);
-    expect(r.stderr).toMatch(/gptft: error: the trained model has non-finite weights .* nothing was written/);
-    expect(r.stdout).toBe('');
-    expect(sha256(join(copy, 'model.safetensors'))).toBe(before);
-  }, 120_000);
+  it(
+    'are never written over the model by the final save: exit 1, the folder keeps its weights',
+    async () => {
+      const copy = join(tempDir(), 'model');
+      cpSync(model, copy, { recursive: true });
+      const before = sha256(join(copy, 'model.safetensors'));
+      // lr 1e39 is Infinity in float32: step 1's loss and gradients are finite, the weights after it are not.
+      const args = lmArgs(copy, 1).map((a) => (a === model ? copy : a));
+      const r = await gptft([
+        ...args,
+        '--max-steps',
+        '1',
+        '--learning-rate',
+        '1e39',
+        '--save-strategy',
+        'no',
+      ]);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(
+        /gptft: error: the trained model has non-finite weights .* nothing was written/,
+      );
+      expect(r.stdout).toBe('');
+      expect(sha256(join(copy, 'model.safetensors'))).toBe(before);
+    },
+    3 * SLOW_RUN_MS,
+  );
 });
 
 describe('numeric options are checked against their range', () => {
@@ -178,53 +202,65 @@ describe('numeric options are checked against their range', () => {
     [['sft', '--warmup-ratio', '2'], '--warmup-ratio must be in [0, 1], got 2'],
     [['pretrain', '--dropout', '1'], '--dropout must be in [0, 1), got 1'],
     [['train', '--seed', '-5'], '--seed must be in [0, 4294967295], got -5'],
-  ])('gptft %j', async (args, message) => {
-    const r = await gptft(args);
-    expect(r.code).not.toBe(0);
-    expect(r.stdout).toBe('');
-    expect(r.stderr).toContain(message);
-    expect(r.stderr.trim().split('\n')[0]).toContain(message); // one line first, then the help hint
-  });
+  ])(
+    'gptft %j',
+    async (args, message) => {
+      const r = await gptft(args);
+      expect(r.code).not.toBe(0);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain(message);
+      expect(r.stderr.trim().split('\n')[0]).toContain(message); // one line first, then the help hint
+    },
+    SLOW_RUN_MS,
+  );
 
-  it('in a --config file too, naming the file and the option', async () => {
-    const cfg = join(tempDir(), 'gen.json');
-    writeFileSync(cfg, JSON.stringify({ top_p: 5 }));
-    const r = await gptft(['generate', '--config', cfg, '--prompt', 'Hi']);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`${cfg}: top-p: expected in (0, 1], got 5`);
-  });
+  it(
+    'in a --config file too, naming the file and the option',
+    async () => {
+      const cfg = join(tempDir(), 'gen.json');
+      writeFileSync(cfg, JSON.stringify({ top_p: 5 }));
+      const r = await gptft(['generate', '--config', cfg, '--prompt', 'Hi']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`${cfg}: top-p: expected in (0, 1], got 5`);
+    },
+    SLOW_RUN_MS,
+  );
 });
 
 describe('chat with a --max-new-tokens larger than the context', () => {
   const tinyBase = join(repoRoot, 'models/tiny-base'); // 256 positions
 
-  it('answers each message from its own prompt (never cut to one token) and says what does not fit', async () => {
-    const long = `${'the queen said that '.repeat(80)}!`;
-    const input = `Tell me about the sea.\n/reset\nWhat did the queen say?\n/reset\n${long}\nAnd the king?\n`;
-    const r = await gptft(['chat', '--model', tinyBase, '--greedy', '--max-new-tokens', '400', '--json'], {
-      input,
-    });
-    const { turns } = okJson(r) as { turns: { user: string; assistant: string }[] };
-    expect(r.stderr).toMatch(/--max-new-tokens 400 does not fit the model's context \(256 tokens/);
-    // The long message is not sent (and not cut): the next one is answered.
-    expect(turns.map((t) => t.user)).toEqual([
-      'Tell me about the sea.',
-      'What did the queen say?',
-      'And the king?',
-    ]);
-    expect(r.stderr).toMatch(
-      /your message was not sent: it is too long for this model — .* takes \d+ tokens, the context holds 256/,
-    );
-    // Cut to one token (the old behaviour), every prompt ends alike and so did every reply.
-    expect(new Set(turns.map((t) => t.assistant)).size).toBe(3);
-    // The same reply as with a budget that fits, continued.
-    const short = okJson(
-      await gptft(['chat', '--model', tinyBase, '--greedy', '--max-new-tokens', '20', '--json'], {
-        input: 'Tell me about the sea.\n',
-      }),
-    );
-    expect(turns[0]!.assistant.startsWith(short.turns[0].assistant)).toBe(true);
-  }, 180_000);
+  it(
+    'answers each message from its own prompt (never cut to one token) and says what does not fit',
+    async () => {
+      const long = `${'the queen said that '.repeat(80)}!`;
+      const input = `Tell me about the sea.\n/reset\nWhat did the queen say?\n/reset\n${long}\nAnd the king?\n`;
+      const r = await gptft(['chat', '--model', tinyBase, '--greedy', '--max-new-tokens', '400', '--json'], {
+        input,
+      });
+      const { turns } = okJson(r) as { turns: { user: string; assistant: string }[] };
+      expect(r.stderr).toMatch(/--max-new-tokens 400 does not fit the model's context \(256 tokens/);
+      // The long message is not sent (and not cut): the next one is answered.
+      expect(turns.map((t) => t.user)).toEqual([
+        'Tell me about the sea.',
+        'What did the queen say?',
+        'And the king?',
+      ]);
+      expect(r.stderr).toMatch(
+        /your message was not sent: it is too long for this model — .* takes \d+ tokens, the context holds 256/,
+      );
+      // Cut to one token (the old behaviour), every prompt ends alike and so did every reply.
+      expect(new Set(turns.map((t) => t.assistant)).size).toBe(3);
+      // The same reply as with a budget that fits, continued.
+      const short = okJson(
+        await gptft(['chat', '--model', tinyBase, '--greedy', '--max-new-tokens', '20', '--json'], {
+          input: 'Tell me about the sea.\n',
+        }),
+      );
+      expect(turns[0]!.assistant.startsWith(short.turns[0].assistant)).toBe(true);
+    },
+    2 * SLOW_RUN_MS,
+  );
 });
 
 /** A stream that says it is a terminal, with raw mode, as `process.stdin` on a TTY. */
@@ -243,29 +279,33 @@ function fakeTty(): PassThrough & { isTTY: true; rawModes: boolean[]; setRawMode
 }
 
 describe('chat on a terminal', () => {
-  it('Ctrl-C stops the reply and the next message is answered; the terminal leaves raw mode at the end', async () => {
-    const input = fakeTty();
-    const output = fakeTty();
-    let shown = '';
-    output.on('data', (d) => {
-      shown += d;
-    });
-    const done = chat(
-      { model: join(repoRoot, 'models/tiny-base'), greedy: true, maxNewTokens: 200, backend: 'wasm' },
-      { input, output },
-    );
-    await waitFor(() => shown.includes('you> '), 'the prompt');
-    input.write('Tell me about the sea.\r');
-    await waitFor(() => /assistant> \S/.test(shown), 'the reply to start');
-    input.write('\x03'); // Ctrl-C
-    await waitFor(() => shown.includes('(interrupted)'), 'the reply to stop');
-    input.write('Hello\r');
-    await waitFor(
-      () => (shown.match(/assistant> /g) ?? []).length === 2 && /\n[^\n]*you> [^\n]*$/.test(shown),
-      'the second reply',
-    );
-    input.write('/exit\r');
-    await done;
-    expect(input.rawModes.at(-1)).toBe(false);
-  }, 180_000);
+  it(
+    'Ctrl-C stops the reply and the next message is answered; the terminal leaves raw mode at the end',
+    async () => {
+      const input = fakeTty();
+      const output = fakeTty();
+      let shown = '';
+      output.on('data', (d) => {
+        shown += d;
+      });
+      const done = chat(
+        { model: join(repoRoot, 'models/tiny-base'), greedy: true, maxNewTokens: 200, backend: 'wasm' },
+        { input, output },
+      );
+      await waitFor(() => shown.includes('you> '), 'the prompt');
+      input.write('Tell me about the sea.\r');
+      await waitFor(() => /assistant> \S/.test(shown), 'the reply to start');
+      input.write('\x03'); // Ctrl-C
+      await waitFor(() => shown.includes('(interrupted)'), 'the reply to stop');
+      input.write('Hello\r');
+      await waitFor(
+        () => (shown.match(/assistant> /g) ?? []).length === 2 && /\n[^\n]*you> [^\n]*$/.test(shown),
+        'the second reply',
+      );
+      input.write('/exit\r');
+      await done;
+      expect(input.rawModes.at(-1)).toBe(false);
+    },
+    2 * SLOW_RUN_MS,
+  );
 });

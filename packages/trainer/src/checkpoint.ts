@@ -3,7 +3,8 @@
  * their files validated, listed and rotated. A folder holds the model (the trainer's `saveModel`),
  * `optimizer.safetensors`, `trainer_state.json` and `rng_state.json`.
  */
-import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tf } from '@gptft/backend';
 import { recoverDirAtomic, SafetensorsFile, writeDirAtomic, writeSafetensors } from '@gptft/hub';
@@ -18,15 +19,6 @@ export const RNG_FILE = 'rng_state.json';
 export const MODEL_FILE = 'model.safetensors';
 
 const CHECKPOINT = /^checkpoint-(\d+)$/;
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** `checkpoint-N` folders of `outputDir` with their steps, oldest step first. */
 export async function listCheckpoints(outputDir: string): Promise<{ step: number; dir: string }[]> {
@@ -135,7 +127,7 @@ export async function writeCheckpoint(
 export async function readCheckpoint(dir: string): Promise<CheckpointContent> {
   const state = await readTrainerState(dir);
   const rngFile = join(dir, RNG_FILE);
-  const rng = (await exists(rngFile)) ? await readJson(rngFile, rngStateSchema) : undefined;
+  const rng = existsSync(rngFile) ? await readJson(rngFile, rngStateSchema) : undefined;
   const f = await SafetensorsFile.open(join(dir, OPTIMIZER_FILE));
   const arrays: Record<string, StateArray> = {};
   for (const n of f.names()) arrays[n] = { shape: f.info(n).shape, data: f.getFloat32(n) };

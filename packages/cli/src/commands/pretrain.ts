@@ -6,7 +6,7 @@ import { GPT2LMHeadModel } from '@gptft/heads';
 import { Context, selectBackend } from '../context.js';
 import { CliError } from '../errors.js';
 import { checkDataFiles, readLmTokens, toBlocks } from '../lm-data.js';
-import { resolveResume, runTraining, writeRunArgs } from '../lm-training.js';
+import { modelFiles, resolveResume, runTraining, writeRunArgs } from '../lm-training.js';
 import { loadTokenizer } from '../model-io.js';
 import { addCommonOptions, addOptions, resolveOptions } from '../options.js';
 import { writeReport } from '../report.js';
@@ -182,13 +182,7 @@ export async function pretrain(opts: Record<string, unknown>): Promise<void> {
     const summary = await runTraining({
       ctx,
       trainable,
-      files: {
-        weightsFile: 'model.safetensors',
-        save: async (dir, { dtype }) => {
-          await model.savePretrained(dir, { dtype });
-          await tokenizer.savePretrained(dir);
-        },
-      },
+      files: modelFiles(model, undefined, tokenizer),
       args: { ...trainingArgumentsFrom(opts), outputDir },
       hasEval: evalBlocks.length > 0,
       shuffle: opts.shuffle !== false,

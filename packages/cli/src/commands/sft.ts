@@ -2,17 +2,24 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import type { ChatMessage } from '@gptft/datasets';
 import type { GPT2LMHeadModel } from '@gptft/heads';
-import { ADAPTER_WEIGHTS_NAME, getPeftModel, type PeftModel } from '@gptft/peft';
+import type { PeftModel } from '@gptft/peft';
 import type { GPT2Tokenizer } from '@gptft/tokenizer';
 import { readConversations } from '../chat-data.js';
 import { chatStopIds, prepareChatFormat } from '../chat-setup.js';
 import { Context, selectBackend } from '../context.js';
 import { CliError } from '../errors.js';
-import { resolveResume, runTraining, type TrainingSummary, writeRunArgs } from '../lm-training.js';
+import {
+  modelFiles,
+  resolveResume,
+  runTraining,
+  type TrainingSummary,
+  wrapWithPeft,
+  writeRunArgs,
+} from '../lm-training.js';
 import { generateReply } from '../generate-reply.js';
 import { loadLanguageModel } from '../model-io.js';
 import { addCommonOptions, addOptions, resolveOptions } from '../options.js';
-import { loraConfigFrom, PEFT_OPTIONS } from '../peft-options.js';
+import { PEFT_OPTIONS } from '../peft-options.js';
 import { writeReport } from '../report.js';
 import { resumeOptions, trainingArgumentsFrom, trainingOptionSpecs } from '../training-options.js';
 import { SeededRandom } from '@gptft/backend';
@@ -219,27 +226,15 @@ export async function sft(opts: Record<string, unknown>, ctx = new Context(opts)
     const prompts = (opts.samplePrompt as string[] | undefined) ?? DEFAULT_CHAT_PROMPTS;
     const replyOpts = system !== undefined ? { system } : {};
     const before = await chatReplies(model, tokenizer, prompts, replyOpts);
-    let what = `${modelPath}, full fine-tuning`;
-    if (opts.peft === 'lora') {
-      const lora = loraConfigFrom(opts, modelPath, 'CAUSAL_LM');
-      peft = getPeftModel(model, lora.config, { seed });
-      ctx.log(peft.trainableParametersLine());
-      what = `${modelPath} + ${lora.what}`;
-    }
+    const wrapped = wrapWithPeft(ctx, { ...opts, model: modelPath, seed }, model, 'CAUSAL_LM');
+    peft = wrapped.peft;
+    const what = wrapped.what ?? `${modelPath}, full fine-tuning`;
     const p = peft;
     const trainable = causalLMTrainable(p ?? model);
     const summary = await runTraining({
       ctx,
       trainable,
-      files: {
-        weightsFile: p ? ADAPTER_WEIGHTS_NAME : 'model.safetensors',
-        save: async (dir, { dtype }) => {
-          if (p) await p.savePretrained(dir);
-          else await model.savePretrained(dir, { dtype });
-          await tokenizer.savePretrained(dir);
-          await writeGenerationConfig(dir, tokenizer);
-        },
-      },
+      files: modelFiles(model, p, tokenizer, (dir) => writeGenerationConfig(dir, tokenizer)),
       args: { ...args, outputDir },
       hasEval: valConversations.length > 0,
       evaluateFirst: true,
