@@ -292,15 +292,16 @@ describe('chat on a terminal', () => {
         { model: join(repoRoot, 'models/tiny-base'), greedy: true, maxNewTokens: 200, backend: 'wasm' },
         { input, output },
       );
-      await waitFor(() => shown.includes('you> '), 'the prompt');
+      await waitFor(() => shown.includes('you> '), 'the prompt', 300_000);
       input.write('Tell me about the sea.\r');
-      await waitFor(() => /assistant> \S/.test(shown), 'the reply to start');
+      await waitFor(() => /assistant> \S/.test(shown), 'the reply to start', 300_000);
       input.write('\x03'); // Ctrl-C
-      await waitFor(() => shown.includes('(interrupted)'), 'the reply to stop');
+      await waitFor(() => shown.includes('(interrupted)'), 'the reply to stop', 300_000);
       input.write('Hello\r');
       await waitFor(
         () => (shown.match(/assistant> /g) ?? []).length === 2 && /\n[^\n]*you> [^\n]*$/.test(shown),
         'the second reply',
+        300_000,
       );
       input.write('/exit\r');
       await done;
