@@ -27,7 +27,13 @@ const shapes: [string, number[], number[], boolean, boolean][] = [
   ['attention dK: dSᵀ·q [8,33,33]ᵀ·[8,33,16]', [8, 33, 33], [8, 33, 16], true, false],
   ['decode q·kᵀ with one row [12,1,64]·[12,40,64]ᵀ', [12, 1, 64], [12, 40, 64], false, true],
   ['both transposed [70,40]ᵀ·[36,70]ᵀ', [70, 40], [36, 70], true, true],
-  ['LM head of a decoding step [2,260]·[301,260]ᵀ (dot products with rows of B)', [2, 260], [301, 260], false, true],
+  [
+    'LM head of a decoding step [2,260]·[301,260]ᵀ (dot products with rows of B)',
+    [2, 260],
+    [301, 260],
+    false,
+    true,
+  ],
 ];
 
 describe("gptft's wasm matMul kernel equals tfjs-wasm's", () => {

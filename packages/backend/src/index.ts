@@ -52,5 +52,5 @@ export {
 export { Attention, FusedLinearCrossEntropy, SoftmaxCrossEntropy } from './kernel-names.js';
 export { attention, type AttentionOptions } from './ops/attention.js';
 export { mulberry32, SeededRandom } from './random.js';
-export { IGNORE_INDEX } from './labels.js';
+export { IGNORE_INDEX, shiftLabels } from './labels.js';
 export { HostFloatMemory, simdKernels, type SimdKernels, type WasmMemory } from './simd-kernels.js';

@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { inferFormat, readFiles, readTextFile, textRecord } from '@gptft/datasets';
+import { type CausalLMExample, inferFormat, readFiles, readTextFile, textRecord } from '@gptft/datasets';
 import type { GPT2Tokenizer } from '@gptft/tokenizer';
 import { CliError } from './errors.js';
 import type { OptionSpec } from './options.js';
@@ -21,13 +21,6 @@ export const ENCODING_ERRORS_OPTION: OptionSpec = {
 /** The {@link TextReadOptions} of parsed command options. */
 export function textReadOptions(opts: Record<string, unknown>): TextReadOptions {
   return opts.encodingErrors === 'replace' ? { encodingErrors: 'replace' } : {};
-}
-
-/** A causal-LM batch: rows of equal length; labels = inputIds (the model shifts them), -100 ignored. */
-export interface LMBatch {
-  inputIds: number[][];
-  labels: number[][];
-  attentionMask?: number[][];
 }
 
 /** Fails with the file named when a data file is missing (before any expensive work). */
@@ -72,19 +65,14 @@ export async function readLmTokens(
   return ids;
 }
 
-/** Non-overlapping blocks of `blockSize` tokens; the remainder is dropped (as `run_clm.py`). */
-export function toBlocks(ids: readonly number[], blockSize: number): number[][] {
-  const blocks: number[][] = [];
-  for (let s = 0; s + blockSize <= ids.length; s += blockSize) blocks.push(ids.slice(s, s + blockSize));
+/**
+ * Non-overlapping blocks of `blockSize` tokens, the remainder dropped (as `run_clm.py`'s
+ * `group_texts`): causal-LM examples for `@gptft/datasets`' `causalLMCollator` (labels = the ids;
+ * the model shifts them).
+ */
+export function toBlocks(ids: readonly number[], blockSize: number): CausalLMExample[] {
+  const blocks: CausalLMExample[] = [];
+  for (let s = 0; s + blockSize <= ids.length; s += blockSize)
+    blocks.push({ inputIds: ids.slice(s, s + blockSize) });
   return blocks;
-}
-
-/** Groups blocks into batches of `batchSize` rows (the last may be smaller). */
-export function batchBlocks(blocks: readonly number[][], batchSize: number): LMBatch[] {
-  const out: LMBatch[] = [];
-  for (let s = 0; s < blocks.length; s += batchSize) {
-    const rows = blocks.slice(s, s + batchSize);
-    out.push({ inputIds: rows, labels: rows });
-  }
-  return out;
 }

@@ -137,10 +137,14 @@ export function tokenizerSource(modelPath: string, adapter?: string, tokenizer?:
  */
 export async function loadLanguageModel(
   path: string,
-  options: { adapter?: string; tokenizer?: string } = {},
+  options: { adapter?: string; tokenizer?: string; seed?: number } = {},
 ): Promise<LoadedLM> {
   const { modelPath, adapter } = resolveModelAndAdapter(path, options.adapter);
-  const model = await GPT2LMHeadModel.fromPretrained(modelPath);
+  // The seed of the model's dropout (and of new weights): the same seed gives the same run.
+  const model = await GPT2LMHeadModel.fromPretrained(
+    modelPath,
+    options.seed !== undefined ? { seed: options.seed } : {},
+  );
   try {
     const tokSource = tokenizerSource(modelPath, adapter, options.tokenizer);
     const tokenizer = await loadTokenizer(

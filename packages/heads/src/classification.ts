@@ -125,13 +125,26 @@ export async function loadHead<H extends HeadModel>(
   }
 }
 
+/**
+ * Labels of a sequence classifier: one value per example ([B] class ids or regression values; a
+ * plain array or a collator's `Int32Array`), or rows ([B, numLabels] multi-hot, [B, 1] regression).
+ */
+export type SequenceLabels = ArrayLike<number> | number[][];
+
+/** {@link SequenceLabels} as one flat row-major array. */
+export function flatSequenceLabels(labels: SequenceLabels): ArrayLike<number> {
+  return Array.isArray(labels) && Array.isArray(labels[0])
+    ? (labels as number[][]).flat()
+    : (labels as ArrayLike<number>);
+}
+
 /** Which problem type transformers infers when the config has none. */
-export function inferProblemType(numLabels: number, labels: number[] | number[][]): ProblemType {
+export function inferProblemType(numLabels: number, labels: SequenceLabels): ProblemType {
   if (numLabels === 1) return 'regression';
-  const flat = (labels as Array<number | number[]>).flat();
-  return Array.isArray(labels[0]) || flat.some((l) => !Number.isInteger(l))
-    ? 'multi_label_classification'
-    : 'single_label_classification';
+  if (Array.isArray(labels) && Array.isArray(labels[0])) return 'multi_label_classification';
+  const flat = labels as ArrayLike<number>;
+  for (let i = 0; i < flat.length; i++) if (!Number.isInteger(flat[i])) return 'multi_label_classification';
+  return 'single_label_classification';
 }
 
 export function disposeAll(...ts: Array<Tensor | undefined>): void {

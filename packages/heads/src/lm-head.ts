@@ -1,9 +1,10 @@
-import { fusedLinearCrossEntropy, IGNORE_INDEX, matMul, type Tensor, tf } from '@gptft/backend';
+import { fusedLinearCrossEntropy, matMul, shiftLabels, type Tensor, tf } from '@gptft/backend';
 import type { FromPretrainedOptions, GPT2Model, PastKeyValues } from '@gptft/gpt2-model';
 import type { GenerateOptions } from './generate.js';
 import { readGenerationConfig } from './generation-config.js';
 import { HeadModel, type HeadOutput, headWeight, warnAfterLoading } from './head-model.js';
 import { Linear } from './linear.js';
+import { flatTokenLabels, type TokenLabels } from './losses.js';
 
 /** Inputs of {@link GPT2LMHeadModel.forward}. */
 export interface LMInput {
@@ -19,8 +20,11 @@ export interface LMInput {
   pastKeyValues?: PastKeyValues;
   useCache?: boolean;
   outputHiddenStates?: boolean;
-  /** [B, T] next-token labels, shifted inside as in transformers; -100 is ignored. */
-  labels?: number[][];
+  /**
+   * Next-token labels of every position, [B, T] nested or flat row-major (a collator's
+   * `Batch.labels`); shifted inside as in transformers; -100 is ignored.
+   */
+  labels?: TokenLabels;
   /**
    * transformers' `logits_to_keep`: compute logits for the last N positions only (0, the default:
    * all). `generate` uses 1, sparing the [T, V] product of the prompt's other positions.
@@ -110,17 +114,14 @@ export class GPT2LMHeadModel extends HeadModel {
       throw new Error(`logitsToKeep must be an integer ≥ 0 (got ${keep})`);
     if (keep > 0 && input.labels)
       throw new Error('logitsToKeep: the loss needs every position; leave it out with labels');
-    const labels = input.labels;
-    if (labels && (labels.length !== b || labels.some((r) => r.length !== t))) {
-      throw new Error(`labels: shape must be [${b}, ${t}] like inputIds`);
-    }
+    const labels = input.labels && flatTokenLabels(input.labels, b, t);
     let logits: Tensor;
     let loss: Tensor | undefined;
     if (labels) {
       // The loss: @gptft/backend's fused linear + cross-entropy over every position, the label of
       // position t being labels[t+1] (the shift; each row's last position predicts nothing), so the
       // [B·T, V] logits' gradient is never held. The logits come out of the same chunked pass.
-      const shifted = labels.flatMap((r) => [...r.slice(1), IGNORE_INDEX]);
+      const shifted = shiftLabels(labels, b, t, { keepLength: true });
       const fused = fusedLinearCrossEntropy(h, this.lmHeadWeight, shifted, { returnLogits: true });
       loss = fused.loss;
       logits = fused.logits!;

@@ -21,6 +21,37 @@ interface SeedStream {
   restore(state: number): void;
 }
 
+/**
+ * A PEFT-wrapped model (`@gptft/peft`'s `PeftModel`): `model` is the wrapped head model, whose own
+ * `forward` runs with the adapters; the trained parameters are the adapters' (PEFT key names).
+ */
+export interface PeftLikeModel<I = unknown> {
+  model: ForwardModel<I>;
+  baseModel: unknown;
+  namedTrainableParameters(): [string, tf.Variable][];
+  train?(mode?: boolean): unknown;
+}
+
+/** Whether `m` is a PEFT-wrapped model rather than a plain `forward` model. */
+export function isPeftLike<I>(m: ForwardModel<I> | PeftLikeModel<I>): m is PeftLikeModel<I> {
+  return (
+    'baseModel' in m && 'model' in m && typeof (m as PeftLikeModel).namedTrainableParameters === 'function'
+  );
+}
+
+/** A PEFT-wrapped model seen as a {@link ForwardModel}: the head's forward, the adapter's parameters. */
+function unwrapPeft<I>(model: PeftLikeModel<I>): ForwardModel<I> {
+  const inner = model.model;
+  return {
+    forward: (input) => inner.forward(input),
+    namedParameters: () => model.namedTrainableParameters(),
+    namedTrainableParameters: () => model.namedTrainableParameters(),
+    ...(model.train ? { train: (mode?: boolean) => model.train!(mode) } : {}),
+    ...(inner.seeds ? { seeds: inner.seeds } : {}),
+    ...(inner.transformer ? { transformer: inner.transformer } : {}),
+  };
+}
+
 /** Options of {@link trainableFromForward}. */
 export interface ForwardModelOptions<B, I> {
   /** The forward input of a batch, labels included (e.g. `{ inputIds, attentionMask, labels }`). */
@@ -30,15 +61,19 @@ export interface ForwardModelOptions<B, I> {
 }
 
 /**
- * Adapts a `forward`-style model (a `@gptft/heads` class, a PEFT-wrapped one) to
+ * Adapts a `forward`-style model (a `@gptft/heads` class, or a `PeftModel` around one) to
  * {@link TrainableModel}: the loss and the logits come from `forward(toInput(batch))`, the trained
- * parameters are the trainable ones, training mode and the dropout seed stream are passed through
- * (so checkpoints store the RNG state).
+ * parameters are the trainable ones (a PEFT model's: its adapter's), training mode and the dropout
+ * seed stream are passed through (so checkpoints store the RNG state).
  */
 export function trainableFromForward<B, I>(
-  model: ForwardModel<I>,
+  wrapped: ForwardModel<I> | PeftLikeModel<I>,
   options: ForwardModelOptions<B, I>,
 ): TrainableModel<B> {
+  const model = isPeftLike(wrapped) ? unwrapPeft(wrapped) : wrapped;
+  if (typeof model.forward !== 'function') {
+    throw new TypeError('trainableFromForward: the model must have forward(input) (or be a PeftModel)');
+  }
   const seeds = model.seeds ?? model.transformer?.seeds;
   const params = () =>
     model.namedTrainableParameters ? model.namedTrainableParameters() : model.namedParameters();

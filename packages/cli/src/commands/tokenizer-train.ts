@@ -27,12 +27,14 @@ export function tokenizerCommand(): Command {
       type: 'int',
       description: 'vocabulary size: special tokens + 256 bytes + merges',
       default: 4096,
+      range: { min: 1 },
     },
     {
       name: 'min-frequency',
       type: 'int',
       description: 'a pair must occur this often to be merged',
       default: 2,
+      range: { min: 1 },
     },
     {
       name: 'special-tokens',
@@ -45,6 +47,7 @@ export function tokenizerCommand(): Command {
       name: 'model-max-length',
       type: 'int',
       description: 'model_max_length written to tokenizer_config.json',
+      range: { min: 1 },
     },
     {
       name: 'output-dir',
