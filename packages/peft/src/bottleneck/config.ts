@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { buildConfig } from '../method.js';
 
 /** Non-linearities of the bottleneck (AdapterHub's `non_linearity`, resolved like transformers' ACT2FN). */
 export const BOTTLENECK_NON_LINEARITIES = [
@@ -89,12 +90,7 @@ export type BottleneckConfigInput = Omit<z.input<typeof BottleneckConfigSchema>,
 
 /** Parses a bottleneck config (errors name the field). */
 export function bottleneckConfig(init: BottleneckConfigInput): BottleneckConfig {
-  const r = BottleneckConfigSchema.safeParse({ peft_type: 'BOTTLENECK', ...init });
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    throw new Error(`BottleneckConfig: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
-  }
-  return r.data;
+  return buildConfig(BottleneckConfigSchema, 'BOTTLENECK', 'BottleneckConfig', init);
 }
 
 /**
