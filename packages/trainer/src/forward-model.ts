@@ -11,6 +11,8 @@ export interface ForwardModel<I> {
   namedParameters(): [string, tf.Variable][];
   namedTrainableParameters?(): [string, tf.Variable][];
   train?(mode?: boolean): unknown;
+  /** See {@link TrainableModel.onOptimizerStep} (a `PeftModel` passes it to its adapter). */
+  onOptimizerStep?(step: number, grads: Readonly<Record<string, tf.Tensor>>): void;
   seeds?: SeedStream;
   transformer?: { seeds?: SeedStream };
 }
@@ -62,6 +64,7 @@ export function trainableFromForward<B, I>(
     },
   };
   if (model.train) out.setTraining = (training) => void model.train!(training);
+  if (model.onOptimizerStep) out.onOptimizerStep = (step, grads) => model.onOptimizerStep!(step, grads);
   if (seeds) {
     out.getRngState = () => seeds.state;
     out.setRngState = (state: RngState) => {

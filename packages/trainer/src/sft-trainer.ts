@@ -34,18 +34,14 @@ export interface SftModelInput {
 }
 
 /**
- * A PEFT-wrapped model (`@gptft/peft`'s `PeftModel`): `model` is the wrapped head model, whose own
- * `forward` runs with the adapters; the trained parameters are the adapters'.
+ * A PEFT-wrapped model (`@gptft/peft`'s `PeftModel`) is a {@link ForwardModel}: its `forward` is the
+ * wrapped head's (with the adapters), its trainable parameters the adapters'.
+ * @deprecated use `ForwardModel<SftModelInput>`.
  */
-export interface PeftLikeModel {
-  model: ForwardModel<SftModelInput>;
-  baseModel: unknown;
-  namedTrainableParameters(): [string, tf.Variable][];
-  train?(mode?: boolean): unknown;
-}
+export type PeftLikeModel = ForwardModel<SftModelInput>;
 
 /** Any model SFT can train. */
-export type SftModel = TrainableModel<Batch> | ForwardModel<SftModelInput> | PeftLikeModel;
+export type SftModel = TrainableModel<Batch> | ForwardModel<SftModelInput>;
 
 /** Options of {@link SFTTrainer}. */
 export interface SFTTrainerOptions
@@ -85,29 +81,11 @@ export function sftModelInput(batch: Batch): SftModelInput {
   return input;
 }
 
-function isPeftLike(m: SftModel): m is PeftLikeModel {
-  return (
-    'baseModel' in m && 'model' in m && typeof (m as PeftLikeModel).namedTrainableParameters === 'function'
-  );
-}
-
 /** Adapts any {@link SftModel} to the Trainer's {@link TrainableModel}. */
 export function sftTrainableModel(model: SftModel): TrainableModel<Batch> {
   if ('computeLoss' in model && typeof model.computeLoss === 'function')
     return model as TrainableModel<Batch>;
   const labels = (b: Batch) => rows2D(b.labels, b.shape);
-  if (isPeftLike(model)) {
-    const inner = model.model;
-    const forward: ForwardModel<SftModelInput> = {
-      forward: (input) => inner.forward(input),
-      namedParameters: () => model.namedTrainableParameters(),
-      namedTrainableParameters: () => model.namedTrainableParameters(),
-      ...(model.train ? { train: (mode?: boolean) => model.train!(mode) } : {}),
-      ...(inner.seeds ? { seeds: inner.seeds } : {}),
-      ...(inner.transformer ? { transformer: inner.transformer } : {}),
-    };
-    return trainableFromForward(forward, { toInput: sftModelInput, labels });
-  }
   if (typeof (model as ForwardModel<SftModelInput>).forward !== 'function') {
     throw new TypeError('SFTTrainer: model must have forward(input) or computeLoss(batch)');
   }

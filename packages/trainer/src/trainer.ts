@@ -277,6 +277,7 @@ export class Trainer<B> {
           continue;
         }
         this.optimizer.step(grads);
+        this.model.onOptimizerStep?.(this.globalStep, grads);
         for (const g of Object.values(grads)) g.dispose();
         this.globalStep++;
         lossSum += stepLoss;
