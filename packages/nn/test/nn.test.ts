@@ -43,7 +43,9 @@ describe('Linear and its Conv1D layout', () => {
     const y = lin.forward(tf.tensor3d([x]));
     expect(y.shape).toEqual([1, 2, 2]);
     const want = dense(x, w, b).flat();
-    Array.from(y.dataSync()).forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 6));
+    Array.from(y.dataSync()).forEach((v, i) => {
+      expect(v).toBeCloseTo(want[i]!, 6);
+    });
     const noBias = new Linear(tf.tensor2d(w));
     expect(noBias.bias).toBeUndefined();
     expect(noBias.namedParameters().map(([n]) => n)).toEqual(['weight']);
@@ -61,7 +63,9 @@ describe('Linear and its Conv1D layout', () => {
     const lin = new Linear(tf.tensor2d(w), tf.tensor1d(b));
     const a = conv.forward(tf.tensor2d(x));
     const c = lin.forward(tf.tensor2d(x));
-    Array.from(a.dataSync()).forEach((v, i) => expect(v).toBeCloseTo(c.dataSync()[i]!, 6));
+    Array.from(a.dataSync()).forEach((v, i) => {
+      expect(v).toBeCloseTo(c.dataSync()[i]!, 6);
+    });
     expect(() => new Linear(tf.tensor2d(w), tf.tensor1d([1, 2, 3]))).toThrow(/bias must be \[2\]/);
     tf.dispose([a, c]);
     conv.dispose();
@@ -154,7 +158,7 @@ describe('init and layers', () => {
     expect(ln.namedParameters().map(([n]) => n)).toEqual(['weight', 'bias']);
     expect(() => new Embedding(10, 4, tf.zeros([3, 4]))).toThrow(/weight must be \[10, 4\]/);
     const y = ln.forward(tf.tensor2d([[1, 2, 3, 4]]));
-    expect(Math.abs(y.dataSync().reduce((s, x) => s + x, 0))).toBeLessThan(1e-5);
+    expect(Math.abs(Array.from(y.dataSync()).reduce((s, x) => s + x, 0))).toBeLessThan(1e-5);
     y.dispose();
     e.dispose();
     ln.dispose();

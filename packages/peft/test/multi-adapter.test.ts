@@ -69,7 +69,9 @@ describe('several LoRA adapters on the same layers', () => {
     pm.setAdapter('b');
     expect(pm.namedTrainableParameters().map(([k]) => k)).toEqual(pm.stateDict('b').map(([k]) => k));
     train(pm, [...ids].reverse(), 3);
-    pm.stateDict('default').forEach(([k, v], i) => expect(bytes(v).equals(defaultWeights[i]!), k).toBe(true));
+    pm.stateDict('default').forEach(([k, v], i) => {
+      expect(bytes(v).equals(defaultWeights[i]!), k).toBe(true);
+    });
     const hB = hidden(pm, [ids]);
     expect(maxAbsDiff(hA, hB)).toBeGreaterThan(1e-4);
     pm.setAdapter('default');
@@ -117,9 +119,9 @@ describe('several LoRA adapters on the same layers', () => {
       return out;
     });
     const v = per[0]!.length;
-    per.forEach((want, i) =>
-      expect(maxAbsDiff(mixed.slice(i * v, (i + 1) * v), want), names[i]).toBeLessThan(1e-5),
-    );
+    for (const [i, want] of per.entries()) {
+      expect(maxAbsDiff(mixed.slice(i * v, (i + 1) * v), want), names[i]).toBeLessThan(1e-5);
+    }
     expect(maxAbsDiff(per[0]!, per[2]!)).toBeGreaterThan(1e-3);
     // generate: one batch, three adapters, the tokens each row decodes alone
     const together = pm.withAdapterNames(names, () => generate(lm, rows, { maxNewTokens: 6 }));

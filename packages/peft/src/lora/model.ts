@@ -8,7 +8,7 @@ import { fillWeightedAdapter, weightedAdapterConfig } from './weighted.js';
 
 /** LoRA (Hu et al. 2021), HF PEFT's `LoraModel`: `peft_type: "LORA"` on Linear / Conv1D layers. */
 export class LoraTuner extends BaseTuner<LoraConfig, LoraLayer> {
-  readonly peftType = 'LORA';
+  readonly peftType: string = 'LORA';
   readonly configSchema = LoraConfigSchema;
   protected readonly layerClass = LoraLayer;
   override get displayName(): string {
