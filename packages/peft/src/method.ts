@@ -39,7 +39,7 @@ export interface AttachedAdapter {
    * `prefix_projection` saves the projected table as `prompt_embeddings`; AdaLoRA drops pruned
    * ranks). The caller disposes the returned tensors.
    */
-  savedStateDict?(): Array<[string, Tensor]>;
+  savedStateDict?(): Array<[string, Tensor]> | undefined;
   /**
    * Adjusts the model to a saved adapter's tensor shapes before they are loaded (AdaLoRA's
    * `rank_pattern`); called by `loadAdapter` with the shapes in the file.
