@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import type { Batch, ChatMessage } from '@gptft/datasets';
 import type { GPT2LMHeadModel } from '@gptft/heads';
-import { getPeftModel, type PeftModel } from '@gptft/peft';
+import type { PeftModel } from '@gptft/peft';
 import type { GPT2Tokenizer } from '@gptft/tokenizer';
 import { readConversations } from '../chat-data.js';
 import { chatStopIds, prepareChatFormat } from '../chat-setup.js';
@@ -12,7 +12,7 @@ import { runTraining, type TrainingSummary, trainableOf, writeRunArgs } from '..
 import { generateReply } from '../generate-reply.js';
 import { loadLanguageModel } from '../model-io.js';
 import { addCommonOptions, addOptions, resolveOptions } from '../options.js';
-import { loraConfigFrom, PEFT_OPTIONS } from '../peft-options.js';
+import { optimizerSteps, PEFT_OPTIONS, peftModelFrom, withPeftTraining } from '../peft-options.js';
 import { writeReport } from '../report.js';
 import { trainingArgumentsFrom, trainingOptionSpecs } from '../training-options.js';
 import { SFTTrainer, seededPermutation, sftModelInput } from '@gptft/trainer';
@@ -215,12 +215,18 @@ export async function sft(opts: Record<string, unknown>, ctx = new Context(opts)
     const before = await chatReplies(model, tokenizer, prompts, replyOpts);
     let params = model.namedParameters();
     let what = `${modelPath}, full fine-tuning`;
-    if (opts.peft === 'lora') {
-      const lora = loraConfigFrom(opts, modelPath, 'CAUSAL_LM');
-      peft = getPeftModel(model, lora.config, { seed });
+    const batchesPerEpoch = Math.ceil(trainConvs.length / (args.perDeviceTrainBatchSize ?? 8));
+    const attached = await peftModelFrom(opts, model, {
+      modelPath,
+      taskType: 'CAUSAL_LM',
+      seed,
+      totalSteps: optimizerSteps(args, batchesPerEpoch),
+    });
+    if (attached) {
+      peft = attached.peft;
       params = peft.namedTrainableParameters();
       ctx.log(peft.trainableParametersLine());
-      what = `${modelPath} + ${lora.what}`;
+      what = `${modelPath} + ${attached.what}`;
     }
     const save = async (dir: string) => {
       if (peft) await peft.savePretrained(dir);
@@ -228,7 +234,7 @@ export async function sft(opts: Record<string, unknown>, ctx = new Context(opts)
       await tokenizer.savePretrained(dir);
       await writeGenerationConfig(dir, tokenizer);
     };
-    const trainable = trainableOf<Batch>(model, params, (batch) => {
+    const forwardOnly = trainableOf<Batch>(model, params, (batch) => {
       const input = sftModelInput(batch);
       return model.forward({
         inputIds: input.inputIds,
@@ -236,6 +242,7 @@ export async function sft(opts: Record<string, unknown>, ctx = new Context(opts)
         labels: input.labels,
       });
     });
+    const trainable = peft ? withPeftTraining(forwardOnly, peft) : forwardOnly;
     let trainer: SFTTrainer | undefined;
     const summary = await runTraining<Batch>({
       ctx,

@@ -1,13 +1,13 @@
 import { Command } from 'commander';
 import type { GPT2LMHeadModel } from '@gptft/heads';
-import { getPeftModel, type PeftModel } from '@gptft/peft';
+import type { PeftModel } from '@gptft/peft';
 import { Context, selectBackend } from '../context.js';
 import { CliError } from '../errors.js';
 import { batchBlocks, readLmTokens, toBlocks } from '../lm-data.js';
-import { runTraining, type TrainingSummary, writeRunArgs } from '../lm-training.js';
+import { lmTrainable, runTraining, type TrainingSummary, writeRunArgs } from '../lm-training.js';
 import { loadLanguageModel, loadTokenizer } from '../model-io.js';
 import { addCommonOptions, addOptions, resolveOptions } from '../options.js';
-import { loraConfigFrom, PEFT_OPTIONS } from '../peft-options.js';
+import { optimizerSteps, PEFT_OPTIONS, peftModelFrom, withPeftTraining } from '../peft-options.js';
 import { writeReport } from '../report.js';
 import {
   type Classifier,
@@ -152,12 +152,18 @@ export async function train(opts: Record<string, unknown>): Promise<void> {
       );
       let params = model.namedParameters();
       what = `${opts.model}, full fine-tuning`;
-      if (opts.peft === 'lora') {
-        const lora = loraConfigFrom(opts, opts.model as string, 'CAUSAL_LM');
-        peft = getPeftModel(model, lora.config, { seed: args.seed ?? 42 });
+      const trainData = batchBlocks(trainBlocks, args.perDeviceTrainBatchSize ?? 8);
+      const attached = await peftModelFrom(opts, model, {
+        modelPath: opts.model as string,
+        taskType: 'CAUSAL_LM',
+        seed: args.seed ?? 42,
+        totalSteps: optimizerSteps(args, trainData.length),
+      });
+      if (attached) {
+        peft = attached.peft;
         params = peft.namedTrainableParameters();
         ctx.log(peft.trainableParametersLine());
-        what = `${opts.model} + ${lora.what}`;
+        what = `${opts.model} + ${attached.what}`;
       }
       const save = async (dir: string) => {
         if (peft) await peft.savePretrained(dir);
@@ -168,7 +174,8 @@ export async function train(opts: Record<string, unknown>): Promise<void> {
         ctx,
         model,
         params,
-        trainData: batchBlocks(trainBlocks, args.perDeviceTrainBatchSize ?? 8),
+        ...(peft && { trainable: withPeftTraining(lmTrainable(model, params), peft) }),
+        trainData,
         evalData: batchBlocks(evalBlocks, args.perDeviceEvalBatchSize ?? 8),
         args,
         shuffle,
@@ -211,13 +218,17 @@ export async function train(opts: Record<string, unknown>): Promise<void> {
       const head = `new ${task === 'sequence-classification' ? 'score' : 'classifier'} head (${map.labels.length} labels)`;
       let params = model.namedParameters();
       what = `${opts.model} + ${head}, full fine-tuning`;
-      if (opts.peft === 'lora') {
-        // task_type SEQ_CLS / TOKEN_CLS from the head: the head trains and is saved with the adapter.
-        const lora = loraConfigFrom(opts, opts.model as string);
-        peft = getPeftModel(model, lora.config, { seed: args.seed ?? 42 });
+      // task_type SEQ_CLS / TOKEN_CLS from the head: the head trains and is saved with the adapter.
+      const attached = await peftModelFrom(opts, model, {
+        modelPath: opts.model as string,
+        seed: args.seed ?? 42,
+        totalSteps: optimizerSteps(args, trainBatches.length),
+      });
+      if (attached) {
+        peft = attached.peft;
         params = peft.namedTrainableParameters();
         ctx.log(peft.trainableParametersLine());
-        what = `${opts.model} + ${lora.what} + ${head} (trained, saved with the adapter)`;
+        what = `${opts.model} + ${attached.what} + ${head} (trained, saved with the adapter)`;
       }
       const save = async (dir: string) => {
         if (peft) {
@@ -230,7 +241,9 @@ export async function train(opts: Record<string, unknown>): Promise<void> {
         ctx,
         model,
         params,
-        trainable: classifierTrainable(model, params),
+        trainable: peft
+          ? withPeftTraining(classifierTrainable(model, params), peft)
+          : classifierTrainable(model, params),
         trainData: trainBatches,
         evalData: evalBatches,
         finalEvalLoss: () => {

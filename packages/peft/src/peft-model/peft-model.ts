@@ -264,7 +264,7 @@ export class PeftModel<M extends Module = GPT2Model> {
     const run = () => model.forward(rest) as ForwardOutput<M>;
     const out = adapterNames ? this.withAdapterNames(adapterNames, run) : run();
     const withLoss = out as { loss?: Tensor };
-    const term = withLoss.loss ? this.registry.current()?.adapter.lossTerm?.() : undefined;
+    const term = withLoss.loss ? this.lossTerm() : undefined;
     if (term && withLoss.loss) {
       const loss = withLoss.loss;
       withLoss.loss = tf.add(loss, term);
@@ -274,6 +274,15 @@ export class PeftModel<M extends Module = GPT2Model> {
         loss.dispose();
     }
     return out;
+  }
+
+  /**
+   * The active adapter's term added to the training loss (AdaLoRA's orthogonal regularisation;
+   * `undefined` for most methods). {@link forward} adds it to a loss; a training loop that calls
+   * the wrapped model itself adds it.
+   */
+  lossTerm(): Tensor | undefined {
+    return this.registry.current()?.adapter.lossTerm?.();
   }
 
   /**
