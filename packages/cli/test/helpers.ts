@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -70,4 +70,20 @@ export function tokenizerTrainArgs(data: string, outputDir: string): string[] {
     '--output-dir',
     outputDir,
   ];
+}
+
+/** train.jsonl (16) and dev.jsonl (6) of two easily told apart classes. */
+export function sentimentData(): string {
+  const dir = tempDir();
+  const rows = (n: number, off: number) =>
+    Array.from({ length: n }, (_, i) => {
+      const pos = (i + off) % 2 === 0;
+      return JSON.stringify({
+        text: pos ? 'a wonderful, lovely film' : 'a dull and boring mess',
+        label: pos ? 'pos' : 'neg',
+      });
+    }).join('\n');
+  writeFileSync(join(dir, 'train.jsonl'), `${rows(16, 0)}\n`);
+  writeFileSync(join(dir, 'dev.jsonl'), `${rows(6, 1)}\n`);
+  return dir;
 }

@@ -4,10 +4,10 @@
 // `gptft eval` on that folder reproduces the validation metrics, and `gptft merge` folds the
 // methods that merge into a plain checkpoint with the same metrics (the others refuse, clearly).
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { gptft, okJson, repoRoot, tempDir } from './helpers.js';
+import { gptft, okJson, repoRoot, sentimentData } from './helpers.js';
 
 const model = join(repoRoot, 'fixtures/gpt2-tiny-ref/gpt2-tiny');
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
@@ -47,17 +47,7 @@ const METHODS = [
 ] as const;
 
 describe('gptft train --peft <method>', () => {
-  const dir = tempDir();
-  const rows = (n: number, off: number) =>
-    Array.from({ length: n }, (_, i) => {
-      const pos = (i + off) % 2 === 0;
-      return JSON.stringify({
-        text: pos ? 'a wonderful, lovely film' : 'a dull and boring mess',
-        label: pos ? 'pos' : 'neg',
-      });
-    }).join('\n');
-  writeFileSync(join(dir, 'train.jsonl'), `${rows(16, 0)}\n`);
-  writeFileSync(join(dir, 'dev.jsonl'), `${rows(6, 1)}\n`);
+  const dir = sentimentData();
   const dev = join(dir, 'dev.jsonl');
   const baseHash = sha256(join(model, 'model.safetensors'));
 

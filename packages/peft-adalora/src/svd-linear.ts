@@ -114,27 +114,13 @@ export class SVDLinear extends LinearTunerLayer {
   // #endregion forward
 
   /** B·(A ⊙ E)·scaling / (ranknum + 1e-5) in the base weight's layout ([in, out] for Conv1D). */
-  deltaWeight(adapter: string): Tensor {
+  override deltaWeight(adapter: string): Tensor {
     return tf.tidy(() => {
       const { a, e, b, ranknum } = this.weights(adapter);
       const ba = matMul(b, tf.mul(a, e)); //                                         [out, in]
       const w = this.base.fanInFanOut ? tf.transpose(ba) : ba;
       return tf.div(tf.mul(w, this.scaling(adapter)), tf.add(ranknum, RANK_EPS));
     });
-  }
-
-  protected mergeOne(name: string): void {
-    const w = this.base.weight;
-    const next = tf.tidy(() => tf.add(w, this.deltaWeight(name)));
-    w.assign(next);
-    next.dispose();
-  }
-
-  protected unmergeOne(name: string): void {
-    const w = this.base.weight;
-    const next = tf.tidy(() => tf.sub(w, this.deltaWeight(name)));
-    w.assign(next);
-    next.dispose();
   }
 
   /**

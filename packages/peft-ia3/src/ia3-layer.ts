@@ -75,7 +75,7 @@ export class IA3Layer extends LinearTunerLayer {
   }
 
   /** W ← W ⊙ l (and b ← b ⊙ l for output scaling): the base layer alone then computes the IA³ layer. */
-  protected mergeOne(name: string): void {
+  protected override mergeOne(name: string): void {
     const { weight, bias } = this.base;
     const l = this.vector(name);
     const w = tf.tidy(() => tf.mul(weight, this.weightScale(l)));
@@ -90,7 +90,7 @@ export class IA3Layer extends LinearTunerLayer {
   // #endregion merge
 
   /** Divides the vector (+1e-8, as PEFT) back out of the weights; exact only up to rounding. */
-  protected unmergeOne(name: string): void {
+  protected override unmergeOne(name: string): void {
     const { weight, bias } = this.base;
     const l = this.vector(name);
     const w = tf.tidy(() => tf.div(weight, this.weightScale(tf.add(l, UNMERGE_EPS))));

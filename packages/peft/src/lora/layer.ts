@@ -169,25 +169,11 @@ export class LoraLayer extends LinearTunerLayer {
   }
 
   /** The update of `adapter` in the base weight's layout: (B·A)·scaling, transposed for Conv1D's [in, out]. */
-  deltaWeight(adapter = this.current()): Tensor {
+  override deltaWeight(adapter = this.current()): Tensor {
     return tf.tidy(() => {
       const ba = matMul(this.loraBOf(adapter), this.loraAOf(adapter)); // [out, in]
       return tf.mul(this.base.fanInFanOut ? tf.transpose(ba) : ba, this.scalingOf(adapter));
     });
-  }
-
-  protected mergeOne(name: string): void {
-    const w = this.base.weight;
-    const next = tf.tidy(() => tf.add(w, this.deltaWeight(name)));
-    w.assign(next);
-    next.dispose();
-  }
-
-  protected unmergeOne(name: string): void {
-    const w = this.base.weight;
-    const next = tf.tidy(() => tf.sub(w, this.deltaWeight(name)));
-    w.assign(next);
-    next.dispose();
   }
 
   protected override onAdapterDeleted(name: string): void {

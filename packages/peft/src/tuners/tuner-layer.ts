@@ -1,4 +1,4 @@
-import type { Tensor, Variable } from '@gptft/backend';
+import { type Tensor, tf, type Variable } from '@gptft/backend';
 import { type Linear, Module, ModuleDict, ParameterDict } from '@gptft/nn';
 
 /**
@@ -155,4 +155,34 @@ export abstract class LinearTunerLayer extends BaseTunerLayer {
     return ['base_layer', ...super.internalPaths()];
   }
   abstract forward(x: Tensor): Tensor;
+
+  /**
+   * The adapter's additive update in the base weight's layout (`[in, out]` for Conv1D), for
+   * methods whose merge is W ← W + ΔW (LoRA, AdaLoRA). Methods that merge otherwise (IA³
+   * multiplies) override {@link mergeOne} / {@link unmergeOne} instead.
+   */
+  deltaWeight(_adapter: string): Tensor {
+    throw new Error(
+      `${this.constructor.name} has no additive update: it must override mergeOne and unmergeOne`,
+    );
+  }
+
+  /** W ← W + ΔW. */
+  protected mergeOne(name: string): void {
+    this.addToWeight(name, 1);
+  }
+
+  /** W ← W − ΔW. */
+  protected unmergeOne(name: string): void {
+    this.addToWeight(name, -1);
+  }
+
+  private addToWeight(name: string, sign: 1 | -1): void {
+    const w = this.base.weight;
+    const next = tf.tidy(() =>
+      sign > 0 ? tf.add(w, this.deltaWeight(name)) : tf.sub(w, this.deltaWeight(name)),
+    );
+    w.assign(next);
+    next.dispose();
+  }
 }
