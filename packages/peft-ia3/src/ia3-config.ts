@@ -1,4 +1,4 @@
-import { buildConfig, fullMatch } from '@gptft/peft';
+import { buildConfig, peftConfigFields, fullMatch } from '@gptft/peft';
 import { z } from 'zod';
 
 /**
@@ -19,9 +19,7 @@ const moduleNames = z.union([z.array(z.string()), z.string()]);
 export const IA3ConfigSchema = z
   .looseObject({
     peft_type: z.literal('IA3'),
-    task_type: z.string().nullish(),
-    base_model_name_or_path: z.string().nullish(),
-    inference_mode: z.boolean().optional(),
+    ...peftConfigFields,
     /**
      * Modules to wrap: a list (a module matches if its name equals an entry or ends with
      * `.entry`) or one regex (full match). Default for GPT-2: `['c_attn', 'mlp.c_proj']`.

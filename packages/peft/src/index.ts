@@ -26,6 +26,7 @@ export {
   methodPackage,
   parsePeftConfig,
   type PeftMethod,
+  peftConfigFields,
   peftMethods,
   type PromptLearningAdapter,
   type PromptLearningMethod,

@@ -15,7 +15,7 @@
 import type { Tensor, Variable } from '@gptft/backend';
 import type { GPT2Model, PastKeyValues } from '@gptft/gpt2-model';
 import type { Module } from '@gptft/nn';
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /** Fields every PEFT adapter_config.json has (snake_case, as PEFT writes them). */
 export interface BasePeftConfig {
@@ -25,6 +25,13 @@ export interface BasePeftConfig {
   inference_mode?: boolean | undefined;
   [key: string]: unknown;
 }
+
+/** The fields every PEFT config schema has besides `peft_type` (spread into a method's `z.looseObject`). */
+export const peftConfigFields = {
+  task_type: z.string().nullish(),
+  base_model_name_or_path: z.string().nullish(),
+  inference_mode: z.boolean().optional(),
+};
 
 /** What a method returns once one adapter (one adapter name) is attached to a model. */
 export interface AttachedAdapter {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { buildConfig } from '../method.js';
+import { buildConfig, peftConfigFields } from '../method.js';
 
 /** Non-linearities of the bottleneck (AdapterHub's `non_linearity`, resolved like transformers' ACT2FN). */
 export const BOTTLENECK_NON_LINEARITIES = [
@@ -23,9 +23,7 @@ const unsupported = <T>(value: T, why: string) =>
  */
 export const BottleneckConfigSchema = z.looseObject({
   peft_type: z.literal('BOTTLENECK'),
-  task_type: z.string().nullish(),
-  base_model_name_or_path: z.string().nullish(),
-  inference_mode: z.boolean().optional(),
+  ...peftConfigFields,
   /** Adapter after the self-attention sub-layer of each block (Houlsby: true, Pfeiffer: false). */
   mh_adapter: z.boolean(),
   /** Adapter after the MLP sub-layer of each block (both Houlsby and Pfeiffer: true). */

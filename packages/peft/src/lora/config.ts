@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { buildConfig } from '../method.js';
+import { buildConfig, peftConfigFields } from '../method.js';
 import { checkTargetModuleExists } from '../tuners/matcher.js';
 
 /** HF PEFT's `TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING["gpt2"]`: LoRA's default targets. */
@@ -13,9 +13,7 @@ const moduleNames = z.union([z.array(z.string()), z.string()]);
  */
 export const LoraConfigSchema = z.looseObject({
   peft_type: z.literal('LORA'),
-  task_type: z.string().nullish(),
-  base_model_name_or_path: z.string().nullish(),
-  inference_mode: z.boolean().optional(),
+  ...peftConfigFields,
   /** LoRA rank. */
   r: z.number().int().positive().default(8),
   lora_alpha: z.number().positive().default(8),

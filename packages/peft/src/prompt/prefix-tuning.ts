@@ -2,14 +2,17 @@ import { type Tensor, tf, type Variable } from '@gptft/backend';
 import { type GPT2Model, prefixKeyValues } from '@gptft/gpt2-model';
 import { Embedding, init, Linear, Module, ModuleDict, SeedStream } from '@gptft/nn';
 import { z } from 'zod';
-import { buildConfig, type PromptLearningAdapter, type PromptLearningMethod } from '../method.js';
+import {
+  buildConfig,
+  type PromptLearningAdapter,
+  type PromptLearningMethod,
+  peftConfigFields,
+} from '../method.js';
 
 /** PEFT's `PrefixTuningConfig` (`adapter_config.json`, snake_case); unknown keys are kept. */
 export const PrefixTuningConfigSchema = z.looseObject({
   peft_type: z.literal('PREFIX_TUNING'),
-  task_type: z.string().nullish(),
-  base_model_name_or_path: z.string().nullish(),
-  inference_mode: z.boolean().optional(),
+  ...peftConfigFields,
   num_virtual_tokens: z.number().int().positive(),
   token_dim: z.number().int().positive().nullish(),
   num_transformer_submodules: z.number().int().positive().nullish(),
