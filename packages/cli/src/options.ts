@@ -143,7 +143,7 @@ export const COMMON_OPTIONS: OptionSpec[] = [
     name: 'backend',
     type: 'string',
     placeholder: 'name',
-    description: 'tensor backend: auto, wasm (embedded), cpu, tensorflow, tensorflow-gpu',
+    description: 'tensor backend: auto, wasm (embedded), cpu, tensorflow, tensorflow-gpu, webgpu',
     default: 'auto',
   },
   {

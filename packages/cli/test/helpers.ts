@@ -18,11 +18,11 @@ export interface RunResult {
 /** Runs the built `gptft` binary in a real node process. */
 export function gptft(
   args: string[],
-  options: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+  options: { input?: string; env?: Record<string, string>; timeoutMs?: number; cwd?: string } = {},
 ): Promise<RunResult> {
   return new Promise((res, rej) => {
     const child = spawn(process.execPath, [bin, ...args], {
-      cwd: repoRoot,
+      cwd: options.cwd ?? repoRoot,
       env: { ...process.env, GPTFT_WASM_THREADS: '1', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });

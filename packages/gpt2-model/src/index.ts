@@ -16,10 +16,14 @@ export { type BlockOutput, GPT2Block } from './block.js';
 export {
   type LayerKeyValue,
   type PastKeyValues,
+  concatPastRows,
   disposePast,
+  dropPastFront,
   pastLength,
   prefixKeyValues,
+  selectPastRows,
 } from './kv-cache.js';
+export { BatchedKVCache } from './batched-cache.js';
 export { SeedSequence } from './random.js';
 export { initWeights } from './init.js';
 export { checkpointedBlock } from './gradient-checkpointing.js';

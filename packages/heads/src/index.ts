@@ -18,13 +18,24 @@ export {
   type GenerateTextResult,
   GenerationRun,
   generate,
+  resolveGenerateOptions,
   sampleToken,
 } from './generate.js';
+export { RowDecoder, type RowDecoderOptions } from './generation/row-decoder.js';
+export {
+  BeamHypotheses,
+  type BeamSearchOptions,
+  type BeamSearchResult,
+  beamSearch,
+  type EarlyStopping,
+} from './generation/beam-search.js';
 export { generateStream } from './generate-stream.js';
 export {
   buildLogitsProcessors,
   type LogitsProcessor,
+  LogitBiasLogitsProcessor,
   LogitsProcessorList,
+  PresenceFrequencyPenaltyLogitsProcessor,
   RepetitionPenaltyLogitsProcessor,
   TemperatureLogitsWarper,
   TopKLogitsWarper,
