@@ -3,7 +3,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Batch } from '@gptft/datasets';
 import type { Module } from '@gptft/gpt2-model';
-import { ADAPTER_WEIGHTS_NAME, getPeftModel, type PeftModel } from '@gptft/peft';
+import { ADAPTER_WEIGHTS_NAME, type PeftModel } from '@gptft/peft';
 import {
   type LogEntry,
   listCheckpoints,
@@ -15,7 +15,7 @@ import {
 } from '@gptft/trainer';
 import type { Context } from './context.js';
 import { CliError } from './errors.js';
-import { loraConfigFrom } from './peft-options.js';
+import { peftModelFrom } from './peft-options.js';
 
 /** Everything a training command reports when it is done. */
 export interface TrainingSummary {
@@ -70,21 +70,27 @@ export function modelFiles(
 }
 
 /**
- * `--peft lora`: the model wrapped by a seeded LoRA adapter (HF PEFT's `get_peft_model`; only the
- * adapter — and a classifier's head — trains), with what to call it in the report. `--peft none`:
- * nothing (full fine-tuning).
+ * `--peft <method>`: the model wrapped by a seeded adapter of that method (HF PEFT's
+ * `get_peft_model`; only the adapter — and a classifier's head — trains), with what to call it in
+ * the report. `--peft none`: nothing (full fine-tuning). The `PeftModel` is the model the trainer
+ * trains: its `forward` adds the method's loss term (AdaLoRA's orthogonal regularisation) and its
+ * `onOptimizerStep` runs the method's step (AdaLoRA's rank allocation).
  */
-export function wrapWithPeft<M extends Module>(
+export async function wrapWithPeft<M extends Module>(
   ctx: Context,
   opts: Record<string, unknown>,
   model: M,
-  taskType?: string,
-): { peft?: PeftModel<M>; what?: string } {
-  if (opts.peft !== 'lora') return {};
-  const lora = loraConfigFrom(opts, opts.model as string, taskType);
-  const peft = getPeftModel(model, lora.config, { seed: opts.seed as number });
-  ctx.log(peft.trainableParametersLine());
-  return { peft, what: `${opts.model} + ${lora.what}` };
+  run: { taskType?: string; totalSteps: number },
+): Promise<{ peft?: PeftModel<M>; what?: string }> {
+  const attached = await peftModelFrom(opts, model, {
+    modelPath: opts.model as string,
+    seed: opts.seed as number,
+    totalSteps: run.totalSteps,
+    ...(run.taskType !== undefined && { taskType: run.taskType }),
+  });
+  if (!attached) return {};
+  ctx.log(attached.peft.trainableParametersLine());
+  return { peft: attached.peft, what: `${opts.model} + ${attached.what}` };
 }
 
 /** The options every trainer of a command gets from {@link runTraining}. */

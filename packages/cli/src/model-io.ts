@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { GPT2LMHeadModel, resizeTokenEmbeddings } from '@gptft/heads';
 import { PeftModel } from '@gptft/peft';
+import { peftMethodImporter } from './peft-options.js';
 import { GPT2Tokenizer } from '@gptft/tokenizer';
 import { CliError } from './errors.js';
 import type { OptionSpec } from './options.js';
@@ -161,7 +162,8 @@ export async function loadLanguageModel(
       resizeTokenEmbeddings(model, tokenizer.vocabSize);
     }
     let peft: PeftModel<GPT2LMHeadModel> | undefined;
-    if (adapter !== undefined) peft = await PeftModel.fromPretrained(model, adapter);
+    if (adapter !== undefined)
+      peft = await PeftModel.fromPretrained(model, adapter, { importMethod: peftMethodImporter });
     return {
       model,
       tokenizer,

@@ -23,6 +23,7 @@ import {
 } from '@gptft/metrics';
 import { writeFileAtomic } from '@gptft/hub';
 import { PeftModel } from '@gptft/peft';
+import { peftMethodImporter } from './peft-options.js';
 import type { GPT2Tokenizer } from '@gptft/tokenizer';
 import {
   type ComputeMetrics,
@@ -347,7 +348,8 @@ export async function loadTrainedClassifier(
       tokSource === modelPath ? model.config.vocabSize : undefined,
     );
     usePadTokenOf(model, tokenizer);
-    if (adapter !== undefined) peft = await PeftModel.fromPretrained(model, adapter);
+    if (adapter !== undefined)
+      peft = await PeftModel.fromPretrained(model, adapter, { importMethod: peftMethodImporter });
     const p = peft;
     return {
       model,

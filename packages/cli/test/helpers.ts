@@ -197,6 +197,13 @@ export function trainingData(
   return { text, chatData, sentiment: sentimentData(dir) };
 }
 
+/** {@link sentimentData} in a new folder (returned). */
+export function sentimentFolder(): string {
+  const dir = tempDir();
+  sentimentData(dir);
+  return dir;
+}
+
 /** `{text, label}` records of two easily told apart classes (train.jsonl 16, dev.jsonl 6) in `dir`. */
 export function sentimentData(dir: string): { train: string; dev: string } {
   const rows = (n: number, off: number) =>

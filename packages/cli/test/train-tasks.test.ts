@@ -2,16 +2,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { gptft, okJson, repoRoot, sentimentData, tempDir } from './helpers.js';
+import { gptft, okJson, repoRoot, sentimentFolder, tempDir } from './helpers.js';
 
 const model = join(repoRoot, 'fixtures/gpt2-tiny-ref/gpt2-tiny');
-
-/** train.jsonl (16) and dev.jsonl (6) of two easily told apart classes, in a new folder. */
-function sentimentFolder(): string {
-  const dir = tempDir();
-  sentimentData(dir);
-  return dir;
-}
 
 function trainClassifierArgs(dir: string, out: string): string[] {
   return [

@@ -6,8 +6,10 @@
 export { ACTIVATIONS, type Activation, GPT2Config, type GPT2ConfigInit } from './config.js';
 export { CONFIG_LIMITS, MAX_PARAMETERS, MAX_TENSOR_ELEMENTS } from './config-schema.js';
 export { ConfigError } from './errors.js';
-export { Layer, Module, ModuleList } from './module.js';
+// The module system and layers are @gptft/nn's, re-exported so existing imports keep working.
+export { Layer, Module, ModuleDict, ModuleList } from './module.js';
 export { Conv1D, Dropout, Embedding, LayerNorm } from './layers.js';
+export { SeedStream } from '@gptft/nn';
 export { activation } from './activations.js';
 export { type AttentionOptions, type AttentionOutput, GPT2Attention } from './attention.js';
 export { GPT2MLP } from './mlp.js';

@@ -6,11 +6,12 @@ import {
   type GPT2Config,
   GPT2Model,
   type LoadedBackbone,
-  Module,
   nonFiniteWarning,
   type SavePretrainedOptions,
+  type SeedSequence,
   unusedKeysWarning,
 } from '@gptft/gpt2-model';
+import { Module, type TaskModel, type TaskType } from '@gptft/nn';
 
 /** Options of a head's `savePretrained`. */
 export type HeadSaveOptions = SavePretrainedOptions;
@@ -40,10 +41,17 @@ export interface LoadingInfo {
 /**
  * Base of the heads: a {@link Module} whose child `transformer` is the `GPT2Model` backbone, so
  * `namedParameters()` yields transformers' names (`transformer.h.0.attn.c_attn.weight`, `score.weight`).
+ * Each head declares its task and head modules ({@link TaskModel}), which PEFT reads.
  */
-export abstract class HeadModel extends Module {
+export abstract class HeadModel extends Module implements TaskModel {
   /** Filled by `fromPretrained`. */
   loadingInfo: LoadingInfo = { newlyInitialized: [], unexpectedKeys: [], mismatchedKeys: [] };
+  /** transformers' `base_model_prefix` for GPT-2: the backbone is the child `transformer`. */
+  readonly baseModelPrefix = 'transformer';
+  /** The task in PEFT's names (`CAUSAL_LM`, `SEQ_CLS`, `TOKEN_CLS`). */
+  abstract readonly taskType: TaskType;
+  /** The head's own modules by child name (`['score']`; none for a tied LM head). */
+  abstract readonly headModuleNames: readonly string[];
 
   constructor(transformer: GPT2Model) {
     super();
@@ -57,6 +65,11 @@ export abstract class HeadModel extends Module {
 
   get config(): GPT2Config {
     return this.transformer.config;
+  }
+
+  /** The backbone's seed stream (dropout masks, head initialisation). */
+  get seeds(): SeedSequence {
+    return this.transformer.seeds;
   }
 
   /** Replaces the backbone (same `nEmbd`); returns the old one, which the caller now owns. */

@@ -45,6 +45,12 @@ export interface LMOutput extends HeadOutput {
 export class GPT2LMHeadModel extends HeadModel {
   /** Defaults for `generate`, from the folder's `generation_config.json` (set by `fromPretrained`). */
   generationConfig: GenerateOptions = {};
+  readonly taskType = 'CAUSAL_LM';
+
+  /** `lm_head` when the config unties it from `wte`; none for the tied head. */
+  get headModuleNames(): readonly string[] {
+    return this.config.tieWordEmbeddings ? [] : ['lm_head'];
+  }
 
   constructor(transformer: GPT2Model, lmHead?: Tensor) {
     super(transformer);

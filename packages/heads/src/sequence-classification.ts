@@ -30,6 +30,8 @@ export interface SequenceClassificationInput {
  * (else the last position).
  */
 export class GPT2ForSequenceClassification extends HeadModel {
+  readonly taskType = 'SEQ_CLS';
+  readonly headModuleNames = ['score'];
   constructor(transformer: GPT2Model, score?: Linear) {
     super(transformer);
     const c = transformer.config;

@@ -1,5 +1,6 @@
 import type { Tensor } from '@gptft/backend';
-import { Dropout, type GPT2Model, type Layer } from '@gptft/gpt2-model';
+import type { GPT2Model } from '@gptft/gpt2-model';
+import { Dropout, type Layer } from '@gptft/nn';
 import { type ClassificationFromPretrainedOptions, loadHead, loadLinear } from './classification.js';
 import { HeadModel, type HeadOutput } from './head-model.js';
 import type { Linear } from './linear.js';
@@ -21,6 +22,8 @@ export interface TokenClassificationInput {
  * and `classifier.bias` [numLabels].
  */
 export class GPT2ForTokenClassification extends HeadModel {
+  readonly taskType = 'TOKEN_CLS';
+  readonly headModuleNames = ['classifier'];
   constructor(transformer: GPT2Model, classifier: Linear) {
     super(transformer);
     const extra = transformer.config.extra as Record<string, unknown>;

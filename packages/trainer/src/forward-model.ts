@@ -11,6 +11,8 @@ export interface ForwardModel<I> {
   namedParameters(): [string, tf.Variable][];
   namedTrainableParameters?(): [string, tf.Variable][];
   train?(mode?: boolean): unknown;
+  /** See {@link TrainableModel.onOptimizerStep} (a `PeftModel` passes it to its adapter). */
+  onOptimizerStep?(step: number, grads: Readonly<Record<string, tf.Tensor>>): void;
   seeds?: SeedStream;
   transformer?: { seeds?: SeedStream };
 }
@@ -22,35 +24,12 @@ interface SeedStream {
 }
 
 /**
- * A PEFT-wrapped model (`@gptft/peft`'s `PeftModel`): `model` is the wrapped head model, whose own
- * `forward` runs with the adapters; the trained parameters are the adapters' (PEFT key names).
+ * A PEFT-wrapped model (`@gptft/peft`'s `PeftModel`) is a {@link ForwardModel}: its `forward` is the
+ * wrapped head's (with the adapters, prompt learning and per-row adapters included), its trainable
+ * parameters the adapters'. Nothing is recognised by its shape.
+ * @deprecated use `ForwardModel<I>`.
  */
-export interface PeftLikeModel<I = unknown> {
-  model: ForwardModel<I>;
-  baseModel: unknown;
-  namedTrainableParameters(): [string, tf.Variable][];
-  train?(mode?: boolean): unknown;
-}
-
-/** Whether `m` is a PEFT-wrapped model rather than a plain `forward` model. */
-export function isPeftLike<I>(m: ForwardModel<I> | PeftLikeModel<I>): m is PeftLikeModel<I> {
-  return (
-    'baseModel' in m && 'model' in m && typeof (m as PeftLikeModel).namedTrainableParameters === 'function'
-  );
-}
-
-/** A PEFT-wrapped model seen as a {@link ForwardModel}: the head's forward, the adapter's parameters. */
-function unwrapPeft<I>(model: PeftLikeModel<I>): ForwardModel<I> {
-  const inner = model.model;
-  return {
-    forward: (input) => inner.forward(input),
-    namedParameters: () => model.namedTrainableParameters(),
-    namedTrainableParameters: () => model.namedTrainableParameters(),
-    ...(model.train ? { train: (mode?: boolean) => model.train!(mode) } : {}),
-    ...(inner.seeds ? { seeds: inner.seeds } : {}),
-    ...(inner.transformer ? { transformer: inner.transformer } : {}),
-  };
-}
+export type PeftLikeModel<I = unknown> = ForwardModel<I>;
 
 /** Options of {@link trainableFromForward}. */
 export interface ForwardModelOptions<B, I> {
@@ -67,10 +46,9 @@ export interface ForwardModelOptions<B, I> {
  * seed stream are passed through (so checkpoints store the RNG state).
  */
 export function trainableFromForward<B, I>(
-  wrapped: ForwardModel<I> | PeftLikeModel<I>,
+  model: ForwardModel<I>,
   options: ForwardModelOptions<B, I>,
 ): TrainableModel<B> {
-  const model = isPeftLike(wrapped) ? unwrapPeft(wrapped) : wrapped;
   if (typeof model.forward !== 'function') {
     throw new TypeError('trainableFromForward: the model must have forward(input) (or be a PeftModel)');
   }
@@ -97,6 +75,7 @@ export function trainableFromForward<B, I>(
     },
   };
   if (model.train) out.setTraining = (training) => void model.train!(training);
+  if (model.onOptimizerStep) out.onOptimizerStep = (step, grads) => model.onOptimizerStep!(step, grads);
   if (seeds) {
     out.getRngState = () => seeds.state;
     out.setRngState = (state: RngState) => {

@@ -19,7 +19,6 @@ export type { PredictionStepOutput, RngState, TrainableModel } from './trainable
 export {
   type ForwardModel,
   type ForwardModelOptions,
-  isPeftLike,
   type PeftLikeModel,
   trainableFromForward,
 } from './forward-model.js';

@@ -5,7 +5,7 @@
  * training loop is the Trainer's, so full fine-tuning and every PEFT method train the same way.
  */
 import type { Batch, ChatTokenizer } from '@gptft/datasets';
-import type { ForwardModel, PeftLikeModel } from './forward-model.js';
+import type { ForwardModel } from './forward-model.js';
 import { parseSftConfig, type SFTConfigInput, type SFTFields } from './sft-config.js';
 import { prepareSftExamples, type SftDataStats, type SftRow, sftCollator } from './sft-data.js';
 import { type CausalLMInput, causalLMInput, causalLMTrainable } from './task-models.js';
@@ -26,7 +26,7 @@ export interface SftTokenizer extends ChatTokenizer {
 export type SftModelInput = CausalLMInput;
 
 /** Any model SFT can train: a causal LM, a `PeftModel` around one, or any {@link TrainableModel} of batches. */
-export type SftModel = TrainableModel<Batch> | ForwardModel<SftModelInput> | PeftLikeModel<SftModelInput>;
+export type SftModel = TrainableModel<Batch> | ForwardModel<SftModelInput>;
 
 /** Options of {@link SFTTrainer}. */
 export interface SFTTrainerOptions
@@ -59,7 +59,7 @@ export const sftModelInput = causalLMInput;
 export function sftTrainableModel(model: SftModel): TrainableModel<Batch> {
   if ('computeLoss' in model && typeof model.computeLoss === 'function')
     return model as TrainableModel<Batch>;
-  return causalLMTrainable(model as ForwardModel<SftModelInput> | PeftLikeModel<SftModelInput>);
+  return causalLMTrainable(model as ForwardModel<SftModelInput>);
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import { tf } from '@gptft/backend';
 import type { Batch } from '@gptft/datasets';
-import { type ForwardModel, type PeftLikeModel, trainableFromForward } from './forward-model.js';
+import { type ForwardModel, trainableFromForward } from './forward-model.js';
 import type { TrainableModel } from './trainable-model.js';
 
 /** A batch's `[B, T]` integer array as a tensor (made inside the Trainer's tidy/gradient scope). */
@@ -84,7 +84,7 @@ export function batchLabels(batch: Batch): number[] | number[][] {
 }
 
 /** A model (or `PeftModel` around one) whose `forward` takes input `I`. */
-export type TaskModel<I> = ForwardModel<I> | PeftLikeModel<I>;
+export type TaskModel<I> = ForwardModel<I>;
 
 /**
  * A causal LM on causal-LM batches (`causalLMCollator`, `chatCollator`, packed blocks):

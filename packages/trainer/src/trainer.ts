@@ -276,6 +276,7 @@ export class Trainer<B, E = unknown> {
         }
         const { grads, totalNorm } = clipGradNorm(acc, a.maxGradNorm, norm);
         this.optimizer.step(grads);
+        this.model.onOptimizerStep?.(this.globalStep, grads);
         for (const g of Object.values(grads)) g.dispose();
         this.globalStep++;
         lossSum += stepLoss;

@@ -19,7 +19,7 @@ import {
 import { generateReply } from '../generate-reply.js';
 import { loadLanguageModel } from '../model-io.js';
 import { addCommonOptions, addOptions, resolveOptions } from '../options.js';
-import { PEFT_OPTIONS } from '../peft-options.js';
+import { optimizerSteps, PEFT_OPTIONS } from '../peft-options.js';
 import { writeReport } from '../report.js';
 import { resumeOptions, trainingArgumentsFrom, trainingOptionSpecs } from '../training-options.js';
 import { SeededRandom } from '@gptft/backend';
@@ -226,7 +226,11 @@ export async function sft(opts: Record<string, unknown>, ctx = new Context(opts)
     const prompts = (opts.samplePrompt as string[] | undefined) ?? DEFAULT_CHAT_PROMPTS;
     const replyOpts = system !== undefined ? { system } : {};
     const before = await chatReplies(model, tokenizer, prompts, replyOpts);
-    const wrapped = wrapWithPeft(ctx, { ...opts, model: modelPath, seed }, model, 'CAUSAL_LM');
+    const batchesPerEpoch = Math.ceil(trainConvs.length / (args.perDeviceTrainBatchSize ?? 8));
+    const wrapped = await wrapWithPeft(ctx, { ...opts, model: modelPath, seed }, model, {
+      taskType: 'CAUSAL_LM',
+      totalSteps: optimizerSteps(args, batchesPerEpoch),
+    });
     peft = wrapped.peft;
     const what = wrapped.what ?? `${modelPath}, full fine-tuning`;
     const p = peft;

@@ -17,7 +17,7 @@ import {
 } from '../lm-training.js';
 import { loadLanguageModel, loadTokenizer } from '../model-io.js';
 import { addCommonOptions, addOptions, resolveOptions } from '../options.js';
-import { PEFT_OPTIONS } from '../peft-options.js';
+import { optimizerSteps, PEFT_OPTIONS } from '../peft-options.js';
 import { writeReport } from '../report.js';
 import {
   argmaxLogits,
@@ -126,6 +126,12 @@ function split<T>(items: T[], pct: number): [T[], T[]] {
   return n > 0 ? [items.slice(0, items.length - n), items.slice(items.length - n)] : [items, []];
 }
 
+/** Optimizer steps of a run over `examples` training examples (AdaLoRA's budget schedule). */
+function totalSteps(opts: Record<string, unknown>, examples: number): number {
+  const args = trainingArgumentsFrom(opts);
+  return optimizerSteps(args, Math.ceil(examples / (args.perDeviceTrainBatchSize ?? 8)));
+}
+
 /** What `train` trains for its task: the model, its data and collator, how it is saved. */
 interface TaskRun {
   trainable: TrainableModel<Batch>;
@@ -171,7 +177,10 @@ async function causalLMRun(ctx: Context, opts: Record<string, unknown>): Promise
     ctx.log(
       `data: ${trainBlocks.length} training and ${evalBlocks.length} validation blocks of ${blockSize} tokens`,
     );
-    const { peft, what } = wrapWithPeft(ctx, opts, model, 'CAUSAL_LM');
+    const { peft, what } = await wrapWithPeft(ctx, opts, model, {
+      taskType: 'CAUSAL_LM',
+      totalSteps: totalSteps(opts, trainBlocks.length),
+    });
     return {
       trainable: causalLMTrainable(peft ?? model),
       files: modelFiles(model, peft, tokenizer),
@@ -225,7 +234,9 @@ async function classifierRun(
     );
     const head = `new ${task === 'sequence-classification' ? 'score' : 'classifier'} head (${map.labels.length} labels)`;
     // task_type SEQ_CLS / TOKEN_CLS from the head: the head trains and is saved with the adapter.
-    const { peft, what } = wrapWithPeft(ctx, opts, model);
+    const { peft, what } = await wrapWithPeft(ctx, opts, model, {
+      totalSteps: totalSteps(opts, records.length),
+    });
     return {
       trainable: classifierTrainable(task, peft ?? model),
       // An adapter folder has no config.json: the labels go next to it.

@@ -1,4 +1,11 @@
 import { z } from 'zod';
+import { buildConfig, peftConfigFields } from '../method.js';
+import { checkTargetModuleExists } from '../tuners/matcher.js';
+
+/** HF PEFT's `TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING["gpt2"]`: LoRA's default targets. */
+export const GPT2_LORA_TARGET_MODULES: readonly string[] = ['c_attn'];
+
+const moduleNames = z.union([z.array(z.string()), z.string()]);
 
 /**
  * PEFT's `LoraConfig` as written in `adapter_config.json` (snake_case keys). Unknown keys are kept
@@ -6,15 +13,15 @@ import { z } from 'zod';
  */
 export const LoraConfigSchema = z.looseObject({
   peft_type: z.literal('LORA'),
-  task_type: z.string().nullish(),
-  base_model_name_or_path: z.string().nullish(),
-  inference_mode: z.boolean().optional(),
+  ...peftConfigFields,
   /** LoRA rank. */
   r: z.number().int().positive().default(8),
   lora_alpha: z.number().positive().default(8),
   lora_dropout: z.number().min(0).max(1).default(0),
-  /** Module names (a module matches if its path ends with `.name`) or one regex (full match). */
-  target_modules: z.union([z.array(z.string()), z.string()]).nullish(),
+  /** Module names (a module matches if its name is or ends with `.name`) or one regex (full match). */
+  target_modules: moduleNames.nullish(),
+  /** Modules not to adapt (same rules as `target_modules`). */
+  exclude_modules: moduleNames.nullish(),
   /** True for GPT-2's Conv1D ([in, out] weights); LoRA on a Conv1D always behaves as if true. */
   fan_in_fan_out: z.boolean().default(false),
   bias: z.enum(['none', 'all', 'lora_only']).default('none'),
@@ -26,6 +33,10 @@ export const LoraConfigSchema = z.looseObject({
     .nullish(),
   layers_pattern: z.union([z.string(), z.array(z.string())]).nullish(),
   modules_to_save: z.array(z.string()).nullish(),
+  /** Rank per module (`{ "c_attn": 16 }`; key matched against the end of the module name), else `r`. */
+  rank_pattern: z.record(z.string(), z.number().int().positive()).nullish(),
+  /** `lora_alpha` per module, matched as `rank_pattern`. */
+  alpha_pattern: z.record(z.string(), z.number().positive()).nullish(),
 });
 
 /** A parsed LoRA config. */
@@ -35,12 +46,7 @@ export type LoraConfigInput = Omit<z.input<typeof LoraConfigSchema>, 'peft_type'
 
 /** Builds a LoRA config with PEFT's defaults (GPT-2: `target_modules` defaults to `['c_attn']`). */
 export function loraConfig(init: LoraConfigInput = {}): LoraConfig {
-  const r = LoraConfigSchema.safeParse({ peft_type: 'LORA', ...init });
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    throw new Error(`LoraConfig: ${issue.path.join('.')}: ${issue.message}`);
-  }
-  return r.data;
+  return buildConfig(LoraConfigSchema, 'LORA', 'LoraConfig', init);
 }
 
 /** The LoRA scaling factor: alpha / r, or alpha / √r with rsLoRA. */
@@ -49,28 +55,10 @@ export function loraScaling(config: Pick<LoraConfig, 'r' | 'lora_alpha' | 'use_r
 }
 
 /**
- * Whether LoRA targets the module at `path` (backbone path, e.g. `h.0.attn.c_attn`), as PEFT
- * decides: a regex string must match the whole name (tried with and without `transformer.`);
- * a list entry matches the name (with or without `transformer.`) or its last components; `layers_to_transform` filters by `h.N`.
+ * Whether LoRA targets the backbone module at `path` (`h.0.attn.c_attn`): PEFT's matcher
+ * (`checkTargetModuleExists`) on its HF name `transformer.<path>`, with GPT-2's default targets.
  */
 export function isLoraTarget(path: string, config: LoraConfig): boolean {
-  const targets = config.target_modules ?? ['c_attn'];
-  let ok: boolean;
-  if (typeof targets === 'string') {
-    const re = new RegExp(`^(?:${targets})$`);
-    ok = re.test(path) || re.test(`transformer.${path}`);
-  } else {
-    // PEFT compares with the HF module name (`transformer.h.0.attn.c_attn`); our path lacks `transformer.`.
-    ok = targets.some((t) => path === t || path.endsWith(`.${t}`) || `transformer.${path}` === t);
-  }
-  if (!ok) return false;
-  if (config.layers_to_transform != null) {
-    const m = /(?:^|\.)h\.(\d+)\./.exec(path);
-    if (!m) return false;
-    const layers = Array.isArray(config.layers_to_transform)
-      ? config.layers_to_transform
-      : [config.layers_to_transform];
-    return layers.includes(Number(m[1]));
-  }
-  return true;
+  const withDefaults = { ...config, target_modules: config.target_modules ?? GPT2_LORA_TARGET_MODULES };
+  return checkTargetModuleExists(withDefaults, `transformer.${path}`) === true;
 }

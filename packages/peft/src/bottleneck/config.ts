@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { buildConfig, peftConfigFields } from '../method.js';
 
 /** Non-linearities of the bottleneck (AdapterHub's `non_linearity`, resolved like transformers' ACT2FN). */
 export const BOTTLENECK_NON_LINEARITIES = [
@@ -22,9 +23,7 @@ const unsupported = <T>(value: T, why: string) =>
  */
 export const BottleneckConfigSchema = z.looseObject({
   peft_type: z.literal('BOTTLENECK'),
-  task_type: z.string().nullish(),
-  base_model_name_or_path: z.string().nullish(),
-  inference_mode: z.boolean().optional(),
+  ...peftConfigFields,
   /** Adapter after the self-attention sub-layer of each block (Houlsby: true, Pfeiffer: false). */
   mh_adapter: z.boolean(),
   /** Adapter after the MLP sub-layer of each block (both Houlsby and Pfeiffer: true). */
@@ -89,12 +88,7 @@ export type BottleneckConfigInput = Omit<z.input<typeof BottleneckConfigSchema>,
 
 /** Parses a bottleneck config (errors name the field). */
 export function bottleneckConfig(init: BottleneckConfigInput): BottleneckConfig {
-  const r = BottleneckConfigSchema.safeParse({ peft_type: 'BOTTLENECK', ...init });
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    throw new Error(`BottleneckConfig: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
-  }
-  return r.data;
+  return buildConfig(BottleneckConfigSchema, 'BOTTLENECK', 'BottleneckConfig', init);
 }
 
 /**

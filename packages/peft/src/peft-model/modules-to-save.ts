@@ -1,5 +1,5 @@
 import { type Tensor, tf, type Variable } from '@gptft/backend';
-import type { Module } from '@gptft/gpt2-model';
+import type { Module } from '@gptft/nn';
 
 /**
  * The parameters of PEFT's `modules_to_save` in `root`: modules whose path is `name` or ends with
