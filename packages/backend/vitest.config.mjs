@@ -1,3 +1,3 @@
 import { sharedVitestConfig } from '@gptft/tooling/vitest';
 
-export default sharedVitestConfig();
+export default sharedVitestConfig({ setupFiles: ['./test/setup-cpu.ts'] });

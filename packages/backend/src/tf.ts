@@ -2,9 +2,12 @@
 // so a process holds exactly one tfjs-core engine whatever backends are installed.
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core's Node (CommonJS) bundle registers no gradient functions and no chained ops
-// (`x.square()`); the `@tensorflow/tfjs` union bundle registers both, against this same
-// tfjs-core instance. Without it, training fails with "gradient function not found for Mean".
-import '@tensorflow/tfjs';
+// (`x.square()`): without them training fails with "gradient function not found for Mean".
+// generated/tfjs-registrations.js is tfjs-core's own `register_all_gradients` and
+// `register_all_chained_ops`, bundled at build time (scripts/bundle-tfjs-registrations.mjs) and
+// registered against this same tfjs-core instance, so users need neither `@tensorflow/tfjs` (layers,
+// converter, data, webgl) nor anything else beyond tfjs-core and their backend.
+import '../generated/tfjs-registrations.js';
 
 export { tf };
 export type {

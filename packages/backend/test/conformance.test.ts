@@ -8,12 +8,11 @@ import {
 } from '../src/conformance/index.js';
 import { registerBackend, tf } from '../src/index.js';
 
-// The suite on tfjs' own cpu kernels (registered by @tensorflow/tfjs), and proof that it fails
-// when a kernel is wrong.
+// The suite on tfjs' own cpu kernels (test/setup-cpu.ts), and proof that it fails when a kernel is wrong.
 registerBackend({
   name: 'tfjs-cpu',
   tfjsName: 'cpu',
-  packages: ['@tensorflow/tfjs'],
+  packages: ['@tensorflow/tfjs-backend-cpu'],
   priority: 0,
   async initialize() {},
   capabilities: () => ({

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { embedding, tf } from '../src/index.js';
 
 // @gptft/backend cannot depend on the backend packages (they depend on it); tfjs' own cpu
-// backend, which `@tensorflow/tfjs` registers, is enough to check the op's kernels here. The
+// backend (test/setup-cpu.ts registers it) is enough to check the op's kernels here. The
 // numbers are checked against float64 references by the conformance suite in backend-wasm/-cpu.
 beforeAll(async () => {
   await tf.setBackend('cpu');

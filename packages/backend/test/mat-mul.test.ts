@@ -2,7 +2,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { matMulGradRef, matMulRef } from '../src/conformance/reference.js';
 import { matMul, registerKernel, tf } from '../src/index.js';
 
-// tfjs' own cpu backend (registered by @tensorflow/tfjs) under gptft's matMul. The float64 numbers
+// tfjs' own cpu backend (test/setup-cpu.ts) under gptft's matMul. The float64 numbers
 // of every layout are the conformance suite's job; this file checks how the op reaches the kernels.
 beforeAll(async () => {
   await tf.setBackend('cpu');
