@@ -114,12 +114,35 @@ const UTF8_HINT =
   'the file is not UTF-8: convert it (e.g. iconv -f latin1 -t utf-8), or pass --encoding-errors replace to read bad bytes as U+FFFD';
 const PICKLE_HINT = 'run one of the commands above once, then point --model at the converted folder';
 
-/** Writes the error as one line (`gptft: error: …`) plus an indented hint; the stack only when verbose. */
+const VERBOSE_HINT = 'run again with --verbose for the stack trace';
+
+/**
+ * Writes the error as one line (`gptft: error: …`) plus, when there is one, an indented hint line;
+ * an error gptft has no hint for gets the --verbose hint. The stack only with --verbose.
+ */
 export function reportError(e: unknown, verbose: boolean, write: (s: string) => void): void {
-  if (e instanceof CommanderError) return; // commander already printed its one line
+  if (e instanceof CommanderError) return; // already written by commanderErrorWriter
   const { message, hint } = describeError(e);
   write(`gptft: error: ${message}\n`);
-  if (hint) write(`  hint: ${hint}\n`);
+  const shown = hint ?? (verbose ? undefined : VERBOSE_HINT);
+  if (shown) write(`  hint: ${shown}\n`);
   if (verbose && e instanceof Error && e.stack) write(`${e.stack}\n`);
-  else if (!verbose) write('  (run with --verbose for the stack trace)\n');
+}
+
+/**
+ * Commander's `outputError` for command `path` (e.g. `gptft pretrain`): its `error: unknown option
+ * '--x'` and `(Did you mean --y?)` lines become gptft's one error line and a hint to the command's
+ * --help, so usage errors look like every other error.
+ */
+export function commanderErrorWriter(path: string): (str: string, write: (s: string) => void) => void {
+  return (str, write) => {
+    const message = str
+      .trim()
+      .replace(/^error: /, '')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .join(' ');
+    write(`gptft: error: ${message}\n  hint: run \`${path} --help\` for the options\n`);
+  };
 }

@@ -10,7 +10,7 @@ import { sftCommand } from './commands/sft.js';
 import { tokenizeCommand } from './commands/tokenize.js';
 import { tokenizerCommand } from './commands/tokenizer-train.js';
 import { trainCommand } from './commands/train.js';
-import { reportError } from './errors.js';
+import { commanderErrorWriter, reportError } from './errors.js';
 
 export const VERSION = '0.1.0';
 
@@ -37,19 +37,19 @@ export function buildProgram(): Command {
   ]) {
     program.addCommand(cmd);
   }
-  const configure = (cmd: Command) => {
+  const configure = (cmd: Command, path: string) => {
     cmd.exitOverride();
-    cmd.showHelpAfterError('(run with --help for the options)');
-    for (const sub of cmd.commands) configure(sub);
+    cmd.configureOutput({ outputError: commanderErrorWriter(path) });
+    for (const sub of cmd.commands) configure(sub, `${path} ${sub.name()}`);
   };
-  for (const sub of program.commands) configure(sub);
+  configure(program, 'gptft');
   return program;
 }
 
 /**
  * Runs the program on `argv` (user arguments, without `node gptft`). Returns the exit code: 0, 1
- * for errors (one line + hint on stderr; the stack only with --verbose), commander's code for usage
- * errors.
+ * for errors (one `gptft: error:` line + a hint line on stderr; the stack only with --verbose),
+ * commander's code for usage errors (written the same way).
  */
 export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
@@ -59,7 +59,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) {
-      // help and --version exit with 0; usage errors were printed by commander as one line.
+      // help and --version exit with 0; usage errors were written by commanderErrorWriter.
       return e.exitCode;
     }
     reportError(e, verbose, (s) => process.stderr.write(s));

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { reportError } from '../src/errors.js';
 import { gptft, tempDir } from './helpers.js';
 
 const COMMANDS: [string[], string[]][] = [
@@ -77,14 +78,18 @@ describe('--help', () => {
   }
 });
 
+/** The error is one `gptft: error:` line (the only prefix), then at most one `  hint:` line. */
 function expectOneLineError(stderr: string, pattern: RegExp): void {
   const all = stderr.trim().split('\n');
   const at = all.findIndex((l) => /error/.test(l));
   expect(at).toBeGreaterThanOrEqual(0);
   const lines = all.slice(at);
+  expect(lines[0]).toMatch(/^gptft: error: /);
   expect(lines[0]).toMatch(pattern);
   expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
-  expect(lines.length).toBeLessThanOrEqual(3); // the error, a hint, the --verbose note
+  expect(stderr.match(/error:/g)).toHaveLength(1); // one prefix, once
+  expect(lines.length).toBeLessThanOrEqual(2); // the error and an optional hint
+  if (lines[1] !== undefined) expect(lines[1]).toMatch(/^ {2}hint: \S/);
 }
 
 describe('errors are one line plus a hint', () => {
@@ -93,6 +98,13 @@ describe('errors are one line plus a hint', () => {
     expect(r.code).not.toBe(0);
     expectOneLineError(r.stderr, /error: unknown option '--n-layerz'/);
     expect(r.stderr).toContain('Did you mean --n-layer?');
+    expect(r.stderr).toContain('  hint: run `gptft pretrain --help` for the options');
+  });
+  it('unknown command', async () => {
+    const r = await gptft(['tokenizer', 'trian']);
+    expect(r.code).not.toBe(0);
+    expectOneLineError(r.stderr, /^gptft: error: unknown command 'trian' \(Did you mean train\?\)$/);
+    expect(r.stderr).toContain('  hint: run `gptft tokenizer --help` for the options');
   });
   it('bad number', async () => {
     const r = await gptft(['pretrain', '--learning-rate', 'fast']);
@@ -149,5 +161,15 @@ describe('errors are one line plus a hint', () => {
     writeFileSync(cfg, 'learning-rat: 0.1\n');
     const u = await gptft(['pretrain', '--config', cfg]);
     expectOneLineError(u.stderr, /run\.yaml: unknown option "learning-rat"/);
+  });
+});
+
+describe('reportError', () => {
+  it('an error gptft has no hint for: one line, and the --verbose hint', () => {
+    let out = '';
+    reportError(new TypeError('boom\nsecond line'), false, (t) => {
+      out += t;
+    });
+    expect(out).toBe('gptft: error: boom\n  hint: run again with --verbose for the stack trace\n');
   });
 });
