@@ -32,6 +32,11 @@ export interface TrainingSummary {
   resumedFrom?: string;
   /** Training tokens per second (non-padding tokens seen / wall time of the training loop). */
   tokensPerSecond: number;
+  /**
+   * `[step, tokens/s]` for each logged training step: tokens over wall time since the previous
+   * logged step (evaluation and checkpoint time in that interval included).
+   */
+  throughput: Array<[number, number]>;
   /** Training tokens seen (non-padding). */
   tokens: number;
   seconds: number;
@@ -176,6 +181,8 @@ export async function runTraining<E>(opts: {
   const outputDir = args.outputDir;
   const losses: number[] = [];
   let tokens = 0;
+  /** Tokens seen and the clock at the end of each optimizer step, by step. */
+  const marks = new Map<number, { tokens: number; ms: number }>();
   const common: CommonTrainerOptions = {
     args: { ...args, ...(opts.hasEval ? {} : { evalStrategy: 'no' }) },
     shuffle: opts.shuffle,
@@ -190,6 +197,7 @@ export async function runTraining<E>(opts: {
     callbacks: {
       onStepEnd: (s) => {
         losses.push(s.loss);
+        marks.set(s.globalStep, { tokens, ms: performance.now() });
       },
       onEvaluate: (m) => {
         const loss = m.eval_loss;
@@ -207,6 +215,15 @@ export async function runTraining<E>(opts: {
       opts.resumeFrom ? { resumeFromCheckpoint: opts.resumeFrom } : {},
     );
     const seconds = (performance.now() - start) / 1000;
+    const throughput: Array<[number, number]> = [];
+    let prev = { tokens: 0, ms: start };
+    for (const e of trainer.logHistory) {
+      const m = e.loss !== undefined ? marks.get(e.step) : undefined;
+      if (!m) continue;
+      if (m.ms > prev.ms && m.tokens > prev.tokens)
+        throughput.push([e.step, ((m.tokens - prev.tokens) * 1000) / (m.ms - prev.ms)]);
+      prev = m;
+    }
     const summary: TrainingSummary = {
       losses,
       logHistory: trainer.logHistory,
@@ -214,6 +231,7 @@ export async function runTraining<E>(opts: {
       globalStep,
       ...(opts.resumeFrom && { resumedFrom: opts.resumeFrom }),
       tokensPerSecond: tokens / seconds,
+      throughput,
       tokens,
       seconds,
     };

@@ -110,6 +110,24 @@ describe('chat fine-tuning from the command line', () => {
     ]) {
       expect(existsSync(join(adapter, f)), f).toBe(true);
     }
+    // report.html names each training loss it shows, draws tokens/s, and gives the epochs done
+    // (issue 18 §3): the last step's loss is the one the command reports last
+    const html = readFileSync(join(adapter, 'report.html'), 'utf8');
+    const card = (k: string) =>
+      new RegExp(`<div class="k">${k}</div><div class="v">([^<]*)</div>`).exec(html)?.[1];
+    expect(Number(card('training loss, last step \\(4\\)'))).toBeCloseTo(out.losses[3], 3);
+    expect(Number(card('training loss, mean of the whole run'))).toBeCloseTo(
+      out.losses.reduce((a: number, b: number) => a + b, 0) / 4,
+      3,
+    );
+    expect(html).not.toContain('final training loss');
+    expect(html).toContain('<title>Throughput</title>');
+    const epochs = Number(card('epochs done'));
+    expect(epochs).toBeGreaterThan(0);
+    expect(html).toContain(`4 optimizer steps · ${epochs} epochs done`);
+    expect(html).toMatch(
+      /<td>numTrainEpochs<\/td>\n?<td>1 \(not used: maxSteps 4 set the length; [\d.]+ epochs done\)<\/td>/,
+    );
     expect(JSON.parse(readFileSync(join(adapter, 'tokenizer_config.json'), 'utf8')).chat_template).toContain(
       '<|im_start|>',
     );

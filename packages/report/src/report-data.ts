@@ -33,6 +33,10 @@ export const trainingReportDataSchema = z.object({
     .optional(),
   /** Sample generations before vs after training, shown as a table. */
   samples: z.array(sampleGenerationSchema).optional(),
+  /** Loss of the last optimizer step (what a command prints as its final loss). */
+  lastStepLoss: z.number().optional(),
+  /** Mean training loss over every step of the run (HF's `train_loss`). */
+  meanTrainingLoss: z.number().optional(),
   /** Training throughput of the whole run (tokens per second). */
   tokensPerSecond: z.number().nonnegative().optional(),
   /** Training tokens seen and wall-clock seconds, shown when given. */

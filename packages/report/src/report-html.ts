@@ -16,6 +16,16 @@ const fmt = (v: number) =>
       ? String(Number(v.toPrecision(5)))
       : v.toExponential(3);
 
+/** What the last logged training loss averages: `mean of steps 41–50 (last logged)`. */
+function lastLoggedSpan(p: Points): string {
+  if (!p.length) return 'last logged';
+  const to = p[p.length - 1]![0];
+  const from = p.length > 1 ? p[p.length - 2]![0] + 1 : 1;
+  return from === to
+    ? `step ${fmt(to)} (last logged)`
+    : `mean of steps ${fmt(from)}–${fmt(to)} (last logged)`;
+}
+
 /** The loss curves (training, and validation when logged) as a standalone SVG. */
 export function renderLossCurveSvg(log: readonly TrainerLogEntry[], title = 'Loss'): string {
   const s = trainingSeries(log);
@@ -123,15 +133,22 @@ export function renderTrainingReport(data: TrainingReportData): string {
   html.push('<body>');
   html.push('<main>');
   html.push(`<h1>${escapeHtml(title)}</h1>`);
-  const sub = [d.model, `${fmt(s.steps)} steps`, `${fmt(s.epochs)} epochs`, created.toISOString()].filter(
-    Boolean,
-  );
+  const sub = [
+    d.model,
+    `${fmt(s.steps)} optimizer steps`,
+    `${fmt(s.epochs)} epochs done`,
+    created.toISOString(),
+  ].filter(Boolean);
   html.push(`<p class="sub">${sub.map((x) => escapeHtml(x)).join(' · ')}</p>`);
   html.push('<section class="cards">');
-  html.push(card('final training loss', opt(last(s.trainLoss))));
+  // Three different "final" training losses; each card says which one it is.
+  html.push(card(`training loss, last step (${fmt(s.steps)})`, opt(d.lastStepLoss)));
+  html.push(card(`training loss, ${lastLoggedSpan(s.trainLoss)}`, opt(last(s.trainLoss))));
+  html.push(card('training loss, mean of the whole run', opt(d.meanTrainingLoss)));
+  html.push(card('epochs done', s.epochs > 0 ? fmt(s.epochs) : undefined));
   html.push(card('final validation loss', opt(last(s.evalLoss))));
   html.push(card('best validation loss', opt(bestEval)));
-  html.push(card('tokens / s', opt(tps)));
+  html.push(card('tokens / s, whole run', opt(tps)));
   html.push(card('training tokens', opt(d.totalTokens)));
   html.push(card('training time (s)', opt(d.trainSeconds)));
   html.push('</section>');

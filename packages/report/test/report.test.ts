@@ -158,7 +158,7 @@ describe('report.html', () => {
     expect(html).toContain('O, she doth teach\nthe torches');
     // summary cards: final training/validation loss and tokens/s (mean of the logged values)
     expect(html).toContain(`<div class="v">${Number((4 * Math.exp(-20 / 8) + 1.3).toPrecision(5))}</div>`);
-    expect(html).toContain('<div class="k">tokens / s</div><div class="v">260.5</div>');
+    expect(html).toContain('<div class="k">tokens / s, whole run</div><div class="v">260.5</div>');
     expect(html).toContain('2026-01-02T03:04:05.000Z');
   });
 
@@ -185,5 +185,33 @@ describe('report.html', () => {
     await expect(
       writeTrainingReport(dir, { log: [], samples: [{ prompt: 'p', before: 'b' } as never] }),
     ).rejects.toThrow(/training report data: samples\.0\.after: /);
+  });
+
+  it('names each training loss it shows and the epochs actually done (issue 18 §3)', () => {
+    // 40 steps logged every 10 (each entry the mean of its interval), 2.05 epochs, maxSteps-style run
+    const log = [10, 20, 30, 40].map((step) => ({
+      step,
+      epoch: (step / 40) * 2.05,
+      loss: 5 - step / 10,
+      tokensPerSecond: 100 + step,
+    }));
+    const html = renderTrainingReport({
+      log,
+      lastStepLoss: 0.9123,
+      meanTrainingLoss: 2.5,
+      createdAt: '2026-01-02T03:04:05Z',
+    });
+    const card = (k: string) =>
+      new RegExp(`<div class="k">${k}</div><div class="v">([^<]*)</div>`).exec(html)?.[1];
+    expect(card('training loss, last step \\(40\\)')).toBe('0.9123');
+    expect(card('training loss, mean of steps 31–40 \\(last logged\\)')).toBe('1');
+    expect(card('training loss, mean of the whole run')).toBe('2.5');
+    expect(card('epochs done')).toBe('2.05');
+    expect(html).toContain('40 optimizer steps · 2.05 epochs done');
+    expect(html).not.toContain('final training loss');
+    // the tokens/s chart, from the log's per-interval throughput
+    const svgs = [...html.matchAll(/<svg[\s\S]*?<\/svg>/g)].map((m) => parseXml(m[0]));
+    const throughput = svgs.find((s) => findAll(s, (e) => e.name === 'title')[0]!.text === 'Throughput')!;
+    expect(chartData(throughput, 'tokens/s')).toHaveLength(4);
   });
 });
