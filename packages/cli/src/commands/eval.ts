@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { causalLMCollator } from '@gptft/datasets';
-import { causalLMTrainable, Trainer } from '@gptft/trainer';
+import { causalLMTrainable, formatDuration, Trainer } from '@gptft/trainer';
 import { Context, selectBackend } from '../context.js';
 import { CliError } from '../errors.js';
 import {
@@ -104,17 +104,30 @@ export async function evaluate(opts: Record<string, unknown>): Promise<void> {
         'pass a smaller --block-size',
       );
     }
+    const batchSize = opts.perDeviceEvalBatchSize as number;
+    const collate = causalLMCollator({ padTokenId: lm.tokenizer.eosTokenId ?? 0 });
     const trainer = new Trainer({
       model: causalLMTrainable(lm.model),
-      args: { perDeviceEvalBatchSize: opts.perDeviceEvalBatchSize as number },
+      args: { perDeviceEvalBatchSize: batchSize },
       evalDataset: blocks,
-      dataCollator: causalLMCollator({ padTokenId: lm.tokenizer.eosTokenId ?? 0 }),
+      dataCollator: collate,
       logToFile: false,
       progress: false,
     });
     let loss: number;
     try {
-      loss = (await trainer.evaluate()).eval_loss!;
+      const stderr = ctx.stderr as NodeJS.WriteStream;
+      loss = stderr.isTTY
+        ? await evaluateWithProgress(
+            async (part) => (await trainer.evaluate(part)).eval_loss!,
+            // the batches Trainer.evaluate would make: batchSize blocks each, in order
+            Array.from({ length: Math.ceil(blocks.length / batchSize) }, (_, i) =>
+              collate(blocks.slice(i * batchSize, (i + 1) * batchSize)),
+            ),
+            (b) => b.shape[0]!,
+            stderr,
+          )
+        : (await trainer.evaluate()).eval_loss!;
     } finally {
       trainer.optimizer.dispose();
     }
@@ -128,4 +141,41 @@ export async function evaluate(opts: Record<string, unknown>): Promise<void> {
   } finally {
     lm.dispose();
   }
+}
+
+/**
+ * `Trainer.evaluate` (`evaluate`) on a terminal: the batches in about 50 chunks, with a bar (blocks
+ * done, percentage, ETA) redrawn on stderr after each and cleared at the end. The loss is the
+ * chunks' losses weighted by their rows: the trainer weights each batch by its rows, so this is the
+ * same mean over blocks as one `evaluate` call over all of them.
+ */
+async function evaluateWithProgress<B>(
+  evaluate: (part: B[]) => Promise<number>,
+  batches: readonly B[],
+  rowsOf: (b: B) => number,
+  stream: NodeJS.WriteStream,
+): Promise<number> {
+  const total = batches.reduce((n, b) => n + rowsOf(b), 0);
+  const chunk = Math.max(1, Math.ceil(batches.length / 50));
+  const start = performance.now();
+  let weighted = 0;
+  let done = 0;
+  const draw = () => {
+    const seconds = (performance.now() - start) / 1000;
+    const eta = done > 0 ? (seconds / done) * (total - done) : Number.NaN;
+    const width = 20;
+    const filled = Math.round((done / total) * width);
+    const line = `eval ${done}/${total} blocks [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.floor((done / total) * 100)}% | ETA ${formatDuration(eta)}`;
+    stream.write(`\r\x1b[2K${stream.columns ? line.slice(0, stream.columns - 1) : line}`);
+  };
+  draw();
+  for (let i = 0; i < batches.length; i += chunk) {
+    const part = batches.slice(i, i + chunk);
+    const rows = part.reduce((n, b) => n + rowsOf(b), 0);
+    weighted += (await evaluate(part)) * rows;
+    done += rows;
+    draw();
+  }
+  stream.write('\r\x1b[2K');
+  return weighted / total;
 }
