@@ -1,8 +1,8 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { packageDir, repoRoot, tempDir } from './helpers.js';
+import { gptft, packageDir, repoRoot, tempDir } from './helpers.js';
 
 describe('the gptft bin (bin/gptft.mjs, what `pnpm gptft` and an installed `gptft` run)', () => {
   it('is the package bin and prints exactly one JSON object on stdout with --json', () => {
@@ -34,25 +34,13 @@ describe('the gptft bin (bin/gptft.mjs, what `pnpm gptft` and an installed `gptf
     env.COREPACK_INTEGRITY_KEYS = '0';
     delete env.TURBO_TELEMETRY_DISABLED; // the wrapper turns turbo's notice off itself
     delete env.DO_NOT_TRACK;
-    // asynchronously: a first build takes minutes, and a blocked worker cannot report to vitest
-    const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((res, rej) => {
-      const child = spawn(
-        process.execPath,
-        [join(packageDir, pkg.bin.gptft), 'tokenize', '--text', 'Hello world', '--json'],
-        { cwd: repoRoot, env },
-      );
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => {
-        stdout += d;
-      });
-      child.stderr.on('data', (d) => {
-        stderr += d;
-      });
-      child.on('error', rej);
-      child.on('close', (status) => res({ status, stdout, stderr }));
+    // a first build takes minutes (in CI, `pnpm test` has built everything: turbo's cache answers)
+    const r = await gptft(['tokenize', '--text', 'Hello world', '--json'], {
+      script: join(packageDir, pkg.bin.gptft),
+      baseEnv: env,
+      timeoutMs: 590_000,
     });
-    expect(r.status, r.stderr).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe('{"ids":[15496,995],"count":2}\n');
     expect(r.stderr).not.toMatch(/telemetry|Attention|npm warn|Update available|turbo/i);
     // silent when cached; otherwise it says what it builds, then that it is done

@@ -18,15 +18,25 @@ export interface RunResult {
 /** How long the tests of a whole training run wait for one `gptft` process (the machine may be loaded). */
 export const SLOW_RUN_MS = 900_000;
 
-/** Runs the built `gptft` binary in a real node process. */
+/**
+ * Runs the built `gptft` binary (or `script`, e.g. the package's bin wrapper) in a real node
+ * process, with `baseEnv` (default: this process's) plus `env`.
+ */
 export function gptft(
   args: string[],
-  options: { input?: string; env?: Record<string, string>; timeoutMs?: number; cwd?: string } = {},
+  options: {
+    input?: string;
+    env?: Record<string, string>;
+    baseEnv?: NodeJS.ProcessEnv;
+    script?: string;
+    timeoutMs?: number;
+    cwd?: string;
+  } = {},
 ): Promise<RunResult> {
   return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [bin, ...args], {
+    const child = spawn(process.execPath, [options.script ?? bin, ...args], {
       cwd: options.cwd ?? repoRoot,
-      env: { ...process.env, GPTFT_WASM_THREADS: '1', ...options.env },
+      env: { ...(options.baseEnv ?? process.env), GPTFT_WASM_THREADS: '1', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
