@@ -41,9 +41,9 @@ export const MIXED_BATCH_KEY = '<mixed>';
  * The others get a batch key of their own and one forward pass per step for their rows, with that
  * adapter made active (`setAdapter`): prompt learning (prefix tuning: its virtual tokens change
  * the sequence, not a layer), adapters with `modules_to_save` (whole modules swapped, one value
- * per forward pass), and — since `withAdapterNames` refuses a model holding any layer that cannot
- * mix rows — every adapter when a loaded adapter's layers cannot (IA³, bottleneck adapters,
- * AdaLoRA). {@link mixing} tells which.
+ * per forward pass), and adapters whose layers cannot mix rows (IA³, bottleneck adapters, AdaLoRA;
+ * switched off, they do not keep the LoRA adapters beside them from mixing). {@link mixing} tells
+ * which adapters mix, {@link alone} why the others do not.
  */
 export class PeftAdapterRouter implements AdapterRouter {
   readonly names: readonly string[];
@@ -62,6 +62,9 @@ export class PeftAdapterRouter implements AdapterRouter {
     this.names = [BASE_MODEL, ...adapters];
     const mixing = new Set<string>();
     const alone = new Map<string, string>();
+    // PeftModel's check looks at the layers as they are now: every adapter off, as in a mixed pass.
+    const wasDisabled = peft?.adapterDisabled ?? true;
+    peft?.disableAdapter();
     for (const name of adapters) {
       const toSave = configs[name]?.modules_to_save;
       if (Array.isArray(toSave) && toSave.length > 0) {
@@ -76,6 +79,7 @@ export class PeftAdapterRouter implements AdapterRouter {
         alone.set(name, (e as Error).message);
       }
     }
+    if (!wasDisabled) peft?.enableAdapter();
     this.mixing = mixing;
     this.alone = alone;
   }
@@ -95,7 +99,9 @@ export class PeftAdapterRouter implements AdapterRouter {
     const first = rowAdapters[0] ?? BASE_MODEL;
     const key = this.batchKey(first);
     if (rowAdapters.some((a) => this.batchKey(a) !== key))
-      throw new Error(`PeftAdapterRouter: rows of different batch keys in one forward pass (${rowAdapters.join(', ')})`);
+      throw new Error(
+        `PeftAdapterRouter: rows of different batch keys in one forward pass (${rowAdapters.join(', ')})`,
+      );
     if (!peft) {
       if (first !== BASE_MODEL) throw new Error(`no adapter "${first}"`);
       return forward({});

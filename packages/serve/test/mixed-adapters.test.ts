@@ -8,7 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { tf } from '@gptft/backend';
-import { generate } from '@gptft/heads';
+import { GPT2LMHeadModel, generate } from '@gptft/heads';
+import { getPeftModel, type LoraLayer, loraConfig } from '@gptft/peft';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BatchEngine, MIXED_BATCH_KEY, PeftAdapterRouter } from '../src/index.js';
 import { FIXTURES, type Loaded, loadFixture, type Running, startServer } from './helpers.js';
@@ -76,7 +77,7 @@ describe('mixed-adapter batches', () => {
     expect(router.batchKey('prefix')).toBe('prefix');
     expect(router.alone.get('prefix')).toMatch(/prompt-learning/);
     // the adapters hold no copy of the base: one set of base weights, every adapter on its layers
-    const lora = loaded.model.transformer.getSubmodule<{ adapterNames(): string[] }>('h.0.attn.c_attn');
+    const lora = loaded.model.transformer.getSubmodule<LoraLayer>('h.0.attn.c_attn');
     expect(lora.adapterNames()).toEqual(['lora', 'a', 'b']);
   });
 
@@ -96,11 +97,13 @@ describe('mixed-adapter batches', () => {
     const differ = new Set(MIXED.map((m) => JSON.stringify(TORCH.greedy[m]![0])));
     expect(differ.size).toBe(MIXED.length); // the adapters really change the output
     const prefixPrompt = 'Where is my order?';
-    const prefixWant = tf.tidy(() => {
-      loaded.peft!.enableAdapter();
-      loaded.peft!.setAdapter('prefix');
-      return generate(loaded.model, prefixPrompt, { tokenizer, maxNewTokens: 7, doSample: false })[0]!;
-    });
+    loaded.peft!.enableAdapter();
+    loaded.peft!.setAdapter('prefix');
+    const prefixWant = generate(loaded.model, prefixPrompt, {
+      tokenizer,
+      maxNewTokens: 7,
+      doSample: false,
+    })[0]!;
     await engine.idle();
     const tensors = tf.memory().numTensors;
     const s0 = engine.stats;
@@ -108,7 +111,12 @@ describe('mixed-adapter batches', () => {
     const [prefixReply, ...replies] = await together(jobs.length + 1, () => [
       client.completions.create({ model: 'prefix', prompt: prefixPrompt, temperature: 0, max_tokens: 7 }),
       ...jobs.map((j) =>
-        client.completions.create({ model: j.model, prompt: j.prompt, temperature: 0, max_tokens: j.maxTokens }),
+        client.completions.create({
+          model: j.model,
+          prompt: j.prompt,
+          temperature: 0,
+          max_tokens: j.maxTokens,
+        }),
       ),
     ]);
     const s1 = engine.stats;
@@ -180,5 +188,75 @@ describe('mixed-adapter batches', () => {
     const longest = Math.max(...texts.map((t) => t.tokens));
     expect(steps).toBe(longest - 1);
     expect(s1.decodedRows - s0.decodedRows).toBe(texts.reduce((n, t) => n + t.tokens - 1, 0));
+  });
+});
+
+describe('the grouped fallback', () => {
+  it('a bottleneck adapter (layers that cannot mix rows) takes passes of its own; the LoRA adapters beside it still mix; replies unchanged', async () => {
+    const BOTTLENECK = fileURLToPath(new URL('../../peft/test/fixtures/bottleneck/houlsby', import.meta.url));
+    const other = await loadFixture({ lora: `${FIXTURES}lora`, bn: BOTTLENECK, a: `${WEIGHTED}a` });
+    const srv = await startServer({ model: other.model, tokenizer: other.tokenizer, peft: other.peft });
+    try {
+      const router = srv.server.engine.router as PeftAdapterRouter;
+      expect([...router.mixing]).toEqual(['lora', 'a']);
+      expect([...router.alone.keys()]).toEqual(['bn']);
+      expect(router.alone.get('bn')).toMatch(/AdapterBlock, which cannot run a mixed-adapter batch/);
+      for (const m of ['base', 'lora', 'a']) expect(router.batchKey(m)).toBe(MIXED_BATCH_KEY);
+      expect(router.batchKey('bn')).toBe('bn');
+      const prompt = TORCH.prompts[0]!;
+      const models = ['base', 'lora', 'a', 'bn'];
+      const want = models.map((m) => {
+        const peft = other.peft!;
+        if (m === 'base') peft.disableAdapter();
+        else {
+          peft.enableAdapter();
+          peft.setAdapter(m);
+        }
+        return generate(other.model, [prompt], { maxNewTokens: 6, doSample: false })[0]!.slice(prompt.length);
+      });
+      expect(want.slice(0, 3)).toEqual(['base', 'lora', 'a'].map((m) => TORCH.greedy[m]![0]!.slice(0, 6)));
+      const e = srv.server.engine;
+      const s0 = e.stats;
+      e.pause();
+      const pending = models.map((model) =>
+        srv.client.completions.create({ model, prompt, temperature: 0, max_tokens: 6 }),
+      );
+      while (e.stats.waiting < models.length) await new Promise((r) => setTimeout(r, 5));
+      e.resume();
+      const replies = await Promise.all(pending);
+      const s1 = e.stats;
+      replies.forEach((r, i) => {
+        expect(r.choices[0]!.text, models[i]).toBe(other.tokenizer.decode(want[i]!));
+      });
+      // per token: one decode pass for base, lora and a together, one for bn: 2 × 5
+      expect(s1.decodeSteps - s0.decodeSteps).toBe(2 * 5);
+      expect(s1.mixedDecodeSteps - s0.mixedDecodeSteps).toBe(5);
+      expect(want[3]).not.toEqual(want[0]); // the bottleneck adapter changes the output
+    } finally {
+      await srv.close();
+      other.peft?.unload();
+      other.model.dispose();
+    }
+  });
+});
+
+describe('which adapters mix', () => {
+  it('LoRA with modules_to_save decodes alone; the router leaves the adapter state as it found it', async () => {
+    const model = await GPT2LMHeadModel.fromPretrained(`${FIXTURES}gpt2-tiny`);
+    const peft = getPeftModel(model, loraConfig({ r: 2, target_modules: ['c_attn'] }), {
+      adapterName: 'plain',
+    });
+    peft.addAdapter('saved', loraConfig({ r: 2, target_modules: ['c_fc'], modules_to_save: ['ln_f'] }));
+    peft.eval();
+    peft.setAdapter('saved');
+    const router = new PeftAdapterRouter(peft);
+    expect([...router.mixing]).toEqual(['plain']);
+    expect(router.alone.get('saved')).toMatch(/modules_to_save \(ln_f\)/);
+    expect(router.batchKey('saved')).toBe('saved');
+    expect(peft.activeAdapter).toBe('saved');
+    expect(peft.adapterDisabled).toBe(false);
+    // rows of different batch keys never share a pass
+    expect(() => router.run(['plain', 'saved'], () => 0)).toThrow(/different batch keys/);
+    peft.dispose();
   });
 });

@@ -146,7 +146,9 @@ export async function serve(opts: Record<string, unknown>): Promise<void> {
     const router = s.engine.router;
     if (router instanceof PeftAdapterRouter)
       for (const [name, why] of router.alone)
-        ctx.log(`note: adapter "${name}" is decoded in forward passes of its own, not with the others: ${why}`);
+        ctx.log(
+          `note: adapter "${name}" is decoded in forward passes of its own, not with the others: ${why}`,
+        );
     ctx.log(`listening on ${url}`);
     await new Promise<void>((done) => {
       const stop = (signal: string) => {

@@ -288,7 +288,9 @@ export class PeftModel<M extends Module = GPT2Model> {
   /**
    * Runs `fn` (a forward pass, `generate`, …) with a mixed-adapter batch, as HF PEFT's
    * `adapter_names` argument: batch row b uses adapter `adapterNames[b]` (`__base__` for the base
-   * model). Needs the model in eval mode and tuner layers that support it (LoRA).
+   * model). Needs the model in eval mode and tuner layers that support it (LoRA); a layer of
+   * another method (IA³, bottleneck, AdaLoRA) may be in the model as long as it is off for this
+   * batch: none of its adapters active (`disableAdapter`, or another adapter set), merged or named.
    */
   withAdapterNames<T>(adapterNames: readonly string[], fn: () => T): T {
     for (const n of new Set(adapterNames)) {
@@ -302,7 +304,12 @@ export class PeftModel<M extends Module = GPT2Model> {
     const layers = this.baseModel.namedModules().filter(([, m]) => m instanceof BaseTunerLayer) as Array<
       [string, BaseTunerLayer]
     >;
-    const unsupported = layers.find(([, l]) => !l.supportsMixedBatch);
+    const named = new Set(adapterNames);
+    const unsupported = layers.find(
+      ([, l]) =>
+        !l.supportsMixedBatch &&
+        (l.activeAdapters.length > 0 || l.merged || l.adapterNames().some((n) => named.has(n))),
+    );
     if (unsupported) {
       throw new Error(
         `adapterNames: ${unsupported[0]} is a ${unsupported[1].constructor.name}, which cannot run a mixed-adapter batch (LoRA layers can)`,
