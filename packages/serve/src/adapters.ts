@@ -107,14 +107,25 @@ export class PeftAdapterRouter implements AdapterRouter {
       return forward({});
     }
     if (key === MIXED_BATCH_KEY) {
+      // All rows one model: the plain forward pass (no per-row gather/scatter), the same numbers.
+      if (rowAdapters.every((a) => a === first)) return this.runOne(first, forward);
       // Every adapter off (no prefix, original modules), then LoRA per row: `__base__` rows get none.
       if (!peft.adapterDisabled) peft.disableAdapter();
-      if (rowAdapters.every((a) => a === BASE_MODEL)) return forward({});
       const names = rowAdapters.map((a) => (a === BASE_MODEL ? BASE_ADAPTER_NAME : a));
       return peft.withAdapterNames(names, () => forward({}));
     }
-    if (peft.adapterDisabled) peft.enableAdapter();
-    if (peft.activeAdapter !== first) peft.setAdapter(first);
+    return this.runOne(first, forward);
+  }
+
+  /** `forward` with `adapter` active, or every adapter off for the base. */
+  private runOne<T>(adapter: string, forward: (extra: Partial<LMInput>) => T): T {
+    const peft = this.peft!;
+    if (adapter === BASE_MODEL) {
+      if (!peft.adapterDisabled) peft.disableAdapter();
+    } else {
+      if (peft.adapterDisabled) peft.enableAdapter();
+      if (peft.activeAdapter !== adapter) peft.setAdapter(adapter);
+    }
     return forward({});
   }
 }
