@@ -319,6 +319,14 @@ async function quickChatAdapter(
   return peft;
 }
 
+/** A model folder with its tokenizer, ChatML set up as `gptft chat` does. */
+async function loadChatModel(dir: string): Promise<{ model: GPT2LMHeadModel; tokenizer: GPT2Tokenizer }> {
+  const model = await GPT2LMHeadModel.fromPretrained(dir);
+  const tokenizer = await GPT2Tokenizer.fromPretrained(dir);
+  setupChatModel(model, tokenizer);
+  return { model, tokenizer };
+}
+
 await useBackend('wasm');
 console.log(
   `@gptft/serve load test — ${new Date().toISOString()}, ${cpus().length} CPUs, load average ${loadavg()
@@ -329,9 +337,7 @@ let ok = true;
 const only = process.env.GPTFT_BENCH_ONLY;
 if (!only || only === 'fixture') {
   const fx = `${REPO}fixtures/gpt2-tiny-ref/`;
-  const model = await GPT2LMHeadModel.fromPretrained(`${fx}gpt2-tiny`);
-  const tokenizer = await GPT2Tokenizer.fromPretrained(`${fx}gpt2-tiny`);
-  setupChatModel(model, tokenizer);
+  const { model, tokenizer } = await loadChatModel(`${fx}gpt2-tiny`);
   const peft = await loadAdapters(model, { lora: `${fx}lora`, prefix: `${fx}prefix` });
   ok =
     (await runScenario('fixture (gpt2-tiny + LoRA + prefix)', { model, tokenizer, ...(peft && { peft }) }, [
@@ -342,10 +348,7 @@ if (!only || only === 'fixture') {
   model.dispose();
 }
 if (!only || only === 'demo') {
-  const dir = `${REPO}models/tiny-base`;
-  const model = await GPT2LMHeadModel.fromPretrained(dir);
-  const tokenizer = await GPT2Tokenizer.fromPretrained(dir);
-  setupChatModel(model, tokenizer);
+  const { model, tokenizer } = await loadChatModel(`${REPO}models/tiny-base`);
   const given = process.env.GPTFT_BENCH_ADAPTER;
   const peft = given ? await loadAdapters(model, { chat: given }) : await quickChatAdapter(model, tokenizer);
   ok =
@@ -359,9 +362,7 @@ if (!only || only === 'demo') {
 if (!only || only === 'mixed') {
   const fx = `${REPO}fixtures/gpt2-tiny-ref/`;
   const weighted = `${REPO}packages/peft/test/fixtures/weighted/`;
-  const model = await GPT2LMHeadModel.fromPretrained(`${fx}gpt2-tiny`);
-  const tokenizer = await GPT2Tokenizer.fromPretrained(`${fx}gpt2-tiny`);
-  setupChatModel(model, tokenizer);
+  const { model, tokenizer } = await loadChatModel(`${fx}gpt2-tiny`);
   const peft = (await loadAdapters(model, { lora: `${fx}lora`, a: `${weighted}a`, b: `${weighted}b` }))!;
   ok =
     (await runMixedScenario(
@@ -373,10 +374,7 @@ if (!only || only === 'mixed') {
 }
 if (!only || only === 'mixed') {
   // tiny-base with three LoRA adapters (random, non-zero: the outputs are noise, the work is real)
-  const dir = `${REPO}models/tiny-base`;
-  const model = await GPT2LMHeadModel.fromPretrained(dir);
-  const tokenizer = await GPT2Tokenizer.fromPretrained(dir);
-  setupChatModel(model, tokenizer);
+  const { model, tokenizer } = await loadChatModel(`${REPO}models/tiny-base`);
   const cfg = () =>
     loraConfig({ r: 8, lora_alpha: 16, target_modules: ['c_attn'], init_lora_weights: false });
   const peft = getPeftModel(model, cfg(), { adapterName: 'one', seed: 1 });
