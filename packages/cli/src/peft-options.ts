@@ -19,6 +19,14 @@ export const PEFT_OPTIONS: OptionSpec[] = [
     variadic: true,
     description: 'modules to adapt: c_attn, c_proj, c_fc (default: c_attn)',
   },
+  {
+    name: 'modules-to-save',
+    type: 'string',
+    placeholder: 'name',
+    variadic: true,
+    description:
+      'modules trained in full and saved with the adapter (PEFT modules_to_save), e.g. wte when the chat tokens are new to the model',
+  },
 ];
 
 /**
@@ -37,9 +45,14 @@ export function loraConfigFrom(
     lora_alpha: opts.loraAlpha as number,
     lora_dropout: opts.loraDropout as number,
     target_modules: targets,
+    ...(opts.modulesToSave !== undefined && { modules_to_save: opts.modulesToSave as string[] }),
     fan_in_fan_out: true,
     base_model_name_or_path: modelPath,
     ...(taskType !== undefined && { task_type: taskType }),
   } as Parameters<typeof loraConfig>[0]);
-  return { config, what: `LoRA r=${opts.loraR} on ${targets.join(', ')}` };
+  const saved = opts.modulesToSave as string[] | undefined;
+  return {
+    config,
+    what: `LoRA r=${opts.loraR} on ${targets.join(', ')}${saved?.length ? ` (+ ${saved.join(', ')} trained in full)` : ''}`,
+  };
 }

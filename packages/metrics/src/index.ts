@@ -58,3 +58,11 @@ export {
   type RougeResult,
 } from './rouge.js';
 export { perplexity, perplexityFromMeanNll, perplexityFromNll } from './perplexity.js';
+export {
+  factAccuracy,
+  isFactCorrect,
+  containsFact,
+  normalizeFactText,
+  type FactReference,
+  type FactAccuracyOptions,
+} from './fact-accuracy.js';
