@@ -26,7 +26,7 @@ const SHOP_FACTS = join(REPO_ROOT, 'data/shop/shop.json');
  */
 function sftArgs(tiny: boolean): string[] {
   const tinyArgs =
-    '--peft lora --lora-r 16 --lora-alpha 32 --lora-dropout 0 --lora-target-modules c_attn c_proj c_fc --modules-to-save wte --learning-rate 3e-3 --per-device-train-batch-size 8 --max-seq-length 128 --warmup-ratio 0.05 --lr-scheduler-type cosine --logging-steps 10 --eval-steps 100';
+    '--peft lora --lora-r 16 --lora-alpha 32 --lora-dropout 0 --lora-target-modules c_attn c_proj c_fc --modules-to-save wte --learning-rate 6e-3 --per-device-train-batch-size 8 --max-seq-length 128 --warmup-ratio 0.05 --lr-scheduler-type cosine --logging-steps 10 --eval-steps 150';
   // GPT-2 sizes on wasm (4 GiB heap, 50k-token logits): small batches, recomputed blocks.
   const gpt2Args =
     '--peft lora --lora-r 8 --lora-alpha 16 --lora-target-modules c_attn --learning-rate 3e-4 --per-device-train-batch-size 2 --gradient-accumulation-steps 2 --per-device-eval-batch-size 2 --max-seq-length 128 --gradient-checkpointing --logging-steps 5 --eval-steps 20';
@@ -66,7 +66,7 @@ export function demoCommand(): Command {
       name: 'max-steps',
       type: 'int',
       description:
-        'optimizer steps (default: 200 for a small local model such as the bundled one, 60 for others)',
+        'optimizer steps (default: 450 for a small local model such as the bundled one, 60 for others)',
     },
     {
       name: 'max-eval-samples',
@@ -184,7 +184,7 @@ export async function demo(opts: Record<string, unknown>): Promise<DemoResult | 
       'run from a full checkout of the repository, or pass --model gpt2',
     );
   }
-  const maxSteps = (opts.maxSteps as number | undefined) ?? (tiny ? 200 : 60);
+  const maxSteps = (opts.maxSteps as number | undefined) ?? (tiny ? 450 : 60);
   const outputDir = opts.outputDir as string;
   const backend = opts.backend as string;
   if (resolve(model) === TINY_BASE) {
@@ -269,22 +269,22 @@ export async function demo(opts: Record<string, unknown>): Promise<DemoResult | 
   const seconds = (performance.now() - t0) / 1000;
 
   ctx.print(
-    `\n5. Held-out test questions before and after fine-tuning (greedy decoding; ✓ = states the expected fact):\n`,
+    `\n5. Held-out test questions before and after fine-tuning (greedy decoding; ✓ = states the expected fact):`,
   );
   for (const i of samples) {
     const b = before.replies[i]!;
     const a = after.replies[i]!;
-    ctx.print(`user:     ${b.question}`);
+    ctx.print(`\nuser:     ${b.question}`);
     ctx.print(`expected: ${expectedText(b.expected)}`);
     ctx.print(`before: ${b.correct ? '✓' : '✗'} ${oneLine(b.reply)}`);
-    ctx.print(`after:  ${a.correct ? '✓' : '✗'} ${oneLine(a.reply)}\n`);
+    ctx.print(`after:  ${a.correct ? '✓' : '✗'} ${oneLine(a.reply)}`);
   }
   const kinds = Object.keys(after.by_kind);
   const kindLine = kinds
     .map((k) => `${k} ${after.by_kind[k]!.correct}/${after.by_kind[k]!.total}`)
     .join(', ');
   ctx.print(
-    `6. Fact accuracy on ${after.total} held-out test questions: ${pct(before.fact_accuracy)} before → ${pct(after.fact_accuracy)} after fine-tuning.`,
+    `\n6. Fact accuracy on ${after.total} held-out test questions: ${pct(before.fact_accuracy)} before → ${pct(after.fact_accuracy)} after fine-tuning.`,
   );
   if (kinds.length > 0) ctx.print(`   By kind (after): ${kindLine}.`);
   ctx.print(
@@ -324,6 +324,7 @@ export async function demo(opts: Record<string, unknown>): Promise<DemoResult | 
     test_questions: after.total,
     correct_before: before.correct,
     correct_after: after.correct,
+    by_kind_before: before.by_kind,
     by_kind_after: after.by_kind,
     steps: r.summary.globalStep,
     train_loss: r.summary.trainingLoss,
