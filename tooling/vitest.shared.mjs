@@ -14,6 +14,9 @@ export function sharedVitestConfig(overrides = {}) {
       testTimeout: 120_000,
       hookTimeout: 120_000,
       reporters: process.env.CI ? ['default'] : ['default'],
+      // The wasm backend's default thread count follows the machine's load; tests run on one thread
+      // unless they ask for more (options.threads), so what they compute does not depend on load.
+      env: { GPTFT_WASM_THREADS: process.env.GPTFT_WASM_THREADS ?? '1' },
       ...overrides,
     },
   });

@@ -23,6 +23,7 @@ const guide: DefaultTheme.SidebarItem[] = [
       { text: 'Models & checkpoints', link: '/guide/models' },
       { text: 'Tokenizer', link: '/guide/tokenizer' },
       { text: 'Heads, generation & pipelines', link: '/guide/heads-generation' },
+      { text: 'Serve it (OpenAI-compatible)', link: '/guide/serve' },
       { text: 'PEFT: LoRA, prefix tuning, adapters, IA³', link: '/guide/peft' },
       { text: 'Write your own PEFT method', link: '/guide/write-a-peft-method' },
       { text: 'Trainer', link: '/guide/trainer' },

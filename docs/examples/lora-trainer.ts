@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import '@gptft/backend-wasm';
 import { tf, useBackend } from '@gptft/backend';
-import { type Batch, causalLMCollator } from '@gptft/datasets';
+import { causalLMCollator } from '@gptft/datasets';
 import { GPT2LMHeadModel } from '@gptft/heads';
 import { getPeftModel, loraConfig, PeftModel } from '@gptft/peft';
 import { GPT2_EOS_ID, GPT2Tokenizer } from '@gptft/tokenizer';
-import { type TrainableModel, Trainer } from '@gptft/trainer';
+import { causalLMTrainable, Trainer } from '@gptft/trainer';
 import { TINY_GPT2 } from './fixture.js';
 
 const TEXTS = [
@@ -22,50 +22,39 @@ const TEXTS = [
 
 export async function loraTrainer(source = TINY_GPT2, adapterDir?: string, maxSteps = 8) {
   await useBackend('wasm');
-  const model = await GPT2LMHeadModel.fromPretrained(source);
-  // LoRA on the attention projection of every block; the base weights are frozen.
+  const model = await GPT2LMHeadModel.fromPretrained(source, { seed: 1 }); // seeded dropout masks
+  // LoRA on the attention projection of every block (PEFT's PeftModelForCausalLM); the base is frozen.
   const peft = getPeftModel(
-    model.transformer,
-    loraConfig({ r: 8, lora_alpha: 16, target_modules: ['c_attn'] }),
-    {
-      seed: 1,
-    },
+    model,
+    loraConfig({ r: 8, lora_alpha: 16, target_modules: ['c_attn'], task_type: 'CAUSAL_LM' }),
+    { seed: 1 },
   );
   peft.printTrainableParameters(); // trainable params: 8,192 || all params: … || trainable%: …
 
-  // Tokenize and collate: labels = input ids (the model shifts them), -100 on padding.
+  // Tokenized examples; the collator pads them and sets labels = input ids (-100 on padding).
   const tokenizer = GPT2Tokenizer.gpt2();
-  const collate = causalLMCollator({ padTokenId: GPT2_EOS_ID });
   const examples = TEXTS.map((t) => ({ inputIds: [...tokenizer.encode(t), GPT2_EOS_ID] }));
-  const batches = [collate(examples.slice(0, 2)), collate(examples.slice(2))];
-  const rows = (a: Int32Array, [b, t]: readonly number[]) =>
-    Array.from({ length: b! }, (_, i) => Array.from(a.subarray(i * t!, (i + 1) * t!)));
 
-  // The Trainer sees named trainable variables (PEFT's key names) and a loss.
-  const trainable: TrainableModel<Batch> = {
-    namedParameters: () => peft.namedTrainableParameters(),
-    computeLoss: (batch) =>
-      tf.tidy(
-        () =>
-          model.forward({
-            inputIds: rows(batch.inputIds, batch.shape),
-            attentionMask: rows(batch.attentionMask, batch.shape),
-            labels: rows(batch.labels, batch.shape),
-          }).loss as tf.Scalar,
-      ),
-  };
   const outputDir = await mkdtemp(join(tmpdir(), 'gptft-lora-'));
   const trainer = new Trainer({
-    model: trainable,
-    trainData: batches,
-    args: { outputDir, maxSteps, learningRate: 1e-2, warmupSteps: 1, loggingSteps: 2, saveSteps: 1000 },
+    // The adapter's parameters (PEFT's key names) train; the model computes its own shifted loss.
+    model: causalLMTrainable(peft),
+    trainDataset: examples, // reshuffled into new batches every epoch
+    dataCollator: causalLMCollator({ padTokenId: GPT2_EOS_ID }),
+    args: {
+      outputDir,
+      maxSteps,
+      perDeviceTrainBatchSize: 2,
+      learningRate: 1e-2,
+      warmupSteps: 1,
+      loggingSteps: 2,
+      saveSteps: 1000,
+    },
     // Checkpoints hold the adapter only, in PEFT's format.
     saveModel: (dir) => peft.savePretrained(dir),
     callbacks: { onLog: (e) => console.log(`step ${e.step}: loss ${e.loss?.toFixed(4)}`) },
   });
-  peft.train();
-  model.transformer.setSeed(1); // reproducible dropout masks
-  await trainer.train();
+  await trainer.train(); // training mode (dropout) while training, evaluation mode after
   trainer.optimizer.dispose();
 
   peft.eval(); // no dropout from here on

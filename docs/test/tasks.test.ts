@@ -1,5 +1,7 @@
 // Every worked-task example, on a few sentences and a few optimizer steps (the recorded runs under
-// docs/runs/ use the full settings). Skipped when the shared data sets are absent (a bare clone).
+// docs/runs/ use the full settings). The full data sets come from the shared data folder when it is
+// there; otherwise WNUT-17, UD English EWT and WikiText-2 run on the excerpts in test-data/, and the
+// SST-2 and Multi30k tests (their licences keep them out of the repository) say why they are skipped.
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,10 +12,23 @@ import { multi30kTranslation } from '../examples/tasks/multi30k-translation.js';
 import { pretrainWikitext } from '../examples/tasks/pretrain-wikitext.js';
 import { sst2Classification } from '../examples/tasks/sst2-classification.js';
 import { dataDir, parseSettings } from '../examples/tasks/task-utils.js';
+import { repoData, sharedDataOrSkip } from '@gptft/tooling/test-data';
 import { udPos } from '../examples/tasks/ud-pos.js';
 import { wnut17Ner } from '../examples/tasks/wnut17-ner.js';
 
 const quiet = () => {};
+/** The full data set from the shared data folder, else its excerpt in test-data/. */
+const dataOf = (name: string) => (existsSync(dataDir(name)) ? dataDir(name) : repoData(name));
+const SST2 = sharedDataOrSkip(
+  'sst2',
+  'the two SST-2 task examples',
+  'SST-2 has no stated licence; research use only',
+);
+const MULTI30K = sharedDataOrSkip(
+  'multi30k',
+  'the Multi30k translation example',
+  'Multi30k is non-commercial',
+);
 // A small model keeps these fast; the recorded runs use the defaults (width 128).
 const small = { scratchEmbd: 32, scratchLayers: 1, scratchHeads: 2 };
 const outs: string[] = [];
@@ -41,7 +56,7 @@ describe('task settings from the command line', () => {
   });
 });
 
-describe.skipIf(!existsSync(dataDir('sst2')))('sentiment (SST-2)', () => {
+describe.skipIf(!SST2)('sentiment (SST-2)', () => {
   it('trains a few steps and scores the dev sentences', async () => {
     const out = await outDir();
     const r = await sst2Classification(
@@ -58,7 +73,7 @@ describe.skipIf(!existsSync(dataDir('sst2')))('sentiment (SST-2)', () => {
   });
 });
 
-describe.skipIf(!existsSync(dataDir('sst2')))('a task from a checkpoint (--base)', () => {
+describe.skipIf(!SST2)('a task from a checkpoint (--base)', () => {
   it('fine-tunes the fixture GPT-2 folder with its own tokenizer and a new score head', async () => {
     const r = await sst2Classification(
       { base: TINY_GPT2, trainExamples: 32, evalExamples: 32, batchSize: 16, maxSteps: 2 },
@@ -69,9 +84,12 @@ describe.skipIf(!existsSync(dataDir('sst2')))('a task from a checkpoint (--base)
   });
 });
 
-describe.skipIf(!existsSync(dataDir('wnut17')))('named entities (WNUT 17)', () => {
+describe('named entities (WNUT 17)', () => {
   it('trains a few steps and reports seqeval entity scores', async () => {
-    const r = await wnut17Ner({ ...small, trainSentences: 32, evalSentences: 32, maxSteps: 2 }, quiet);
+    const r = await wnut17Ner(
+      { ...small, data: dataOf('wnut17'), trainSentences: 32, evalSentences: 32, maxSteps: 2 },
+      quiet,
+    );
     expect(r.steps).toBe(2);
     for (const v of [r.precision, r.recall, r.f1]) {
       expect(v).toBeGreaterThanOrEqual(0);
@@ -80,9 +98,12 @@ describe.skipIf(!existsSync(dataDir('wnut17')))('named entities (WNUT 17)', () =
   });
 });
 
-describe.skipIf(!existsSync(dataDir('ud-english-ewt')))('part of speech (UD English EWT)', () => {
+describe('part of speech (UD English EWT)', () => {
   it('trains a few steps and reports UPOS accuracy over every dev word', async () => {
-    const r = await udPos({ ...small, trainSentences: 32, evalSentences: 16, maxSteps: 2 }, quiet);
+    const r = await udPos(
+      { ...small, data: dataOf('ud-english-ewt'), trainSentences: 32, evalSentences: 16, maxSteps: 2 },
+      quiet,
+    );
     expect(r.steps).toBe(2);
     expect(r.words).toBeGreaterThan(16);
     expect(r.accuracy).toBeGreaterThanOrEqual(0);
@@ -90,7 +111,7 @@ describe.skipIf(!existsSync(dataDir('ud-english-ewt')))('part of speech (UD Engl
   });
 });
 
-describe.skipIf(!existsSync(dataDir('multi30k')))('translation (Multi30k)', () => {
+describe.skipIf(!MULTI30K)('translation (Multi30k)', () => {
   it('trains a few steps, translates with greedy decoding and scores BLEU', async () => {
     const r = await multi30kTranslation(
       {
@@ -110,10 +131,11 @@ describe.skipIf(!existsSync(dataDir('multi30k')))('translation (Multi30k)', () =
   });
 });
 
-describe.skipIf(!existsSync(dataDir('wikitext-2')))('pretraining (WikiText-2)', () => {
+describe('pretraining (WikiText-2)', () => {
   it('a few steps from scratch already lower the test perplexity', async () => {
     const r = await pretrainWikitext(
       {
+        data: dataOf('wikitext-2'),
         embd: 32,
         layers: 1,
         heads: 2,

@@ -17,8 +17,6 @@ export const cpuBackend: TensorBackend = {
       simd: false,
       gpu: false,
       float16: false,
-      fastTransposedMatMul: true,
-      fastBatchedMatMul: true,
     };
   },
 };

@@ -127,8 +127,6 @@ export function createTfjsNodeBackend(spec: TfjsNodeBackendSpec): TensorBackend 
         simd: true,
         gpu: loaded?.usingGpu ?? false,
         float16: false,
-        fastTransposedMatMul: true,
-        fastBatchedMatMul: true,
       };
     },
     describe() {

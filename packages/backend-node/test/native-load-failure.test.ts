@@ -38,6 +38,10 @@ function hasCompiler(): boolean {
     execFileSync('cc', ['--version'], { stdio: 'ignore' });
     return true;
   } catch {
+    console.warn(
+      'skipped: "an addon linked against a libtensorflow that is gone" builds a native addon and needs a C ' +
+        'compiler as `cc` on PATH (e.g. apt-get install gcc).',
+    );
     return false;
   }
 }

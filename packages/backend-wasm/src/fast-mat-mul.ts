@@ -11,8 +11,8 @@
 //   - it picks between C = A·B and Cᵀ = Bᵀ·Aᵀ (then transposes C back), whichever moves fewer
 //     floats: the second needs no copy at all for q·kᵀ-style products with one query row.
 // Non-float32 operands and builds without the internals this needs go to tfjs' kernel.
-import { tf } from '@gptft/backend';
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { registerKernel, simdKernels, tf } from '@gptft/backend';
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { transposeMatrices } from './transpose.js';
 import {
   ensureHeapRoom,
@@ -21,7 +21,26 @@ import {
   WasmHeapExhaustedError,
   type WasmBackendInternals,
   wasmInternals,
+  wasmMemoryOf,
 } from './wasm-internals.js';
+
+/**
+ * Transposes `count` [rows, cols] matrices at float index `src` into [cols, rows] at `dst` on the
+ * heap: gptft's SIMD kernel (4 × 4 blocks in registers, 2–3× the tiled JS loop), or the JS loop
+ * where the module's memory object is not reachable.
+ */
+function transposeOnHeap(
+  backend: WasmBackendInternals,
+  src: number,
+  dst: number,
+  count: number,
+  rows: number,
+  cols: number,
+): void {
+  const memory = wasmMemoryOf(backend.wasm);
+  if (memory) simdKernels(memory).transpose(src * 4, dst * 4, count, rows, cols);
+  else transposeMatrices(heapF32(backend.wasm), src, dst, count, rows, cols);
+}
 
 type CppBatchMatMul = (
   aId: number,
@@ -95,11 +114,14 @@ function transposeCost(rows: number, cols: number, count: number): number {
  * Counters of what the kernel did since the process started (or the last `resetFastMatMulStats`):
  * tests use them to prove which path ran.
  */
-export const fastMatMulStats = { calls: 0, xnnCalls: 0, transposedFloats: 0, fallbacks: 0 };
+export const fastMatMulStats = { calls: 0, xnnCalls: 0, rowsCalls: 0, transposedFloats: 0, fallbacks: 0 };
+
+/** Up to this many rows of A, A·Bᵀ runs as dot products with each row of B (`matmul_nt_rows`). */
+const NT_ROWS_MAX = 3;
 
 /** Resets `fastMatMulStats`. */
 export function resetFastMatMulStats(): void {
-  Object.assign(fastMatMulStats, { calls: 0, xnnCalls: 0, transposedFloats: 0, fallbacks: 0 });
+  Object.assign(fastMatMulStats, { calls: 0, xnnCalls: 0, rowsCalls: 0, transposedFloats: 0, fallbacks: 0 });
 }
 
 function fastBatchMatMul(args: MatMulArgs, fallback: KernelFunc): TensorInfo {
@@ -150,6 +172,28 @@ function fastBatchMatMul(args: MatMulArgs, fallback: KernelFunc): TensorInfo {
   const aOff = backend.dataIdMap.get(a.dataId)!.memoryOffset;
   const bOff = backend.dataIdMap.get(b.dataId)!.memoryOffset;
 
+  // A few rows times a transposed B (a decoding step's LM head: [1, C]·[V, C]ᵀ): dot products with
+  // each row of B read once. XNNPACK would either transpose B or pad N = 1 to its 8-column tiles
+  // (8× the work): measured [1, 768]·[50257, 768]ᵀ 48 → 20 ms; from 4 rows on XNNPACK is faster.
+  const memory = wasmMemoryOf(backend.wasm);
+  if (tB && !tA && M <= NT_ROWS_MAX && memory && route === 'auto') {
+    const kernels = simdKernels(memory);
+    const mapA = broadcastIndex(outer, outerA);
+    const mapB = broadcastIndex(outer, outerB);
+    for (let i = 0; i < batch; i++) {
+      kernels.matmul_nt_rows(
+        aOff + mapA[i]! * M * K * 4,
+        bOff + mapB[i]! * N * K * 4,
+        outOff + i * M * N * 4,
+        M,
+        N,
+        K,
+      );
+    }
+    fastMatMulStats.rowsCalls += batch;
+    return out;
+  }
+
   // Route I: out = A·B with A as [M,K] rows and B as [K,N] weights.
   // Route II: outᵀ = Bᵀ·Aᵀ with Bᵀ as [N,K] rows and Aᵀ as [K,M] weights, then outᵀ → out.
   // Cost in floats moved: each float transposed counts 1, each float XNNPACK packs as weights
@@ -198,8 +242,8 @@ function fastBatchMatMul(args: MatMulArgs, fallback: KernelFunc): TensorInfo {
       const copyB = tB && transposeCost(N, K, 1) > 0;
       const inOff = copyA ? views.allocate(batchA * M * K, 'a transposed matMul operand') : aOff;
       const wOff = copyB ? views.allocate(batchB * K * N, 'a transposed matMul operand') : bOff;
-      if (copyA) transposeMatrices(heapF32(backend.wasm), aOff / 4, inOff / 4, batchA, K, M);
-      if (copyB) transposeMatrices(heapF32(backend.wasm), bOff / 4, wOff / 4, batchB, N, K);
+      if (copyA) transposeOnHeap(backend, aOff / 4, inOff / 4, batchA, K, M);
+      if (copyB) transposeOnHeap(backend, bOff / 4, wOff / 4, batchB, N, K);
       fastMatMulStats.transposedFloats += (copyA ? batchA * M * K : 0) + (copyB ? batchB * K * N : 0);
       if (foldI) {
         const shapeKey = `${K},${N}`;
@@ -229,8 +273,8 @@ function fastBatchMatMul(args: MatMulArgs, fallback: KernelFunc): TensorInfo {
       const inOff = copyB ? views.allocate(batchB * N * K, 'a transposed matMul operand') : bOff;
       const wOff = copyA ? views.allocate(batchA * K * M, 'a transposed matMul operand') : aOff;
       const ctOff = copyOut ? views.allocate(outSize, 'a transposed matMul result') : outOff;
-      if (copyB) transposeMatrices(heapF32(backend.wasm), bOff / 4, inOff / 4, batchB, K, N);
-      if (copyA) transposeMatrices(heapF32(backend.wasm), aOff / 4, wOff / 4, batchA, M, K);
+      if (copyB) transposeOnHeap(backend, bOff / 4, inOff / 4, batchB, K, N);
+      if (copyA) transposeOnHeap(backend, aOff / 4, wOff / 4, batchA, M, K);
       fastMatMulStats.transposedFloats +=
         (copyA ? batchA * M * K : 0) + (copyB ? batchB * K * N : 0) + (copyOut ? outSize : 0);
       if (foldII) {
@@ -252,7 +296,7 @@ function fastBatchMatMul(args: MatMulArgs, fallback: KernelFunc): TensorInfo {
         }
       }
       // The heap may have grown during the calls (XNNPACK allocates): read it again.
-      if (copyOut) transposeMatrices(heapF32(backend.wasm), ctOff / 4, outOff / 4, batch, N, M);
+      if (copyOut) transposeOnHeap(backend, ctOff / 4, outOff / 4, batch, N, M);
     }
   } catch (error) {
     backend.disposeData(out.dataId, true);
@@ -263,7 +307,6 @@ function fastBatchMatMul(args: MatMulArgs, fallback: KernelFunc): TensorInfo {
   return out;
 }
 
-let original: KernelConfig | undefined;
 let route: 'auto' | 'direct' | 'transposed' = 'auto';
 
 /**
@@ -274,19 +317,19 @@ export function setFastMatMulRoute(next: 'auto' | 'direct' | 'transposed'): void
   route = next;
 }
 
+let restore: (() => void) | undefined;
+
 /**
- * Replaces the wasm backend's BatchMatMul kernel with gptft's (see the top of this file), so every
- * `tf.matMul` — including those inside tfjs' gradients — runs on XNNPACK. Idempotent.
+ * Registers gptft's BatchMatMul kernel for wasm (see the top of this file) in place of tfjs-wasm's,
+ * so every `tf.matMul` — including those inside tfjs' gradients — runs on XNNPACK. Idempotent.
  * Returns false when tfjs-backend-wasm has not registered its kernel (nothing to replace).
  */
 export function installFastMatMul(): boolean {
+  if (restore) return true;
   const current = tf.getKernel('BatchMatMul', 'wasm');
   if (!current) return false;
-  if (original) return true;
-  original = current;
   const fallback = current.kernelFunc;
-  tf.unregisterKernel('BatchMatMul', 'wasm');
-  tf.registerKernel({
+  restore = registerKernel({
     kernelName: 'BatchMatMul',
     backendName: 'wasm',
     setupFunc: current.setupFunc,
@@ -298,13 +341,11 @@ export function installFastMatMul(): boolean {
 
 /** Puts tfjs' own BatchMatMul kernel back (for comparisons). */
 export function uninstallFastMatMul(): void {
-  if (!original) return;
-  tf.unregisterKernel('BatchMatMul', 'wasm');
-  tf.registerKernel(original);
-  original = undefined;
+  restore?.();
+  restore = undefined;
 }
 
 /** Whether gptft's BatchMatMul kernel is the registered one. */
 export function fastMatMulInstalled(): boolean {
-  return original !== undefined;
+  return restore !== undefined;
 }

@@ -5,8 +5,8 @@
  */
 import '@tensorflow/tfjs-backend-wasm';
 import { type BackendOptions, type TensorBackend, registerBackend } from '@gptft/backend';
-import { fastMatMulInstalled, installFastMatMul, uninstallFastMatMul } from './fast-mat-mul.js';
 import { initializeWasm, state } from './initialize.js';
+import { installWasmKernels, installedWasmKernels, uninstallWasmKernels } from './kernels.js';
 
 export {
   fastMatMulInstalled,
@@ -16,18 +16,20 @@ export {
   setFastMatMulRoute,
   uninstallFastMatMul,
 } from './fast-mat-mul.js';
-export { requestedThreads } from './initialize.js';
+export { idleCoreThreads, requestedThreads } from './initialize.js';
+export { installedWasmKernels, installWasmKernels, uninstallWasmKernels } from './kernels.js';
 export { threadsUnsupportedReason } from './threads.js';
 export { transposeMatrices } from './transpose.js';
 export { WasmHeapExhaustedError } from './wasm-internals.js';
 
-installFastMatMul();
-
 /**
  * The wasm backend. Options (`useBackend('wasm', options)`):
- * - `threads`: worker threads for XNNPACK (default: `GPTFT_WASM_THREADS`, else 1). Fixed by the
- *   first initialisation in a process; when threads cannot start, it runs on one and says why.
- * - `fastMatMul`: `false` puts tfjs' own matMul kernel back (for comparisons).
+ * - `threads`: worker threads for XNNPACK (default: `GPTFT_WASM_THREADS`, else one per core the
+ *   machine leaves idle, see `idleCoreThreads`). Fixed by the first initialisation in a process;
+ *   when threads cannot start, it runs on one and says why.
+ * - `fastKernels` (or the older name `fastMatMul`): `false` leaves tfjs-wasm's own kernels and
+ *   gptft's default kernels (for comparisons). gptft's wasm kernels are registered here, when the
+ *   backend is initialised, not on import.
  */
 export const wasmBackend: TensorBackend = {
   name: 'wasm',
@@ -35,26 +37,20 @@ export const wasmBackend: TensorBackend = {
   packages: ['@gptft/backend-wasm'],
   priority: 20,
   async initialize(options: BackendOptions) {
-    if (options.fastMatMul === false) uninstallFastMatMul();
-    else installFastMatMul();
     await initializeWasm(options);
+    if ((options.fastKernels ?? options.fastMatMul) === false) uninstallWasmKernels();
+    else installWasmKernels();
   },
   capabilities() {
-    const fast = fastMatMulInstalled();
-    return {
-      threads: state.threads,
-      simd: state.simd,
-      gpu: false,
-      float16: false,
-      fastTransposedMatMul: fast,
-      fastBatchedMatMul: fast,
-    };
+    return { threads: state.threads, simd: state.simd, gpu: false, float16: false };
   },
   describe() {
     const parts = [
       state.simd ? 'SIMD' : 'no SIMD',
       `${state.threads} thread${state.threads === 1 ? '' : 's'}`,
-      fastMatMulInstalled() ? 'gptft matMul kernel' : "tfjs' matMul kernel",
+      installedWasmKernels().length > 0
+        ? `gptft kernels (${installedWasmKernels().join(', ')})`
+        : "tfjs' kernels",
     ];
     return [parts.join(', '), ...state.notes].join('; ');
   },

@@ -1,13 +1,14 @@
 // The parts of @tensorflow/tfjs-backend-wasm 4.22's BackendWasm that gptft's fast kernels use.
 // They are not public API, so every access goes through this file, which checks that they are
 // there (`wasmInternals` returns undefined otherwise and the kernels fall back to tfjs' own).
-import type { TensorInfo } from '@tensorflow/tfjs-core';
+import { type SimdKernels, simdKernels, type WasmMemory } from '@gptft/backend';
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 
 /** The Emscripten module behind the wasm backend (only what gptft touches). */
 export interface WasmModule {
   HEAPU8: Uint8Array;
   /** Present in the threaded build, whose heap grows from any thread. */
-  wasmMemory?: { readonly buffer: ArrayBufferLike };
+  wasmMemory?: WasmMemory;
   _malloc(bytes: number): number;
   _free(pointer: number): void;
   cwrap(name: string, returns: string | null, args: string[]): (...args: unknown[]) => unknown;
@@ -160,4 +161,44 @@ export function guardHeapAllocations(backend: unknown): void {
     },
   });
   guarded.add(wasm);
+}
+
+/** The WebAssembly memory behind the heap (the threaded build's shared one, or the module's export). */
+export function wasmMemoryOf(wasm: WasmModule): WasmMemory | undefined {
+  const w = wasm as WasmModule & { asm?: { memory?: WasmMemory } };
+  return w.wasmMemory ?? w.asm?.memory;
+}
+
+/** What a kernel built on gptft's SIMD module gets: the backend, the kernels on its heap, offsets. */
+export interface SimdKernelContext {
+  backend: WasmBackendInternals;
+  kernels: SimdKernels;
+  /** Byte offset of a tensor's data on the heap. */
+  offset(t: TensorInfo): number;
+}
+
+/**
+ * A wasm kernel config running gptft's SIMD module (`@gptft/backend`'s `wasm/kernels.c`) on tfjs'
+ * heap, or undefined when this tfjs-wasm build lacks an internal it needs (then gptft's default
+ * kernel runs).
+ */
+export function simdKernelConfig<A extends { inputs: object; attrs: object }>(
+  kernelName: string,
+  backend: unknown,
+  run: (args: A, context: SimdKernelContext) => TensorInfo | TensorInfo[],
+): KernelConfig | undefined {
+  const internals = wasmInternals(backend);
+  if (!internals || !wasmMemoryOf(internals.wasm)) return undefined;
+  return {
+    kernelName,
+    backendName: 'wasm',
+    kernelFunc: ((args: A & { backend: unknown }) => {
+      const b = wasmInternals(args.backend)!;
+      return run(args, {
+        backend: b,
+        kernels: simdKernels(wasmMemoryOf(b.wasm)!),
+        offset: (t) => b.dataIdMap.get(t.dataId)!.memoryOffset,
+      });
+    }) as unknown as KernelFunc,
+  };
 }

@@ -10,8 +10,9 @@ runBackendConformance('wasm', { describe, it, beforeAll }, { threads: 2 }, { lab
 describe('threaded wasm', () => {
   it('runs with 2 threads and says so', () => {
     const active = currentBackend()!;
-    expect(active.capabilities.threads).toBe(2);
+    // The reason first: when threads did not start, it says why (a failure shows it).
     expect(active.reason).toMatch(/2 threads/);
+    expect(active.capabilities.threads).toBe(2);
     const pthread = (tf.backend() as unknown as { wasm: { PThread?: { runningWorkers: unknown[] } } }).wasm
       .PThread;
     expect(pthread?.runningWorkers.length).toBeGreaterThanOrEqual(1);

@@ -3,7 +3,17 @@
  * `tf` (tfjs-core, with gradients registered), backend selection, fast ops, memory stats.
  */
 export { tf } from './tf.js';
-export type { Tensor, Tensor1D, Tensor2D, Tensor3D, Tensor4D, Variable, Rank, DataType } from './tf.js';
+export type {
+  Scalar,
+  Tensor,
+  Tensor1D,
+  Tensor2D,
+  Tensor3D,
+  Tensor4D,
+  Variable,
+  Rank,
+  DataType,
+} from './tf.js';
 export { BackendUnavailableError } from './errors.js';
 export {
   KNOWN_BACKENDS,
@@ -23,5 +33,24 @@ export { matMul } from './ops/mat-mul.js';
 export { activeCapabilities } from './registry.js';
 export { embedding } from './ops/embedding.js';
 export { crossEntropy, type CrossEntropyOptions } from './ops/cross-entropy.js';
+export {
+  fusedLinearCrossEntropy,
+  type FusedLinearCrossEntropyOptions,
+  type FusedLinearCrossEntropyResult,
+} from './ops/fused-linear-cross-entropy.js';
+export { gradientNode, recordingGradients, type SaveFunc } from './ops/gradient.js';
+export {
+  defineKernel,
+  gptftKernelNames,
+  kernelImplementation,
+  registerKernel,
+  runKernel,
+  type DefaultKernel,
+  type KernelConfig,
+  type KernelFunc,
+} from './kernels.js';
+export { Attention, FusedLinearCrossEntropy, SoftmaxCrossEntropy } from './kernel-names.js';
+export { attention, type AttentionOptions } from './ops/attention.js';
 export { mulberry32, SeededRandom } from './random.js';
-export { IGNORE_INDEX } from './labels.js';
+export { IGNORE_INDEX, shiftLabels } from './labels.js';
+export { HostFloatMemory, simdKernels, type SimdKernels, type WasmMemory } from './simd-kernels.js';

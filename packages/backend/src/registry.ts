@@ -1,11 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BackendUnavailableError } from './errors.js';
 import { tf } from './tf.js';
 
 /** The gptft names of the backends; third-party packages may register others. */
-export type BackendName = 'wasm' | 'cpu' | 'tensorflow' | 'tensorflow-gpu' | (string & {});
+export type BackendName = 'wasm' | 'cpu' | 'tensorflow' | 'tensorflow-gpu' | 'webgpu' | (string & {});
 
 /** What a backend can do, as far as gptft's numerical code cares. */
 export interface BackendCapabilities {
@@ -17,10 +18,13 @@ export interface BackendCapabilities {
   gpu: boolean;
   /** Whether float16 tensors are computed natively (otherwise they are upcast to float32). */
   float16: boolean;
-  /** Whether the backend's matMul kernel is fast with transposeA/transposeB (else gptft transposes first). */
-  fastTransposedMatMul: boolean;
-  /** Whether the backend's matMul kernel is fast for batched (rank > 2) operands (else gptft splits them). */
-  fastBatchedMatMul: boolean;
+  /**
+   * @deprecated No longer read: ops do not ask which backend runs; a backend makes matMul fast by
+   * registering its `BatchMatMul` kernel. Kept so backends written against 0.1 still compile.
+   */
+  fastTransposedMatMul?: boolean;
+  /** @deprecated No longer read (see `fastTransposedMatMul`). */
+  fastBatchedMatMul?: boolean;
 }
 
 /** Options a backend may honour when it is initialised. */
@@ -28,9 +32,11 @@ export interface BackendOptions {
   /** Number of threads, where the backend supports it (default: all cores the backend allows). */
   threads?: number;
   /**
-   * Whether the backend may replace tfjs' matMul kernel with its faster one (default true; the
-   * wasm backend honours it). `false` is for comparisons.
+   * Whether the backend registers its own kernels (default true; the wasm backend honours it).
+   * `false` leaves tfjs' kernels and gptft's defaults, for comparisons.
    */
+  fastKernels?: boolean;
+  /** @deprecated Same as `fastKernels` (the name before the kernel registry). */
   fastMatMul?: boolean;
 }
 
@@ -60,6 +66,12 @@ export interface TensorBackend {
    * available)`). `useBackend` appends it to `ActiveBackend.reason`.
    */
   describe?(): string;
+  /**
+   * Optional: asked by `auto` before it initialises this backend. A returned string is why `auto`
+   * passes it over although it would run (e.g. WebGPU on a software adapter); `useBackend(name)`
+   * still selects it. Throwing `BackendUnavailableError` means it cannot run here at all.
+   */
+  autoSkipReason?(options: BackendOptions): Promise<string | undefined>;
 }
 
 /** The backend in use, with why it was chosen. */
@@ -78,6 +90,7 @@ export const KNOWN_BACKENDS: readonly { name: BackendName; packages: readonly st
       packages: ['@gptft/backend-node-gpu', '@tensorflow/tfjs-node-gpu'],
       priority: 40,
     },
+    { name: 'webgpu', packages: ['@gptft/backend-webgpu'], priority: 35 },
     { name: 'tensorflow', packages: ['@gptft/backend-node', '@tensorflow/tfjs-node'], priority: 30 },
     { name: 'wasm', packages: ['@gptft/backend-wasm'], priority: 20 },
     { name: 'cpu', packages: ['@gptft/backend-cpu'], priority: 10 },
@@ -111,6 +124,29 @@ function firstLine(error: unknown): string {
 }
 
 /**
+ * The file `import(specifier)` would load from `folder`. `require.resolve` alone fails for an
+ * ESM-only package (its `exports` has no `require`/`default` condition), so that case reads the
+ * package's `exports['.'].import` (or `module`/`main`) itself.
+ */
+function resolveFrom(folder: string, specifier: string): string {
+  const require = createRequire(join(folder, 'noop.js'));
+  try {
+    return require.resolve(specifier);
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ERR_PACKAGE_PATH_NOT_EXPORTED') throw error;
+  }
+  const manifest = require.resolve(`${specifier}/package.json`);
+  const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as {
+    exports?: Record<string, string | { import?: string; default?: string }>;
+    module?: string;
+    main?: string;
+  };
+  const root = pkg.exports?.['.'];
+  const entry = (typeof root === 'string' ? root : (root?.import ?? root?.default)) ?? pkg.module ?? pkg.main;
+  return join(dirname(manifest), entry ?? 'index.js');
+}
+
+/**
  * Imports a backend package so that it registers itself. Looks first where this package can
  * see (hoisted installs), then from the application's own folder (pnpm's strict layout).
  */
@@ -126,7 +162,7 @@ async function importBackendPackage(name: BackendName, packages: readonly string
     }
     let resolved: string;
     try {
-      resolved = createRequire(join(process.cwd(), 'noop.js')).resolve(specifier);
+      resolved = resolveFrom(process.cwd(), specifier);
     } catch {
       throw new BackendUnavailableError(name, packages, `the package ${specifier} is not installed`);
     }
@@ -175,8 +211,8 @@ async function activate(
  *
  * - a name (`'wasm'`, `'cpu'`, `'tensorflow'`, `'tensorflow-gpu'`, or one a package registered):
  *   that backend, or a `BackendUnavailableError` naming the package to install and why.
- * - `'auto'` (default): the best one that loads, in the order tensorflow-gpu > tensorflow > wasm > cpu;
- *   the result's `reason` says which were skipped and why.
+ * - `'auto'` (default): the best one that loads, in the order tensorflow-gpu > webgpu (a real GPU
+ *   adapter only) > tensorflow > wasm > cpu; the result's `reason` says which were skipped and why.
  */
 export async function useBackend(
   name: BackendName | 'auto' = 'auto',
@@ -209,6 +245,11 @@ export async function useBackend(
   for (const [candidate, { load }] of ordered) {
     try {
       const backend = await load();
+      const skip = await backend.autoSkipReason?.(options);
+      if (skip) {
+        skipped.push(`${candidate}: ${skip}`);
+        continue;
+      }
       const reason = skipped.length
         ? `auto picked "${candidate}" (skipped: ${skipped.join('; ')})`
         : `auto picked "${candidate}"`;
@@ -233,8 +274,8 @@ export function currentBackend(): ActiveBackend | undefined {
 
 /**
  * Capabilities of the backend tfjs is computing with right now (`tf.getBackend()`), as declared by
- * the gptft backend registered under that tfjs name; undefined for a backend gptft does not know
- * (then ops assume every kernel is fast).
+ * the gptft backend registered under that tfjs name; undefined for a backend gptft does not know.
+ * For information (reports, benchmarks): no op consults it.
  */
 export function activeCapabilities(): BackendCapabilities | undefined {
   const tfjsName = tf.getBackend();

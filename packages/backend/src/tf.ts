@@ -8,6 +8,7 @@ import '@tensorflow/tfjs';
 
 export { tf };
 export type {
+  Scalar,
   Tensor,
   Tensor1D,
   Tensor2D,

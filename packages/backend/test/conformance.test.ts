@@ -21,8 +21,6 @@ registerBackend({
     simd: false,
     gpu: false,
     float16: false,
-    fastTransposedMatMul: true,
-    fastBatchedMatMul: true,
   }),
 });
 

@@ -16,19 +16,5 @@ export function prepareChatFormat(model: GPT2LMHeadModel, tokenizer: GPT2Tokeniz
   return model.config.vocabSize - before;
 }
 
-/** The id of a special token, if the tokenizer has it. */
-export function specialTokenId(tokenizer: GPT2Tokenizer, token: string): number | undefined {
-  const ids = tokenizer.encode(token, { allowedSpecial: 'all' });
-  return ids.length === 1 && tokenizer.allSpecialIds.includes(ids[0]!) ? ids[0] : undefined;
-}
-
-/** Ids that end an assistant turn: eos, ChatML's end (and start) markers, `<|endoftext|>`. */
-export function chatStopIds(tokenizer: GPT2Tokenizer): number[] {
-  const ids = new Set<number>();
-  if (tokenizer.eosTokenId !== undefined) ids.add(tokenizer.eosTokenId);
-  for (const t of ['<|im_end|>', '<|im_start|>', '<|endoftext|>']) {
-    const id = specialTokenId(tokenizer, t);
-    if (id !== undefined) ids.add(id);
-  }
-  return [...ids];
-}
+// One definition of the stop ids, shared with @gptft/serve's chat completions.
+export { chatStopIds, specialTokenId } from '@gptft/tokenizer';

@@ -1,5 +1,6 @@
 import type { GPT2LMHeadModel } from '@gptft/heads';
 import type { OptionSpec } from './options.js';
+import { SEED_RANGE } from './training-options.js';
 import type { DecodeSettings } from './generate-reply.js';
 
 /** Flags of the decoding commands (`generate`, `chat`); unset ones come from generation_config.json. */
@@ -10,6 +11,7 @@ export function decodeOptionSpecs(defaults: { maxNewTokens: number }): OptionSpe
       type: 'int',
       description: 'tokens to generate at most',
       default: defaults.maxNewTokens,
+      range: { min: 1 },
     },
     { name: 'greedy', type: 'boolean', description: 'greedy decoding, whatever generation_config.json says' },
     {
@@ -21,15 +23,32 @@ export function decodeOptionSpecs(defaults: { maxNewTokens: number }): OptionSpe
       name: 'temperature',
       type: 'number',
       description: 'sampling temperature (default: generation_config.json, else 1)',
+      range: { min: 0, minExclusive: true },
     },
-    { name: 'top-k', type: 'int', description: 'sample among the k most likely tokens (0: all)' },
-    { name: 'top-p', type: 'number', description: 'nucleus sampling: smallest set with probability ≥ p' },
+    {
+      name: 'top-k',
+      type: 'int',
+      description: 'sample among the k most likely tokens (0: all)',
+      range: { min: 0 },
+    },
+    {
+      name: 'top-p',
+      type: 'number',
+      description: 'nucleus sampling: smallest set with probability ≥ p',
+      range: { min: 0, max: 1, minExclusive: true },
+    },
     {
       name: 'repetition-penalty',
       type: 'number',
       description: 'transformers’ repetition_penalty (> 1 discourages repeats)',
+      range: { min: 0, minExclusive: true },
     },
-    { name: 'seed', type: 'int', description: 'seed of the sampler (reproducible sampling)' },
+    {
+      name: 'seed',
+      type: 'int',
+      description: 'seed of the sampler (reproducible sampling)',
+      range: SEED_RANGE,
+    },
   ];
 }
 

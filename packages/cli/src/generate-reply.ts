@@ -20,6 +20,12 @@ export interface Reply {
   text: string;
   /** Whether a stop id ended the reply (rather than the token limit or the context). */
   stopped: boolean;
+  /** Whether `signal` stopped the reply midway (then `text` is what was decoded, `ids` its tokens). */
+  interrupted: boolean;
+  /** Prompt tokens cut from the left to make room in the context (0 when the prompt fit). */
+  promptTokensDropped: number;
+  /** The most tokens the reply could have: `maxNewTokens`, capped by the context. */
+  maxNewTokens: number;
 }
 
 /**
@@ -27,8 +33,9 @@ export interface Reply {
  * greedy or sampling, repetition penalty, stop ids as eos ids). `onPiece` gets the text as it is
  * decoded, in pieces that never split a UTF-8 character. What the CLI adds: the prompt is cut from
  * the left to leave room for `maxNewTokens` in the model's context and decoding stops when the
- * context is full; every decoding setting is passed explicitly, so generation_config.json only
- * counts through `settings`.
+ * context is full — a `maxNewTokens` that cannot fit the context at all is capped instead, keeping
+ * the prompt (up to half the context); `promptTokensDropped` tells what was cut. Every decoding
+ * setting is passed explicitly, so generation_config.json only counts through `settings`.
  */
 export async function generateReply(
   model: GPT2LMHeadModel,
@@ -36,14 +43,19 @@ export async function generateReply(
   promptIds: readonly number[],
   settings: DecodeSettings,
   onPiece: (text: string) => void = () => {},
+  control: { signal?: AbortSignal } = {},
 ): Promise<Reply> {
   const ctxLen = model.config.nPositions;
-  const room = Math.max(1, ctxLen - settings.maxNewTokens);
+  if (promptIds.length === 0) throw new Error('generate: the prompt is empty');
+  const room =
+    settings.maxNewTokens >= ctxLen
+      ? Math.min(promptIds.length, Math.ceil(ctxLen / 2))
+      : Math.max(1, ctxLen - settings.maxNewTokens);
   const prompt = promptIds.length > room ? promptIds.slice(promptIds.length - room) : [...promptIds];
-  if (prompt.length === 0) throw new Error('generate: the prompt is empty');
+  const maxNewTokens = Math.min(settings.maxNewTokens, ctxLen - prompt.length);
   const options: GenerateOptions & { tokenizer: GPT2Tokenizer } = {
     tokenizer,
-    maxNewTokens: Math.min(settings.maxNewTokens, ctxLen - prompt.length),
+    maxNewTokens,
     doSample: settings.doSample,
     temperature: settings.temperature ?? 1,
     topK: settings.topK ?? 0,
@@ -53,14 +65,32 @@ export async function generateReply(
     stopStrings: undefined,
     skipSpecialTokens: true,
     seed: settings.seed ?? Math.floor(Math.random() * 2 ** 32),
+    ...(control.signal && { signal: control.signal }),
   };
+  const common = { promptTokensDropped: promptIds.length - prompt.length, maxNewTokens };
+  // generateStream lets the event loop run between tokens: keys typed meanwhile echo, Ctrl-C is seen.
   const stream = generateStream(model, prompt, options);
-  let next = await stream.next();
-  while (!next.done) {
-    onPiece(next.value);
+  const pieces: string[] = [];
+  let next: IteratorResult<string, Awaited<ReturnType<typeof stream.next>>['value']>;
+  try {
     next = await stream.next();
+    while (!next.done) {
+      pieces.push(next.value);
+      onPiece(next.value);
+      next = await stream.next();
+    }
+  } catch (e) {
+    if (!control.signal?.aborted) throw e;
+    const text = pieces.join('');
+    return { ids: tokenizer.encode(text), text, stopped: false, interrupted: true, ...common };
   }
-  const result = next.value;
+  const result = next.value as Exclude<typeof next.value, string>;
   const stopped = result.finishReason === 'eos';
-  return { ids: stopped ? result.ids.slice(0, -1) : result.ids, text: result.text, stopped };
+  return {
+    ids: stopped ? result.ids.slice(0, -1) : result.ids,
+    text: result.text,
+    stopped,
+    interrupted: false,
+    ...common,
+  };
 }

@@ -1,14 +1,26 @@
 import { existsSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { inferFormat, readFiles, textRecord } from '@gptft/datasets';
+import { type CausalLMExample, inferFormat, readFiles, readTextFile, textRecord } from '@gptft/datasets';
 import type { GPT2Tokenizer } from '@gptft/tokenizer';
 import { CliError } from './errors.js';
+import type { OptionSpec } from './options.js';
 
-/** A causal-LM batch: rows of equal length; labels = inputIds (the model shifts them), -100 ignored. */
-export interface LMBatch {
-  inputIds: number[][];
-  labels: number[][];
-  attentionMask?: number[][];
+/** How the data files' text is decoded (`--encoding-errors`). */
+export interface TextReadOptions {
+  encodingErrors?: 'strict' | 'replace';
+}
+
+/** `--encoding-errors`, for the commands that read data files. */
+export const ENCODING_ERRORS_OPTION: OptionSpec = {
+  name: 'encoding-errors',
+  type: ['strict', 'replace'],
+  description:
+    'bytes of the data that are not UTF-8: strict fails naming file, line and byte; replace reads them as U+FFFD',
+  default: 'strict',
+};
+
+/** The {@link TextReadOptions} of parsed command options. */
+export function textReadOptions(opts: Record<string, unknown>): TextReadOptions {
+  return opts.encodingErrors === 'replace' ? { encodingErrors: 'replace' } : {};
 }
 
 /** Fails with the file named when a data file is missing (before any expensive work). */
@@ -23,11 +35,15 @@ export function checkDataFiles(files: readonly string[], flag = '--data'): void 
 
 /**
  * Token ids of the files for causal-LM training or evaluation, as transformers' `run_clm.py` sees a
- * text file: a `.txt` file is tokenized whole; JSON/JSONL/CSV files give one document per record
+ * text file: a `.txt` (or `.txt.gz`) file is tokenized whole; JSON/JSONL/CSV files give one document per record
  * (the `text` field), each followed by the end-of-text token. Several files are joined with
  * end-of-text between them.
  */
-export async function readLmTokens(files: readonly string[], tokenizer: GPT2Tokenizer): Promise<number[]> {
+export async function readLmTokens(
+  files: readonly string[],
+  tokenizer: GPT2Tokenizer,
+  read: TextReadOptions = {},
+): Promise<number[]> {
   checkDataFiles(files);
   const eos = tokenizer.eosTokenId;
   const ids: number[] = [];
@@ -35,10 +51,11 @@ export async function readLmTokens(files: readonly string[], tokenizer: GPT2Toke
     if (i > 0 && eos !== undefined && ids.length > 0 && ids[ids.length - 1] !== eos) ids.push(eos);
     const format = inferFormat(f);
     if (format === 'text' || format === undefined) {
-      const text = await readFile(f, 'utf8');
+      // Gzip by magic bytes; invalid UTF-8 fails naming file, line and byte (unless --encoding-errors replace).
+      const text = await readTextFile(f, read);
       for (const id of tokenizer.encode(text)) ids.push(id);
     } else {
-      const ds = await readFiles([f], { schema: textRecord });
+      const ds = await readFiles([f], { schema: textRecord, ...read });
       for (const r of ds.toArray()) {
         for (const id of tokenizer.encode(r.text)) ids.push(id);
         if (eos !== undefined) ids.push(eos);
@@ -48,19 +65,14 @@ export async function readLmTokens(files: readonly string[], tokenizer: GPT2Toke
   return ids;
 }
 
-/** Non-overlapping blocks of `blockSize` tokens; the remainder is dropped (as `run_clm.py`). */
-export function toBlocks(ids: readonly number[], blockSize: number): number[][] {
-  const blocks: number[][] = [];
-  for (let s = 0; s + blockSize <= ids.length; s += blockSize) blocks.push(ids.slice(s, s + blockSize));
+/**
+ * Non-overlapping blocks of `blockSize` tokens, the remainder dropped (as `run_clm.py`'s
+ * `group_texts`): causal-LM examples for `@gptft/datasets`' `causalLMCollator` (labels = the ids;
+ * the model shifts them).
+ */
+export function toBlocks(ids: readonly number[], blockSize: number): CausalLMExample[] {
+  const blocks: CausalLMExample[] = [];
+  for (let s = 0; s + blockSize <= ids.length; s += blockSize)
+    blocks.push({ inputIds: ids.slice(s, s + blockSize) });
   return blocks;
-}
-
-/** Groups blocks into batches of `batchSize` rows (the last may be smaller). */
-export function batchBlocks(blocks: readonly number[][], batchSize: number): LMBatch[] {
-  const out: LMBatch[] = [];
-  for (let s = 0; s < blocks.length; s += batchSize) {
-    const rows = blocks.slice(s, s + batchSize);
-    out.push({ inputIds: rows, labels: rows });
-  }
-  return out;
 }

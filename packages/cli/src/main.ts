@@ -5,6 +5,7 @@ import { evalCommand } from './commands/eval.js';
 import { generateCommand } from './commands/generate.js';
 import { mergeCommand } from './commands/merge.js';
 import { pretrainCommand } from './commands/pretrain.js';
+import { serveCommand } from './commands/serve.js';
 import { sftCommand } from './commands/sft.js';
 import { tokenizeCommand } from './commands/tokenize.js';
 import { tokenizerCommand } from './commands/tokenizer-train.js';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
     evalCommand(),
     generateCommand(),
     chatCommand(),
+    serveCommand(),
     mergeCommand(),
     tokenizerCommand(),
     tokenizeCommand(),

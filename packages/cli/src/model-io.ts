@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { GPT2LMHeadModel, resizeTokenEmbeddings } from '@gptft/heads';
 import { PeftModel } from '@gptft/peft';
+import { peftMethodImporter } from './peft-options.js';
 import { GPT2Tokenizer } from '@gptft/tokenizer';
 import { CliError } from './errors.js';
 import type { OptionSpec } from './options.js';
@@ -137,10 +138,14 @@ export function tokenizerSource(modelPath: string, adapter?: string, tokenizer?:
  */
 export async function loadLanguageModel(
   path: string,
-  options: { adapter?: string; tokenizer?: string } = {},
+  options: { adapter?: string; tokenizer?: string; seed?: number } = {},
 ): Promise<LoadedLM> {
   const { modelPath, adapter } = resolveModelAndAdapter(path, options.adapter);
-  const model = await GPT2LMHeadModel.fromPretrained(modelPath);
+  // The seed of the model's dropout (and of new weights): the same seed gives the same run.
+  const model = await GPT2LMHeadModel.fromPretrained(
+    modelPath,
+    options.seed !== undefined ? { seed: options.seed } : {},
+  );
   try {
     const tokSource = tokenizerSource(modelPath, adapter, options.tokenizer);
     const tokenizer = await loadTokenizer(
@@ -157,7 +162,8 @@ export async function loadLanguageModel(
       resizeTokenEmbeddings(model, tokenizer.vocabSize);
     }
     let peft: PeftModel<GPT2LMHeadModel> | undefined;
-    if (adapter !== undefined) peft = await PeftModel.fromPretrained(model, adapter);
+    if (adapter !== undefined)
+      peft = await PeftModel.fromPretrained(model, adapter, { importMethod: peftMethodImporter });
     return {
       model,
       tokenizer,

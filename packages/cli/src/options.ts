@@ -5,6 +5,37 @@ import { CliError } from './errors.js';
 /** How a flag's value is parsed. */
 export type OptionType = 'number' | 'int' | 'string' | 'boolean' | readonly string[];
 
+/** The values a numeric option accepts (checked on the command line and in `--config` files). */
+export interface NumberRange {
+  min?: number;
+  max?: number;
+  /** `min` itself is not allowed (e.g. `> 0`). */
+  minExclusive?: boolean;
+  /** `max` itself is not allowed (e.g. `< 1`). */
+  maxExclusive?: boolean;
+  /** One more allowed value outside the range (e.g. -1 for "no limit"). */
+  or?: number;
+}
+
+/** `(0, 1]`, `≥ 1`, `-1 or ≥ 1` … */
+export function describeRange(r: NumberRange): string {
+  let text: string;
+  if (r.min !== undefined && r.max !== undefined)
+    text = `in ${r.minExclusive ? '(' : '['}${r.min}, ${r.max}${r.maxExclusive ? ')' : ']'}`;
+  else if (r.min !== undefined) text = `${r.minExclusive ? '>' : '≥'} ${r.min}`;
+  else if (r.max !== undefined) text = `${r.maxExclusive ? '<' : '≤'} ${r.max}`;
+  else text = 'any value';
+  return r.or !== undefined ? `${r.or} or ${text}` : text;
+}
+
+/** Whether `v` is in `r`. */
+export function inRange(v: number, r: NumberRange): boolean {
+  if (r.or !== undefined && v === r.or) return true;
+  if (r.min !== undefined && (r.minExclusive ? v <= r.min : v < r.min)) return false;
+  if (r.max !== undefined && (r.maxExclusive ? v >= r.max : v > r.max)) return false;
+  return true;
+}
+
 /** One command-line option, also settable from a `--config` file under the same name. */
 export interface OptionSpec {
   /** Flag name without dashes, kebab-case (`learning-rate`); the value's key is its camelCase. */
@@ -17,9 +48,13 @@ export interface OptionSpec {
   placeholder?: string;
   /** Allowed more than once, collecting a list. */
   variadic?: boolean;
+  /** Numbers: the allowed values (an error names the flag, the range and the value). */
+  range?: NumberRange;
+  /** A string flag whose value may be left out (`--flag` alone): the value it then takes. */
+  preset?: string;
 }
 
-function parseNumber(name: string, int: boolean) {
+function parseNumber(name: string, int: boolean, range: NumberRange | undefined) {
   return (raw: string): number => {
     const v = Number(raw);
     if (raw.trim() === '' || !Number.isFinite(v) || (int && !Number.isInteger(v))) {
@@ -27,6 +62,8 @@ function parseNumber(name: string, int: boolean) {
         `expected ${int ? 'an integer' : 'a number'} for --${name}, got "${raw}"`,
       );
     }
+    if (range && !inRange(v, range))
+      throw new InvalidArgumentError(`--${name} must be ${describeRange(range)}, got ${raw}`);
     return v;
   };
 }
@@ -57,10 +94,12 @@ export function addOptions(cmd: Command, specs: readonly OptionSpec[]): Command 
         s.default === true
           ? new Option(`--no-${s.name}`, s.description)
           : new Option(`--${s.name}`, s.description);
+    } else if (s.preset !== undefined) {
+      o = new Option(`--${s.name} [${placeholder}]`, `${s.description}${def}`).preset(s.preset);
     } else {
       o = new Option(`--${s.name} <${placeholder}${s.variadic ? '...' : ''}>`, `${s.description}${def}`);
       if (s.type === 'number' || s.type === 'int') {
-        const parse = parseNumber(s.name, s.type === 'int');
+        const parse = parseNumber(s.name, s.type === 'int', s.range);
         o.argParser(
           (s.variadic
             ? (raw: string, prev: number[] | undefined) => [...(prev ?? []), parse(raw)]
@@ -86,6 +125,7 @@ function coerce(spec: OptionSpec, value: unknown, where: string): unknown {
     if (typeof v !== 'number' || !Number.isFinite(v))
       throw bad(spec.type === 'int' ? 'an integer' : 'a number');
     if (spec.type === 'int' && !Number.isInteger(v)) throw bad('an integer');
+    if (spec.range && !inRange(v, spec.range)) throw bad(describeRange(spec.range));
     return spec.variadic ? [v] : v;
   }
   if (spec.type === 'boolean') {
@@ -143,7 +183,7 @@ export const COMMON_OPTIONS: OptionSpec[] = [
     name: 'backend',
     type: 'string',
     placeholder: 'name',
-    description: 'tensor backend: auto, wasm (embedded), cpu, tensorflow, tensorflow-gpu',
+    description: 'tensor backend: auto, wasm (embedded), cpu, tensorflow, tensorflow-gpu, webgpu',
     default: 'auto',
   },
   {

@@ -1,7 +1,18 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tf } from '@gptft/backend';
-import { buildLabelMap, type LabelMap, readRecords, tokenizeAndAlignLabels } from '@gptft/datasets';
+import { IGNORE_INDEX, tf } from '@gptft/backend';
+import {
+  type Batch,
+  buildLabelMap,
+  type Collator,
+  type LabelMap,
+  readRecords,
+  type SequenceClassificationExample,
+  sequenceClassificationCollator,
+  type TokenClassificationExample,
+  tokenClassificationCollator,
+  tokenizeAndAlignLabels,
+} from '@gptft/datasets';
 import { GPT2ForSequenceClassification, GPT2ForTokenClassification } from '@gptft/heads';
 import {
   accuracyScore,
@@ -12,12 +23,19 @@ import {
 } from '@gptft/metrics';
 import { writeFileAtomic } from '@gptft/hub';
 import { PeftModel } from '@gptft/peft';
+import { peftMethodImporter } from './peft-options.js';
 import type { GPT2Tokenizer } from '@gptft/tokenizer';
-import type { TrainableModel } from '@gptft/trainer';
+import {
+  type ComputeMetrics,
+  type NestedNumbers,
+  sequenceClassificationTrainable,
+  type TrainableModel,
+  Trainer,
+  tokenClassificationTrainable,
+} from '@gptft/trainer';
 import type { Context } from './context.js';
 import { CliError } from './errors.js';
-import { checkDataFiles } from './lm-data.js';
-import { trainableOf } from './lm-training.js';
+import { checkDataFiles, type TextReadOptions, textReadOptions } from './lm-data.js';
 import { loadTokenizer, modelSources, resolveModelAndAdapter, tokenizerSource } from './model-io.js';
 
 /** The tasks `train` and `eval` know. */
@@ -29,13 +47,6 @@ export type ClassificationRecord =
   | { text: string; label: string | number }
   | { tokens: string[]; tags: (string | number)[] };
 
-/** A padded classification batch. `labels`: [B] class ids, or [B, T] tag ids with -100. */
-export interface ClassificationBatch {
-  inputIds: number[][];
-  attentionMask: number[][];
-  labels: number[] | number[][];
-}
-
 /**
  * Reads classification records: `{text, label}` (JSONL/JSON/CSV/TSV, columns renamed with
  * `textColumn` / `labelColumn`) or `{tokens, tags}` (CoNLL / CoNLL-U or JSONL). A record without
@@ -45,11 +56,13 @@ export async function readClassificationRecords(
   files: readonly string[],
   task: Exclude<Task, 'causal-lm'>,
   columns: { text: string; label: string } = { text: 'text', label: 'label' },
+  read: TextReadOptions = {},
 ): Promise<ClassificationRecord[]> {
   checkDataFiles(files);
   const out: ClassificationRecord[] = [];
   for (const f of files) {
-    for await (const r of readRecords(f)) {
+    const before = out.length;
+    for await (const r of readRecords(f, read)) {
       const v = r.value as Record<string, unknown>;
       const where = `${r.file}:${r.line}`;
       if (task === 'sequence-classification') {
@@ -78,6 +91,14 @@ export async function readClassificationRecords(
         }
         out.push({ tokens: tokens as string[], tags: tags as (string | number)[] });
       }
+    }
+    if (out.length === before) {
+      throw new CliError(
+        `${f}: no records in this file (it is empty, or holds only blank lines or a header)`,
+        task === 'token-classification'
+          ? 'give a CoNLL file (one token and its tag per line) or JSONL with tokens and tags'
+          : 'give a JSONL/CSV file with one text and its label per record',
+      );
     }
   }
   return out;
@@ -134,124 +155,105 @@ function classId(map: LabelMap, label: string | number, where: string): number {
   return id;
 }
 
-/** Tokenized, padded batches (right padding with the pad id; tag labels -100 on padding and later sub-tokens). */
-export function classificationBatches(
+/** A tokenized classification example, for the task's `@gptft/datasets` collator. */
+export type ClassificationExample = SequenceClassificationExample | TokenClassificationExample;
+
+/**
+ * Tokenized examples (truncated to `maxLength`): `{ inputIds, label }` with the class id, or
+ * `{ inputIds, labels }` with tag ids on each word's first sub-token and -100 elsewhere.
+ */
+export function classificationExamples(
   records: readonly ClassificationRecord[],
   tokenizer: GPT2Tokenizer,
   map: LabelMap,
-  options: { maxLength: number; batchSize: number },
-): ClassificationBatch[] {
-  const pad = tokenizer.padTokenId ?? tokenizer.eosTokenId ?? 0;
-  const examples = records.map((r, i) => {
+  options: { maxLength: number },
+): ClassificationExample[] {
+  const pad = padTokenOf(tokenizer);
+  return records.map((r, i) => {
     if ('text' in r) {
       const ids = tokenizer.encode(r.text).slice(0, options.maxLength);
-      return {
-        ids: ids.length ? ids : [pad],
-        label: classId(map, r.label, `record ${i + 1}`) as number | number[],
-      };
+      return { inputIds: ids.length ? ids : [pad], label: classId(map, r.label, `record ${i + 1}`) };
     }
     const aligned = tokenizeAndAlignLabels(tokenizer, r, {
       labels: map,
       maxLength: options.maxLength,
       addPrefixSpace: true,
     });
-    return { ids: aligned.inputIds, label: aligned.labels as number | number[] };
+    return { inputIds: aligned.inputIds, labels: aligned.labels };
   });
-  const out: ClassificationBatch[] = [];
-  for (let s = 0; s < examples.length; s += options.batchSize) {
-    const rows = examples.slice(s, s + options.batchSize);
-    const len = Math.max(...rows.map((r) => r.ids.length));
-    out.push({
-      inputIds: rows.map((r) => [...r.ids, ...new Array<number>(len - r.ids.length).fill(pad)]),
-      attentionMask: rows.map((r) => [
-        ...new Array<number>(r.ids.length).fill(1),
-        ...new Array<number>(len - r.ids.length).fill(0),
-      ]),
-      labels: Array.isArray(rows[0]!.label)
-        ? rows.map((r) => [
-            ...(r.label as number[]),
-            ...new Array<number>(len - (r.label as number[]).length).fill(-100),
-          ])
-        : rows.map((r) => r.label as number),
-    });
-  }
-  return out;
+}
+
+/** The pad id classifiers use (GPT-2 has none: the tokenizer's pad, else end-of-text). */
+export function padTokenOf(tokenizer: GPT2Tokenizer): number {
+  return tokenizer.padTokenId ?? tokenizer.eosTokenId ?? 0;
+}
+
+/** The task's collator (right padding with the tokenizer's pad id). */
+export function classificationCollator(
+  task: Exclude<Task, 'causal-lm'>,
+  tokenizer: GPT2Tokenizer,
+): Collator<ClassificationExample> {
+  const padTokenId = padTokenOf(tokenizer);
+  return (
+    task === 'sequence-classification'
+      ? sequenceClassificationCollator({ padTokenId })
+      : tokenClassificationCollator({ padTokenId })
+  ) as Collator<ClassificationExample>;
 }
 
 export type Classifier = GPT2ForSequenceClassification | GPT2ForTokenClassification;
 
-/** The classifier's loss as the Trainer needs it (`params` train; default all of them). */
+/** The classifier (or its PEFT adapter) as the Trainer trains it: `@gptft/trainer`'s task adapters. */
 export function classifierTrainable(
-  model: Classifier,
-  params: [string, tf.Variable][] = model.namedParameters(),
-): TrainableModel<ClassificationBatch> {
-  return trainableOf<ClassificationBatch>(model, params, (b) =>
-    (model as GPT2ForSequenceClassification).forward({
-      inputIds: b.inputIds,
-      attentionMask: b.attentionMask,
-      labels: b.labels as number[],
-    }),
-  );
+  task: Exclude<Task, 'causal-lm'>,
+  model: Classifier | PeftModel<Classifier>,
+): TrainableModel<Batch> {
+  return task === 'sequence-classification'
+    ? sequenceClassificationTrainable(model as GPT2ForSequenceClassification)
+    : tokenClassificationTrainable(model as GPT2ForTokenClassification);
 }
 
-/** Loss and metrics of a classifier on batches: accuracy + macro F1, or seqeval entity P/R/F1 + token accuracy. */
-export function classifierMetrics(
-  model: Classifier,
-  batches: readonly ClassificationBatch[],
-  map: LabelMap,
-): Record<string, number> {
-  const wasTraining = model.training;
-  model.eval();
-  let lossSum = 0;
-  let n = 0;
-  const yTrue: number[] = [];
-  const yPred: number[] = [];
-  const seqTrue: string[][] = [];
-  const seqPred: string[][] = [];
-  for (const b of batches) {
-    const { loss, pred } = tf.tidy(() => {
-      const out = (model as GPT2ForSequenceClassification).forward({
-        inputIds: b.inputIds,
-        attentionMask: b.attentionMask,
-        labels: b.labels as number[],
-      });
+/** Keeps the predicted class of each row (or token) instead of the logits (HF `preprocess_logits_for_metrics`). */
+export const argmaxLogits = (logits: tf.Tensor): tf.Tensor => tf.argMax(logits, -1);
+
+/**
+ * The task's metrics (HF `compute_metrics` of run_glue / run_ner): accuracy and macro F1 of class
+ * ids (scikit-learn's definitions), or seqeval's micro entity precision/recall/F1 and the token
+ * accuracy over tokens with a label.
+ */
+export function classificationMetrics(task: Exclude<Task, 'causal-lm'>, map: LabelMap): ComputeMetrics {
+  if (task === 'sequence-classification') {
+    return ({ predictions, labelIds }) => {
+      const yPred = predictions as number[];
+      const yTrue = labelIds as number[];
       return {
-        loss: out.loss!.dataSync()[0]!,
-        pred: tf.argMax(out.logits, -1).arraySync() as number[] | number[][],
+        accuracy: accuracyScore(yTrue, yPred),
+        f1_macro: f1Score(yTrue, yPred, { average: 'macro', zeroDivision: 0 }),
       };
-    });
-    lossSum += loss * b.inputIds.length;
-    n += b.inputIds.length;
-    if (model instanceof GPT2ForSequenceClassification) {
-      yTrue.push(...(b.labels as number[]));
-      yPred.push(...(pred as number[]));
-    } else {
-      (b.labels as number[][]).forEach((row, i) => {
-        const t: string[] = [];
-        const p: string[] = [];
-        row.forEach((l, j) => {
-          if (l === -100) return;
-          t.push(map.labels[l]!);
-          p.push(map.labels[(pred as number[][])[i]![j]!]!);
-        });
-        seqTrue.push(t);
-        seqPred.push(p);
+    };
+  }
+  return ({ predictions, labelIds }) => {
+    const seqTrue: string[][] = [];
+    const seqPred: string[][] = [];
+    (labelIds as NestedNumbers[]).forEach((row, i) => {
+      const t: string[] = [];
+      const p: string[] = [];
+      (row as number[]).forEach((l, j) => {
+        if (l === IGNORE_INDEX) return;
+        t.push(map.labels[l]!);
+        p.push(map.labels[(predictions[i] as number[])[j]!]!);
       });
-    }
-  }
-  if (wasTraining) model.train();
-  const metrics: Record<string, number> = { loss: lossSum / n };
-  if (model instanceof GPT2ForSequenceClassification) {
-    metrics.accuracy = accuracyScore(yTrue, yPred);
-    metrics.f1_macro = f1Score(yTrue, yPred, { average: 'macro', zeroDivision: 0 });
-  } else {
+      seqTrue.push(t);
+      seqPred.push(p);
+    });
     const row = entityPrecisionRecallF1(seqTrue, seqPred, { average: 'micro' }) as ReportRow;
-    metrics.precision = row.precision;
-    metrics.recall = row.recall;
-    metrics.f1 = row.f1;
-    metrics.accuracy = tokenAccuracy(seqTrue, seqPred);
-  }
-  return metrics;
+    return {
+      precision: row.precision,
+      recall: row.recall,
+      f1: row.f1,
+      accuracy: tokenAccuracy(seqTrue, seqPred),
+    };
+  };
 }
 
 /** Loads a classifier of the task (new head with `map`'s labels when given). */
@@ -259,8 +261,12 @@ export async function loadClassifier(
   task: Exclude<Task, 'causal-lm'>,
   model: string,
   map?: LabelMap,
+  seed?: number,
 ): Promise<Classifier> {
-  const options = map ? { numLabels: map.labels.length, id2label: map.id2label, label2id: map.label2id } : {};
+  const options = {
+    ...(map && { numLabels: map.labels.length, id2label: map.id2label, label2id: map.label2id }),
+    ...(seed !== undefined && { seed }),
+  };
   return task === 'sequence-classification'
     ? GPT2ForSequenceClassification.fromPretrained(model, options)
     : GPT2ForTokenClassification.fromPretrained(model, options);
@@ -342,7 +348,8 @@ export async function loadTrainedClassifier(
       tokSource === modelPath ? model.config.vocabSize : undefined,
     );
     usePadTokenOf(model, tokenizer);
-    if (adapter !== undefined) peft = await PeftModel.fromPretrained(model, adapter);
+    if (adapter !== undefined)
+      peft = await PeftModel.fromPretrained(model, adapter, { importMethod: peftMethodImporter });
     const p = peft;
     return {
       model,
@@ -360,6 +367,34 @@ export async function loadTrainedClassifier(
   }
 }
 
+/**
+ * Loss and metrics of a classifier on examples, through `Trainer.evaluate` with the task's
+ * `computeMetrics` (keys without the `eval_` prefix: `loss`, `accuracy`, …). Writes nothing.
+ */
+export async function classifierMetrics(
+  task: Exclude<Task, 'causal-lm'>,
+  clf: { model: Classifier; tokenizer: GPT2Tokenizer; map: LabelMap; peft?: PeftModel<Classifier> },
+  examples: readonly ClassificationExample[],
+  batchSize: number,
+): Promise<Record<string, number>> {
+  const trainer = new Trainer({
+    model: classifierTrainable(task, clf.peft ?? clf.model),
+    args: { perDeviceEvalBatchSize: batchSize },
+    evalDataset: examples,
+    dataCollator: classificationCollator(task, clf.tokenizer),
+    computeMetrics: classificationMetrics(task, clf.map),
+    preprocessLogitsForMetrics: argmaxLogits,
+    logToFile: false,
+    progress: false,
+  });
+  try {
+    const m = await trainer.evaluate();
+    return Object.fromEntries(Object.entries(m).map(([k, v]) => [k.replace(/^eval_/, ''), v]));
+  } finally {
+    trainer.optimizer.dispose();
+  }
+}
+
 /** `gptft eval --task sequence-classification|token-classification`. */
 export async function evaluateClassifier(
   ctx: Context,
@@ -369,18 +404,19 @@ export async function evaluateClassifier(
   const clf = await loadTrainedClassifier(task, opts.model as string, modelSources(opts));
   try {
     const { model, tokenizer, map } = clf;
-    let records = await readClassificationRecords(opts.data as string[], task, {
-      text: opts.textColumn as string,
-      label: opts.labelColumn as string,
-    });
+    let records = await readClassificationRecords(
+      opts.data as string[],
+      task,
+      { text: opts.textColumn as string, label: opts.labelColumn as string },
+      textReadOptions(opts),
+    );
     const max = opts.maxEvalSamples as number | undefined;
     if (max !== undefined) records = records.slice(0, max);
-    const batches = classificationBatches(records, tokenizer, map, {
+    const examples = classificationExamples(records, tokenizer, map, {
       maxLength: Math.min(model.config.nPositions, 256),
-      batchSize: opts.perDeviceEvalBatchSize as number,
     });
     ctx.debug(`${records.length} examples`);
-    return classifierMetrics(model, batches, map);
+    return await classifierMetrics(task, clf, examples, opts.perDeviceEvalBatchSize as number);
   } finally {
     clf.dispose();
   }

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseSftConfig, prepareSftBatches } from '@gptft/trainer';
 import { readConversations } from '../src/chat-data.js';
 import { prepareChatFormat } from '../src/chat-setup.js';
-import { gptft, okJson, repoRoot, tempDir, tokenizerTrainArgs } from './helpers.js';
+import { gptft, okJson, repoRoot, tempDir, tinyModel } from './helpers.js';
 
 const dir = tempDir();
 const base = join(dir, 'base');
@@ -20,36 +20,10 @@ const merged = join(dir, 'merged');
 /** A small base model made with the CLI itself: a 400-token BPE and a 2-layer GPT-2, 8 steps. */
 beforeAll(async () => {
   await useBackend('wasm');
-  const tok = join(dir, 'tok');
-  const alice = join(repoRoot, 'data/gutenberg/pg11.txt');
-  let r = await gptft(tokenizerTrainArgs(alice, tok));
-  expect(r.code, r.stderr).toBe(0);
-  r = await gptft([
-    'pretrain',
-    '--data',
-    alice,
-    '--tokenizer',
-    tok,
-    '--n-layer',
-    '2',
-    '--n-embd',
-    '32',
-    '--n-head',
-    '2',
-    '--n-positions',
-    '96',
-    '--max-steps',
-    '8',
-    '--learning-rate',
-    '5e-3',
-    '--per-device-train-batch-size',
-    '4',
-    '--eval-strategy',
-    'no',
-    '--output-dir',
-    base,
-  ]);
-  expect(r.code, r.stderr).toBe(0);
+  await tinyModel(dir, 'base', {
+    nPositions: 96,
+    extra: ['--max-steps', '8', '--learning-rate', '5e-3', '--per-device-train-batch-size', '4'],
+  });
   const convs = JSON.parse(
     readFileSync(join(repoRoot, 'data/chat/dummy_conversation.json'), 'utf8'),
   ) as unknown[];

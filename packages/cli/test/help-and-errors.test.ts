@@ -54,6 +54,7 @@ const COMMANDS: [string[], string[]][] = [
   ],
   [['generate'], ['--model', '--adapter', '--prompt', '--max-new-tokens', '--greedy', '--json']],
   [['merge'], ['--model', '--adapter', '--output-dir']],
+  [['serve'], ['--model', '--adapter', '--host', '--port', '--api-key', '--max-tokens', '--timeout']],
   [
     ['tokenizer', 'train'],
     ['--vocab-size', '--special-tokens', '--output-dir', '--data'],

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,14 +15,17 @@ export interface RunResult {
   stderr: string;
 }
 
+/** How long the tests of a whole training run wait for one `gptft` process (the machine may be loaded). */
+export const SLOW_RUN_MS = 900_000;
+
 /** Runs the built `gptft` binary in a real node process. */
 export function gptft(
   args: string[],
-  options: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+  options: { input?: string; env?: Record<string, string>; timeoutMs?: number; cwd?: string } = {},
 ): Promise<RunResult> {
   return new Promise((res, rej) => {
     const child = spawn(process.execPath, [bin, ...args], {
-      cwd: repoRoot,
+      cwd: options.cwd ?? repoRoot,
       env: { ...process.env, GPTFT_WASM_THREADS: '1', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -70,4 +73,150 @@ export function tokenizerTrainArgs(data: string, outputDir: string): string[] {
     '--output-dir',
     outputDir,
   ];
+}
+
+/** A running `gptft` process whose output the test watches (to kill it at an observable point). */
+export interface RunningGptft {
+  child: import('node:child_process').ChildProcess;
+  /** stdout and stderr so far. */
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Resolves when the process ends (exit code, or the signal that ended it). */
+  done: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts the built `gptft` binary (node flags such as `--import` first) without waiting for it. */
+export function startGptft(
+  args: string[],
+  options: { nodeArgs?: string[]; env?: Record<string, string> } = {},
+): RunningGptft {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), bin, ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, GPTFT_WASM_THREADS: '1', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const out = { stdout: '', stderr: '' };
+  child.stdout!.on('data', (d) => {
+    out.stdout += d;
+  });
+  child.stderr!.on('data', (d) => {
+    out.stderr += d;
+  });
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res, rej) => {
+    child.on('error', rej);
+    child.on('close', (code, signal) => res({ code, signal }));
+  });
+  return {
+    child,
+    get stdout() {
+      return out.stdout;
+    },
+    get stderr() {
+      return out.stderr;
+    },
+    done,
+  };
+}
+
+/** Polls `condition` every 10 ms until it holds (or `timeoutMs` passes: an error naming `what`). */
+export async function waitFor(
+  condition: () => boolean,
+  what: string,
+  timeoutMs = SLOW_RUN_MS,
+): Promise<void> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/**
+ * A tiny GPT-2 (2 layers, width 32) and a 400-token BPE with the ChatML tokens (`dir/tok`), made
+ * with the CLI itself (`tokenizer train` + a few `pretrain` steps on Alice) into `dir/name`:
+ * fast to train in tests. `extra`: more `pretrain` flags (`--dropout 0.1`, `--max-steps 8`, …).
+ */
+export async function tinyModel(
+  dir: string,
+  name: string,
+  options: { nPositions: number; extra?: string[] },
+): Promise<string> {
+  const tok = join(dir, 'tok');
+  const model = join(dir, name);
+  const alice = join(repoRoot, 'data/gutenberg/pg11.txt');
+  let r = await gptft(tokenizerTrainArgs(alice, tok), { timeoutMs: SLOW_RUN_MS });
+  expect(r.code, r.stderr).toBe(0);
+  r = await gptft(
+    [
+      'pretrain',
+      '--data',
+      alice,
+      '--tokenizer',
+      tok,
+      ...['--n-layer', '2', '--n-embd', '32', '--n-head', '2', '--n-positions', String(options.nPositions)],
+      '--eval-strategy',
+      'no',
+      ...(options.extra ?? []),
+      '--output-dir',
+      model,
+    ],
+    { timeoutMs: SLOW_RUN_MS },
+  );
+  expect(r.code, r.stderr).toBe(0);
+  return model;
+}
+
+/** {@link tinyModel} with dropout 0.1 and a 64-token context, after 2 steps. */
+export function tinyDropoutModel(dir: string): Promise<string> {
+  return tinyModel(dir, 'tiny-dropout', {
+    nPositions: 64,
+    extra: ['--dropout', '0.1', '--max-steps', '2', '--save-strategy', 'no'],
+  });
+}
+
+/**
+ * Small training data in `dir`: `alice.txt` (characters `from`–`to` of Alice), `chat.jsonl` (the
+ * first `conversations` FastChat conversations) and the sentiment records of {@link sentimentData}.
+ */
+export function trainingData(
+  dir: string,
+  options: { from: number; to: number; conversations: number },
+): { text: string; chatData: string; sentiment: { train: string; dev: string } } {
+  const text = join(dir, 'alice.txt');
+  const chatData = join(dir, 'chat.jsonl');
+  const alice = readFileSync(join(repoRoot, 'data/gutenberg/pg11.txt'), 'utf8');
+  writeFileSync(text, alice.slice(options.from, options.to));
+  const convs = JSON.parse(readFileSync(join(repoRoot, 'data/chat/dummy_conversation.json'), 'utf8'));
+  writeFileSync(
+    chatData,
+    `${(convs as unknown[])
+      .slice(0, options.conversations)
+      .map((c) => JSON.stringify(c))
+      .join('\n')}\n`,
+  );
+  return { text, chatData, sentiment: sentimentData(dir) };
+}
+
+/** {@link sentimentData} in a new folder (returned). */
+export function sentimentFolder(): string {
+  const dir = tempDir();
+  sentimentData(dir);
+  return dir;
+}
+
+/** `{text, label}` records of two easily told apart classes (train.jsonl 16, dev.jsonl 6) in `dir`. */
+export function sentimentData(dir: string): { train: string; dev: string } {
+  const rows = (n: number, off: number) =>
+    Array.from({ length: n }, (_, i) => {
+      const pos = (i + off) % 2 === 0;
+      return JSON.stringify({
+        text: pos ? 'a wonderful, lovely film' : 'a dull and boring mess',
+        label: pos ? 'pos' : 'neg',
+      });
+    }).join('\n');
+  const train = join(dir, 'train.jsonl');
+  const dev = join(dir, 'dev.jsonl');
+  writeFileSync(train, `${rows(16, 0)}\n`);
+  writeFileSync(dev, `${rows(6, 1)}\n`);
+  return { train, dev };
 }

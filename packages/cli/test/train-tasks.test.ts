@@ -2,25 +2,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { gptft, okJson, repoRoot, tempDir } from './helpers.js';
+import { gptft, okJson, repoRoot, sentimentFolder, tempDir } from './helpers.js';
 
 const model = join(repoRoot, 'fixtures/gpt2-tiny-ref/gpt2-tiny');
-
-/** train.jsonl (16) and dev.jsonl (6) of two easily told apart classes. */
-function sentimentData(): string {
-  const dir = tempDir();
-  const rows = (n: number, off: number) =>
-    Array.from({ length: n }, (_, i) => {
-      const pos = (i + off) % 2 === 0;
-      return JSON.stringify({
-        text: pos ? 'a wonderful, lovely film' : 'a dull and boring mess',
-        label: pos ? 'pos' : 'neg',
-      });
-    }).join('\n');
-  writeFileSync(join(dir, 'train.jsonl'), `${rows(16, 0)}\n`);
-  writeFileSync(join(dir, 'dev.jsonl'), `${rows(6, 1)}\n`);
-  return dir;
-}
 
 function trainClassifierArgs(dir: string, out: string): string[] {
   return [
@@ -101,7 +85,7 @@ describe('train --task', () => {
   });
 
   it('sequence-classification trains a score head; eval reproduces its validation metrics', async () => {
-    const dir = sentimentData();
+    const dir = sentimentFolder();
     const out = join(dir, 'clf');
     const res = okJson(await gptft(trainClassifierArgs(dir, out)));
     expect(Object.keys(res.metrics).sort()).toEqual(['accuracy', 'f1_macro', 'loss']);
@@ -111,7 +95,7 @@ describe('train --task', () => {
   });
 
   it('sequence-classification with --peft lora: the adapter folder holds LoRA + score head, eval on it (task from its task_type) and on its merge reproduce the metrics, base untouched', async () => {
-    const dir = sentimentData();
+    const dir = sentimentFolder();
     const out = join(dir, 'clf-lora');
     const baseHash = sha256(join(model, 'model.safetensors'));
     const res = okJson(

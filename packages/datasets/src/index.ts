@@ -7,7 +7,7 @@
  */
 export { DataError, formatDataError, type Located, type SourceLocation } from './errors.js';
 export { isGzipBytes, isGzipFile, type OpenOptions, readBytes } from './io/open.js';
-export { type Line, readLines, readTextChunks } from './io/lines.js';
+export { type Line, MAX_STRING_LENGTH, readLines, readTextChunks, readTextFile } from './io/lines.js';
 export { readJsonl } from './formats/jsonl.js';
 export { readJson } from './formats/json.js';
 export { type ColumnType, type CsvOptions, readCsv } from './formats/csv.js';

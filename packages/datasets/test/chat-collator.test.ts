@@ -2,8 +2,8 @@
  * The chat collator on real conversations: FastChat's dummy_conversation.json (500 ShareGPT
  * conversations, 2–6 turns) and Alpaca records, with GPT-2's tokenizer set up for ChatML.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { readRepoData, sharedDataOrSkip } from '@gptft/tooling/test-data';
 import { GPT2Tokenizer, setupChatFormat } from '@gptft/tokenizer';
 import { describe, expect, it } from 'vitest';
 import {
@@ -17,8 +17,13 @@ import {
   toChatMessages,
 } from '../src/index.js';
 
-const FASTCHAT = fileURLToPath(new URL('../../../../shared/data/fastchat/', import.meta.url));
-const hasData = existsSync(`${FASTCHAT}dummy_conversation.json`);
+// FastChat's dummy_conversation.json (Apache-2.0) is in the repository (test-data/fastchat); the
+// Alpaca sample is CC BY-NC 4.0 and only in the shared data folder.
+const ALPACA = sharedDataOrSkip(
+  'fastchat/alpaca_data_cleaned_1000.json',
+  'chat-collator: "Alpaca records: the output is the label"',
+  'Alpaca is CC BY-NC 4.0, non-commercial',
+);
 
 function chatTokenizer(): GPT2Tokenizer {
   const tok = GPT2Tokenizer.gpt2();
@@ -38,10 +43,8 @@ function labelRuns(labels: readonly number[]): [number, number][] {
   return runs;
 }
 
-describe.skipIf(!hasData)('assistant-only labels on FastChat dummy_conversation.json (ShareGPT)', () => {
-  const records: ShareGptRecord[] = hasData
-    ? JSON.parse(readFileSync(`${FASTCHAT}dummy_conversation.json`, 'utf8'))
-    : [];
+describe('assistant-only labels on FastChat dummy_conversation.json (ShareGPT)', () => {
+  const records: ShareGptRecord[] = JSON.parse(readRepoData('fastchat', 'dummy_conversation.json.gz'));
   const tok = chatTokenizer();
   const imStart = tok.tokenToId('<|im_start|>')!;
   const imEnd = tok.tokenToId('<|im_end|>')!;
@@ -183,19 +186,13 @@ describe('record formats', () => {
     ]);
   });
 
-  it.skipIf(!existsSync(`${FASTCHAT}alpaca_data_cleaned_1000.json`))(
-    'Alpaca records: the output is the label',
-    () => {
-      const records = JSON.parse(readFileSync(`${FASTCHAT}alpaca_data_cleaned_1000.json`, 'utf8')).slice(
-        0,
-        100,
-      );
-      for (const r of records) {
-        const ex = tokenizeChat(r, { tokenizer: tok });
-        expect(tok.decode(ex.labels.filter((l) => l !== IGNORE_INDEX))).toBe(`${r.output}<|im_end|>`);
-      }
-    },
-  );
+  it.skipIf(!ALPACA)('Alpaca records: the output is the label', () => {
+    const records = JSON.parse(readFileSync(ALPACA!, 'utf8')).slice(0, 100);
+    for (const r of records) {
+      const ex = tokenizeChat(r, { tokenizer: tok });
+      expect(tok.decode(ex.labels.filter((l) => l !== IGNORE_INDEX))).toBe(`${r.output}<|im_end|>`);
+    }
+  });
 
   it('bad records are DataErrors naming the field', () => {
     expect(() => tokenizeChat({ conversations: [{ from: 'bot', value: 'x' }] }, { tokenizer: tok })).toThrow(

@@ -115,13 +115,15 @@ describe('malformed files name file and line', () => {
         Buffer.from('"}\n'),
       ]),
     );
-    expect(await readError(utf)).toBe(`${utf}:2: invalid UTF-8 byte sequence`);
+    expect(await readError(utf)).toBe(`${utf}:2: invalid UTF-8 at byte 25 (0xff)`);
     const text = tmp.write(
       'latin1.txt',
       Buffer.concat([Buffer.from('ok\nok\n'.repeat(3)), Buffer.from('caf\xe9\n', 'latin1')]),
     );
-    expect(await readError(text)).toBe(`${text}:7: invalid UTF-8 byte sequence`);
-    expect(await readError(text, { sampleBy: 'document' })).toBe(`${text}:7: invalid UTF-8 byte sequence`);
+    expect(await readError(text)).toBe(`${text}:7: invalid UTF-8 at byte 21 (0xe9)`);
+    expect(await readError(text, { sampleBy: 'document' })).toBe(
+      `${text}:7: invalid UTF-8 at byte 21 (0xe9)`,
+    );
     expect(await readError(`${tmp.dir}/nope.jsonl`)).toBe(`${tmp.dir}/nope.jsonl: no such file`);
     expect(await readError(`${tmp.dir}/nope.xyz`)).toBe(
       `${tmp.dir}/nope.xyz: cannot tell the format from the file name; pass format: 'jsonl' | 'json' | 'csv' | 'tsv' | 'text' | 'conll' | 'conllu'`,

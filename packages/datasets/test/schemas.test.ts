@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { sharedDataOrSkip } from '@gptft/tooling/test-data';
 import { describe, expect, it } from 'vitest';
 import {
   alpacaRecord,
@@ -110,16 +109,15 @@ describe('Alpaca', () => {
 
   // FastChat's Alpaca 1k sample is CC BY-NC 4.0, so it is not copied into the repo; it is read in
   // place when the project's shared data folder is present.
-  const alpacaFile = fileURLToPath(
-    new URL('../../../../shared/data/fastchat/alpaca_data_cleaned_1000.json', import.meta.url),
+  const alpacaFile = sharedDataOrSkip(
+    'fastchat/alpaca_data_cleaned_1000.json',
+    'schemas: "reads the 1,000-record Alpaca JSON array from shared/data"',
+    'Alpaca is CC BY-NC 4.0, non-commercial',
   );
-  it.skipIf(!existsSync(alpacaFile))(
-    'reads the 1,000-record Alpaca JSON array from shared/data',
-    async () => {
-      const ds = await loadDataset(alpacaFile, { split: 'train', schema: alpacaRecord });
-      expect(ds.length).toBe(1000);
-      expect(ds.get(0).instruction).toBe('Give three tips for staying healthy.');
-      expect(ds.map((r) => alpacaToChat(r)).validate(chatRecord).length).toBe(1000);
-    },
-  );
+  it.skipIf(!alpacaFile)('reads the 1,000-record Alpaca JSON array from shared/data', async () => {
+    const ds = await loadDataset(alpacaFile!, { split: 'train', schema: alpacaRecord });
+    expect(ds.length).toBe(1000);
+    expect(ds.get(0).instruction).toBe('Give three tips for staying healthy.');
+    expect(ds.map((r) => alpacaToChat(r)).validate(chatRecord).length).toBe(1000);
+  });
 });

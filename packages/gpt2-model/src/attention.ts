@@ -1,4 +1,4 @@
-import { matMul, type Tensor, type Tensor4D, tf } from '@gptft/backend';
+import { attention, matMul, type Tensor, type Tensor4D, tf } from '@gptft/backend';
 import type { GPT2Config } from './config.js';
 import type { LayerKeyValue } from './kv-cache.js';
 import { Conv1D, Dropout } from './layers.js';
@@ -58,10 +58,17 @@ export class GPT2Attention extends Module {
       const [q, k, v] = tf.split(qkv, 3, -1).map((z) => this.splitHeads(z, b, t)); // [B, H, T, D]
       const key = past ? tf.concat([past.key, k!], 2) : k!; //                  [B, H, S, D]
       const value = past ? tf.concat([past.value, v!], 2) : v!; //              [B, H, S, D]
-      let att = matMul(tf.mul(q!, this.scale), key, false, true); //             [B, H, T, S]
-      if (bias) att = tf.add(att, bias);
-      att = this.child<Layer>('attn_dropout').forward(tf.softmax(att, -1));
-      const y = tf.reshape(tf.transpose(matMul(att, value), [0, 2, 1, 3]), [b, t, c]); // [B, T, C]
+      const dropout = this.child<Dropout>('attn_dropout');
+      let heads: Tensor; //                                                      [B, H, T, D]
+      if (dropout.training && dropout.rate > 0) {
+        // Dropout on the probabilities: the pieces, so the mask falls between softmax and ·v.
+        let att = matMul(tf.mul(q!, this.scale), key, false, true); //           [B, H, T, S]
+        if (bias) att = tf.add(att, bias);
+        heads = matMul(dropout.forward(tf.softmax(att, -1)), value);
+      } else {
+        heads = attention(q!, key, value, { scale: this.scale, bias }); //       softmax(q·kᵀ·s + bias)·v
+      }
+      const y = tf.reshape(tf.transpose(heads, [0, 2, 1, 3]), [b, t, c]); //    [B, T, C]
       const output = this.child<Layer>('resid_dropout').forward(this.child<Layer>('c_proj').forward(y));
       return useCache ? { output, present: { key: key as Tensor4D, value: value as Tensor4D } } : { output };
     });

@@ -20,6 +20,28 @@ export const ACTIVATIONS = [
 export type Activation = (typeof ACTIVATIONS)[number];
 
 const int = (min: number) => z.number().int().min(min);
+
+/**
+ * Upper bounds of the size fields: orders of magnitude beyond any GPT-2 (XL: 48 layers, 1600 wide,
+ * 25 heads, 1024 positions, 50257 tokens). A config.json past them is a mistake, refused before
+ * anything is allocated (1e6 layers would otherwise allocate for minutes and die on the heap).
+ */
+export const CONFIG_LIMITS = {
+  vocab_size: 1 << 24,
+  n_positions: 1 << 20,
+  n_embd: 1 << 16,
+  n_layer: 1024,
+  n_head: 1 << 16,
+  n_inner: 1 << 20,
+} as const;
+
+/** Most elements a single weight may have (tfjs sizes tensors with 32-bit integers). */
+export const MAX_TENSOR_ELEMENTS = 2 ** 31 - 1;
+/** Most parameters a model may have: 2^33 (34 GB of float32, 5.7× GPT-2 XL). */
+export const MAX_PARAMETERS = 2 ** 33;
+
+const size = (key: keyof typeof CONFIG_LIMITS) =>
+  int(1).max(CONFIG_LIMITS[key], { message: `must be at most ${CONFIG_LIMITS[key]}` });
 const prob = z.number().min(0).max(1);
 const tokenId = z.union([int(0), z.array(int(0))]).nullable();
 
@@ -28,12 +50,12 @@ export const configSchema = z
   .looseObject({
     model_type: z.literal('gpt2', { message: 'must be "gpt2"' }).default('gpt2'),
     architectures: z.array(z.string()).nullable().optional(),
-    vocab_size: int(1).default(50257),
-    n_positions: int(1).default(1024),
-    n_embd: int(1).default(768),
-    n_layer: int(1).default(12),
-    n_head: int(1).default(12),
-    n_inner: int(1).nullable().default(null),
+    vocab_size: size('vocab_size').default(50257),
+    n_positions: size('n_positions').default(1024),
+    n_embd: size('n_embd').default(768),
+    n_layer: size('n_layer').default(12),
+    n_head: size('n_head').default(12),
+    n_inner: size('n_inner').nullable().default(null),
     activation_function: z.enum(ACTIVATIONS).default('gelu_new'),
     resid_pdrop: prob.default(0.1),
     embd_pdrop: prob.default(0.1),
@@ -68,6 +90,50 @@ export const configSchema = z
         code: 'custom',
         path: ['n_embd'],
         message: `n_embd (${c.n_embd}) must be divisible by n_head (${c.n_head})`,
+      });
+      return;
+    }
+    const inner = c.n_inner ?? 4 * c.n_embd;
+    // The largest weight of each kind, with the fields that size it.
+    const weights: Array<[string, number, string, string]> = [
+      [
+        'vocab_size',
+        c.vocab_size * c.n_embd,
+        'wte.weight',
+        `vocab_size × n_embd (${c.vocab_size} × ${c.n_embd})`,
+      ],
+      [
+        'n_positions',
+        c.n_positions * c.n_embd,
+        'wpe.weight',
+        `n_positions × n_embd (${c.n_positions} × ${c.n_embd})`,
+      ],
+      [
+        'n_embd',
+        3 * c.n_embd * c.n_embd,
+        'attn.c_attn.weight',
+        `n_embd × 3·n_embd (${c.n_embd} × ${3 * c.n_embd})`,
+      ],
+      ['n_inner', c.n_embd * inner, 'mlp.c_fc.weight', `n_embd × n_inner (${c.n_embd} × ${inner})`],
+    ];
+    for (const [field, elements, name, what] of weights) {
+      if (elements > MAX_TENSOR_ELEMENTS) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [field],
+          message: `${field}: ${what} = ${elements} elements for ${name}, more than one tensor can hold (${MAX_TENSOR_ELEMENTS})`,
+        });
+        return;
+      }
+    }
+    // Embeddings + blocks (attention 4·C², MLP 2·C·inner, biases and norms); final norm.
+    const perBlock = 4 * c.n_embd * c.n_embd + 2 * c.n_embd * inner + 9 * c.n_embd + inner;
+    const total = (c.vocab_size + c.n_positions) * c.n_embd + c.n_layer * perBlock + 2 * c.n_embd;
+    if (total > MAX_PARAMETERS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['n_layer'],
+        message: `n_layer: ${c.n_layer} blocks of width ${c.n_embd} make ${total.toExponential(2)} parameters, more than gptft can hold (${MAX_PARAMETERS.toExponential(2)})`,
       });
     }
   });

@@ -42,12 +42,35 @@ export interface GPT2ConfigInit {
   extra?: Record<string, unknown>;
 }
 
+/** A value for an error message: short, and numbers as written (`Infinity`, not `null`). */
+function shown(value: unknown): string {
+  const text = typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value));
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
 function describe(issue: z.core.$ZodIssue, json: Record<string, unknown>): string {
   const field = issue.path.join('.') || '(root)';
   const got = issue.path.length > 0 ? json[String(issue.path[0])] : undefined;
   if (issue.code === 'custom') return issue.message;
-  const value = got === undefined ? '' : ` (got ${JSON.stringify(got)})`;
+  const value = got === undefined ? '' : ` (got ${shown(got)})`;
   return `${field}: ${issue.message}${value}`;
+}
+
+/** How deep config.json may nest (GPT-2's nests 3 levels: task_specific_params); deeper is refused. */
+const MAX_DEPTH = 64;
+
+/** The first top-level key whose value nests deeper than {@link MAX_DEPTH}, walked without recursion. */
+function tooDeep(json: Record<string, unknown>): string | undefined {
+  for (const [key, value] of Object.entries(json)) {
+    const stack: Array<[unknown, number]> = [[value, 1]];
+    while (stack.length > 0) {
+      const [v, depth] = stack.pop()!;
+      if (v === null || typeof v !== 'object') continue;
+      if (depth > MAX_DEPTH) return key;
+      for (const child of Object.values(v)) stack.push([child, depth + 1]);
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -178,11 +201,15 @@ export class GPT2Config {
       throw new ConfigError(`${where}config must be a JSON object`, source);
     }
     const raw: Record<string, unknown> = { ...(json as Record<string, unknown>) };
+    const deep = tooDeep(raw);
+    if (deep !== undefined) {
+      throw new ConfigError(`${where}${deep}: nested more than ${MAX_DEPTH} levels deep`, source, deep);
+    }
     for (const [alias, name] of Object.entries(ALIASES)) {
       if (raw[alias] === undefined) continue;
       if (raw[name] !== undefined && raw[name] !== raw[alias]) {
         throw new ConfigError(
-          `${where}${alias} (${raw[alias]}) contradicts ${name} (${raw[name]})`,
+          `${where}${alias} (${shown(raw[alias])}) contradicts ${name} (${shown(raw[name])})`,
           source,
           alias,
         );

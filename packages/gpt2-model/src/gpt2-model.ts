@@ -6,13 +6,14 @@ import { GPT2Block } from './block.js';
 import { GPT2Config } from './config.js';
 import { checkpointedBlock } from './gradient-checkpointing.js';
 import { initWeights } from './init.js';
+import { emitLoadWarning, nonFiniteWarning, unusedKeysWarning } from './load-warnings.js';
 import { type PastKeyValues, pastLength } from './kv-cache.js';
 import { Dropout, Embedding, LayerNorm } from './layers.js';
 import { type Layer, Module, ModuleList } from './module.js';
 import { type FromPretrainedOptions, type LoadedBackbone, resolveFolder } from './pretrained.js';
 import { SeedSequence } from './random.js';
 import { tidy } from './tidy.js';
-import { loadWeights } from './weights-load.js';
+import { checkConfigAgainstCheckpoint, loadWeights } from './weights-load.js';
 import { type SavePretrainedOptions, writePretrainedFolder } from './weights-save.js';
 
 /** Inputs of {@link GPT2Model.forward} (Hugging Face's `GPT2Model.forward`, camelCase). */
@@ -116,10 +117,16 @@ export class GPT2Model extends Module {
    * corrupt file) it throws a `CheckpointError` naming file and tensor, and leaves no tensor behind.
    */
   static async fromPretrained(pathOrRepoId: string, options: FromPretrainedOptions = {}): Promise<GPT2Model> {
-    return (await GPT2Model.loadPretrained(pathOrRepoId, options)).model;
+    const { model, folder, plan } = await GPT2Model.loadPretrained(pathOrRepoId, options);
+    const unused = unusedKeysWarning(folder, 'GPT2Model', plan.unusedKeys);
+    if (unused) emitLoadWarning(unused, options.onWarning);
+    return model;
   }
 
-  /** Like `fromPretrained`, also returning the open checkpoint and the unused keys (for heads). */
+  /**
+   * Like `fromPretrained`, also returning the open checkpoint and the unused keys (for heads, which
+   * warn about the keys they do not use either). Warns about weights holding NaN/Inf.
+   */
   static async loadPretrained(
     pathOrRepoId: string,
     options: FromPretrainedOptions = {},
@@ -130,11 +137,20 @@ export class GPT2Model extends Module {
       );
     }
     const folder = await resolveFolder(pathOrRepoId, options);
-    const config = options.config ?? (await GPT2Config.fromFile(join(folder, 'config.json')));
+    const configFile = join(folder, 'config.json');
+    const config = options.config ?? (await GPT2Config.fromFile(configFile));
     const checkpoint = await openCheckpoint(folder);
+    // Before anything is allocated: an absurd or mismatched config.json is named, not run out of memory.
+    const source = options.config ? (options.configSource ?? 'options.config') : configFile;
+    checkConfigAgainstCheckpoint(config, checkpoint, source);
     const model = new GPT2Model(config, { init: 'none', seed: options.seed });
     try {
       const plan = loadWeights(model, checkpoint);
+      const nonFinite = nonFiniteWarning(
+        checkpoint.files.length === 1 ? checkpoint.files[0]! : folder,
+        plan.nonFinite,
+      );
+      if (nonFinite) emitLoadWarning(nonFinite, options.onWarning);
       model.eval();
       return { model, folder, checkpoint, plan };
     } catch (e) {

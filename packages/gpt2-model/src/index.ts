@@ -4,9 +4,12 @@
  * checkpoint folders in and out.
  */
 export { ACTIVATIONS, type Activation, GPT2Config, type GPT2ConfigInit } from './config.js';
+export { CONFIG_LIMITS, MAX_PARAMETERS, MAX_TENSOR_ELEMENTS } from './config-schema.js';
 export { ConfigError } from './errors.js';
-export { Layer, Module, ModuleList } from './module.js';
+// The module system and layers are @gptft/nn's, re-exported so existing imports keep working.
+export { Layer, Module, ModuleDict, ModuleList } from './module.js';
 export { Conv1D, Dropout, Embedding, LayerNorm } from './layers.js';
+export { SeedStream } from '@gptft/nn';
 export { activation } from './activations.js';
 export { type AttentionOptions, type AttentionOutput, GPT2Attention } from './attention.js';
 export { GPT2MLP } from './mlp.js';
@@ -14,11 +17,23 @@ export { type BlockOutput, GPT2Block } from './block.js';
 export {
   type LayerKeyValue,
   type PastKeyValues,
+  concatPastRows,
   disposePast,
+  dropPastFront,
   pastLength,
   prefixKeyValues,
+  selectPastRows,
 } from './kv-cache.js';
+export { BatchedKVCache } from './batched-cache.js';
 export { SeedSequence } from './random.js';
+export {
+  countNonFinite,
+  emitLoadWarning,
+  type LoadWarningHandler,
+  type NonFiniteTensor,
+  nonFiniteWarning,
+  unusedKeysWarning,
+} from './load-warnings.js';
 export { initWeights } from './init.js';
 export { checkpointedBlock } from './gradient-checkpointing.js';
 export { GPT2Model, type GPT2ModelInput, type GPT2ModelOptions, type GPT2ModelOutput } from './gpt2-model.js';
@@ -31,7 +46,13 @@ export {
   type MaskOutput,
   positionsAndBias,
 } from './attention-mask.js';
-export { IGNORED_BUFFER, loadWeights, planWeights, type WeightsPlan } from './weights-load.js';
+export {
+  checkConfigAgainstCheckpoint,
+  IGNORED_BUFFER,
+  loadWeights,
+  planWeights,
+  type WeightsPlan,
+} from './weights-load.js';
 export {
   type PretrainedFolder,
   parseSize,

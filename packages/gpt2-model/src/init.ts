@@ -1,4 +1,5 @@
 import { tf } from '@gptft/backend';
+import { init } from '@gptft/nn';
 import type { GPT2Config } from './config.js';
 import { Conv1D, Embedding } from './layers.js';
 import type { Module } from './module.js';
@@ -15,6 +16,6 @@ export function initWeights(root: Module, config: GPT2Config, seeds: SeedSequenc
     if (!(m instanceof Conv1D || m instanceof Embedding)) continue;
     const w = m.getParameter('weight');
     const sigma = path.endsWith('c_proj') ? std / Math.sqrt(2 * config.nLayer) : std;
-    tf.tidy(() => w.assign(tf.randomNormal(w.shape, 0, sigma, 'float32', seeds.next())));
+    tf.tidy(() => w.assign(init.normal(w.shape, sigma, seeds.next())));
   }
 }

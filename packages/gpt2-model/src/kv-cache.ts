@@ -72,3 +72,61 @@ export function prefixKeyValues(
     return out;
   });
 }
+
+/**
+ * Rows `rows` of every layer's keys/values, in that order (a row may repeat: beam search reorders
+ * its beams this way, `n` samples of one prompt copy its cache). New tensors; `past` is left as is.
+ */
+export function selectPastRows(past: PastKeyValues, rows: readonly number[]): PastKeyValues {
+  return tidy(() => {
+    const idx = tf.tensor1d(Array.from(rows), 'int32');
+    return past.map(({ key, value }) => ({
+      key: tf.gather(key, idx, 0) as Tensor4D,
+      value: tf.gather(value, idx, 0) as Tensor4D,
+    }));
+  });
+}
+
+/**
+ * The rows of `a` followed by the rows of `b` ([Ba + Bb, H, S, D]); the shorter cache is padded
+ * with zeros *in front* to the longer one's length S, so every row keeps its latest position
+ * last (left padding: the attention mask of a padded row must be 0 on the added positions). New
+ * tensors; `a` and `b` are left as they are.
+ */
+export function concatPastRows(a: PastKeyValues, b: PastKeyValues): PastKeyValues {
+  if (a.length !== b.length) throw new Error(`concatPastRows: ${a.length} layers and ${b.length} layers`);
+  const sa = pastLength(a);
+  const sb = pastLength(b);
+  const s = Math.max(sa, sb);
+  const padFront = (t: Tensor4D, n: number): Tensor4D =>
+    n === 0
+      ? t
+      : (tf.pad(t, [
+          [0, 0],
+          [0, 0],
+          [n, 0],
+          [0, 0],
+        ]) as Tensor4D);
+  return tidy(() =>
+    a.map((la, i) => {
+      const lb = b[i]!;
+      return {
+        key: tf.concat([padFront(la.key, s - sa), padFront(lb.key, s - sb)], 0) as Tensor4D,
+        value: tf.concat([padFront(la.value, s - sa), padFront(lb.value, s - sb)], 0) as Tensor4D,
+      };
+    }),
+  );
+}
+
+/** `past` without its first `n` positions ([B, H, S − n, D]; new tensors). */
+export function dropPastFront(past: PastKeyValues, n: number): PastKeyValues {
+  const s = pastLength(past);
+  if (!Number.isInteger(n) || n < 0 || n > s)
+    throw new Error(`dropPastFront: cannot drop ${n} of ${s} positions`);
+  return tidy(() =>
+    past.map(({ key, value }) => ({
+      key: tf.slice(key, [0, 0, n, 0], [-1, -1, -1, -1]) as Tensor4D,
+      value: tf.slice(value, [0, 0, n, 0], [-1, -1, -1, -1]) as Tensor4D,
+    })),
+  );
+}

@@ -21,8 +21,15 @@ export interface FromPretrainedOptions {
   dtype?: 'float32' | 'auto';
   /** Use this config instead of the folder's config.json. */
   config?: GPT2Config;
+  /** Where `config` came from, named in errors (e.g. the folder's config.json it was derived from). */
+  configSource?: string;
   /** Dropout seed. */
   seed?: number;
+  /**
+   * Where load warnings go: checkpoint tensors the model does not use, weights holding NaN/Inf.
+   * Default: `process.emitWarning(message, 'CheckpointWarning')` (printed on stderr by Node).
+   */
+  onWarning?: (message: string) => void;
 }
 
 /** A backbone loaded from a checkpoint folder, with what a head needs to load its own weights. */

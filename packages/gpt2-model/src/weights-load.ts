@@ -1,5 +1,8 @@
 import { type CheckpointReader, CheckpointError } from '@gptft/hub';
 import { tf } from '@gptft/backend';
+import type { GPT2Config } from './config.js';
+import { ConfigError } from './errors.js';
+import { countNonFinite, type NonFiniteTensor } from './load-warnings.js';
 import type { Module } from './module.js';
 
 /** Keys of the causal-mask buffers old transformers versions saved; they are not weights. */
@@ -15,10 +18,62 @@ export interface WeightsPlan {
   unusedKeys: string[];
   /** Buffers skipped on purpose (`h.N.attn.bias`, `h.N.attn.masked_bias`). */
   ignoredKeys: string[];
+  /** Loaded tensors holding NaN or Inf values (filled by {@link loadWeights}). */
+  nonFinite: NonFiniteTensor[];
 }
 
 function where(reader: CheckpointReader): string {
   return reader.files.length === 1 ? reader.files[0]! : reader.folder;
+}
+
+/**
+ * Checks config.json's sizes against the checkpoint's tensor shapes, read from the safetensors
+ * headers (no tensor data is read and nothing is allocated), so that a config that does not
+ * describe the checkpoint is named before the model is built: `vocab_size` and `n_embd` against
+ * `wte.weight`, `n_positions` against `wpe.weight`, `n_layer` against the blocks `h.N` (no fewer), `n_inner`
+ * against `h.0.mlp.c_fc.weight`. Tensors that are missing are left to {@link planWeights}. Throws a
+ * `ConfigError` naming `configFile`, the field and the checkpoint file.
+ */
+export function checkConfigAgainstCheckpoint(
+  config: GPT2Config,
+  reader: CheckpointReader,
+  configFile: string,
+  prefixes: readonly string[] = ['transformer.', ''],
+): void {
+  const find = (name: string) => prefixes.map((pre) => pre + name).find((k) => reader.has(k));
+  const fail = (field: string, message: string): never => {
+    throw new ConfigError(`${configFile}: ${field}: ${message}`, configFile, field);
+  };
+  const shapeOf = (key: string) =>
+    `${reader.fileOf(key)}'s ${key} has shape [${reader.shape(key).join(', ')}]`;
+  const wte = find('wte.weight');
+  if (wte !== undefined) {
+    const [rows, cols] = reader.shape(wte);
+    if (rows !== config.vocabSize) fail('vocab_size', `is ${config.vocabSize} but ${shapeOf(wte)}`);
+    if (cols !== config.nEmbd) fail('n_embd', `is ${config.nEmbd} but ${shapeOf(wte)}`);
+  }
+  const wpe = find('wpe.weight');
+  if (wpe !== undefined && reader.shape(wpe)[0] !== config.nPositions) {
+    fail('n_positions', `is ${config.nPositions} but ${shapeOf(wpe)}`);
+  }
+  const blocks = new Set<number>();
+  for (const k of reader.names()) {
+    const m = /^(?:transformer\.)?h\.(\d+)\./.exec(k);
+    if (m) blocks.add(Number(m[1]));
+  }
+  // More blocks than n_layer is allowed (transformers loads the first n_layer and reports the rest
+  // unused); fewer is not.
+  const missing = Array.from({ length: config.nLayer }, (_, i) => i).find((i) => !blocks.has(i));
+  if (blocks.size > 0 && missing !== undefined) {
+    fail(
+      'n_layer',
+      `is ${config.nLayer} but ${where(reader)} holds ${blocks.size} block${blocks.size === 1 ? '' : 's'} (h.${Math.min(...blocks)} … h.${Math.max(...blocks)})`,
+    );
+  }
+  const fc = find('h.0.mlp.c_fc.weight');
+  if (fc !== undefined && reader.shape(fc)[1] !== config.innerDim) {
+    fail('n_inner', `is ${config.nInner ?? `null (4 × n_embd = ${config.innerDim})`} but ${shapeOf(fc)}`);
+  }
 }
 
 /**
@@ -68,14 +123,15 @@ export function planWeights(
     if (used.has(k)) continue;
     (IGNORED_BUFFER.test(k) ? ignoredKeys : unusedKeys).push(k);
   }
-  return { keys, unusedKeys, ignoredKeys };
+  return { keys, unusedKeys, ignoredKeys, nonFinite: [] };
 }
 
 /**
  * Loads a checkpoint's tensors into `module`'s parameters (F16/BF16 upcast to float32).
  * Everything is validated (`planWeights`) before the first parameter is written; should reading
  * fail afterwards (I/O error), the module holds a mix of old and new values: the caller disposes
- * it (`fromPretrained` does). Returns the plan, whose `unusedKeys` a head reads its own weights from.
+ * it (`fromPretrained` does). Returns the plan, whose `unusedKeys` a head reads its own weights from
+ * and whose `nonFinite` lists the tensors that held NaN or Inf.
  */
 export function loadWeights(
   module: Module,
@@ -86,6 +142,8 @@ export function loadWeights(
   for (const [name, p] of module.namedParameters()) {
     const key = plan.keys.get(name)!;
     const data = reader.getFloat32(key);
+    const { nan, inf } = countNonFinite(data);
+    if (nan + inf > 0) plan.nonFinite.push({ key, nan, inf });
     tf.tidy(() => p.assign(tf.tensor(data, p.shape, 'float32')));
   }
   return plan;

@@ -98,8 +98,21 @@ describe('loading', () => {
     const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'));
     await writeFile(join(dir, 'config.json'), JSON.stringify({ ...config, n_positions: 64, n_ctx: 64 }));
     const e = await expectNoLeak(() => GPT2Model.fromPretrained(dir));
+    // Found from the header, before the model is built: config.json, its field and the tensor.
     expect((e as Error).message).toBe(
-      `${join(dir, 'model.safetensors')}: tensor "transformer.wpe.weight": has shape [128, 64] but the config needs [64, 64] for wpe.weight`,
+      `${join(dir, 'config.json')}: n_positions: is 64 but ${join(dir, 'model.safetensors')}'s transformer.wpe.weight has shape [128, 64]`,
+    );
+    // A tensor whose shape config.json does not decide on its own is named by the weight check.
+    const bad = await variant('gpt2-tiny', 'wrong-proj', (t) => {
+      t['transformer.h.1.attn.c_proj.weight'] = {
+        dtype: 'F32',
+        shape: [64, 32],
+        data: new Float32Array(2048),
+      };
+    });
+    const e2 = await expectNoLeak(() => GPT2Model.fromPretrained(bad));
+    expect((e2 as Error).message).toBe(
+      `${join(bad, 'model.safetensors')}: tensor "transformer.h.1.attn.c_proj.weight": has shape [64, 32] but the config needs [64, 64] for h.1.attn.c_proj.weight`,
     );
   });
 

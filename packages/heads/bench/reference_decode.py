@@ -8,8 +8,10 @@ system PyTorch (1.13, OpenBLAS):
 
     nice /usr/bin/python3 bench/reference_decode.py          (GPTFT_BENCH_NEW=64, torch threads = 2)
 """
+import json
 import os
 import sys
+import time
 
 import torch
 
@@ -38,6 +40,7 @@ print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads; GPT-2 sm
       f"{sum(p.numel() for p in model.parameters()):,} parameters; "
       f"prompt {PROMPT}, {NEW} new tokens, greedy, KV cache")
 rows = []
+results = []
 for batch in (1, 8):
     g = torch.Generator().manual_seed(7 + batch)
     ids = torch.randint(0, 50257, (batch, PROMPT), generator=g)
@@ -49,7 +52,17 @@ for batch in (1, 8):
            f"{1000 * (full - prefill) / (NEW - 1):.1f} ms", f"{prefill * 1000:.0f} ms", f"{peak_rss_mib():.0f} MB"]
     rows.append(row)
     print("  ".join(row))
+    c0 = time.process_time()
+    generate(model, ids, NEW)
+    cpu_full = time.process_time() - c0
+    c0 = time.process_time()
+    generate(model, ids, 1)
+    cpu_prefill = time.process_time() - c0
+    results.append({"batch": batch, "decodeTokensPerSecond": batch * (NEW - 1) / (full - prefill),
+                    "prefillMs": prefill * 1000, "decodeCpuMsPerStep": 1000 * (cpu_full - cpu_prefill) / (NEW - 1),
+                    "prefillCpuMs": cpu_prefill * 1000, "peakRssMiB": peak_rss_mib()})
 print("\n| batch | tokens/s (end to end) | tokens/s (decode only) | ms per step | prefill + 1st token | peak RSS |\n"
       "|---|---|---|---|---|---|")
 for r in rows:
     print("| " + " | ".join(r) + " |")
+print(json.dumps({"threads": torch.get_num_threads(), "torch": torch.__version__, "results": results}))

@@ -7,7 +7,7 @@ import {
   type LoadedBackbone,
   resolveFolder,
 } from '@gptft/gpt2-model';
-import { type HeadModel, headWeight, type LoadingInfo } from './head-model.js';
+import { type HeadModel, headWeight, type LoadingInfo, warnAfterLoading } from './head-model.js';
 import { Linear } from './linear.js';
 
 /** Classification problem types (config.json `problem_type`). */
@@ -104,7 +104,11 @@ export async function loadHead<H extends HeadModel>(
   if (labelsGiven || problemType !== undefined) {
     from = await resolveFolder(pathOrRepoId, hub);
     const base = hub.config ?? (await GPT2Config.fromFile(join(from, 'config.json')));
-    loadOptions = { ...hub, config: applyLabelOverrides(base, options) };
+    loadOptions = {
+      ...hub,
+      config: applyLabelOverrides(base, options),
+      configSource: hub.config ? (hub.configSource ?? 'options.config') : join(from, 'config.json'),
+    };
   }
   const loaded = await GPT2Model.loadPretrained(from, loadOptions);
   const info: LoadingInfo = { newlyInitialized: [], unexpectedKeys: [], mismatchedKeys: [] };
@@ -112,6 +116,7 @@ export async function loadHead<H extends HeadModel>(
     const head = build(loaded, info, ignoreMismatchedSizes ?? labelsGiven);
     info.unexpectedKeys = loaded.plan.unusedKeys.filter((k) => !headKeys.test(k));
     head.loadingInfo = info;
+    warnAfterLoading(loaded, head.constructor.name, info, hub.onWarning);
     head.eval();
     return head;
   } catch (e) {
@@ -120,13 +125,26 @@ export async function loadHead<H extends HeadModel>(
   }
 }
 
+/**
+ * Labels of a sequence classifier: one value per example ([B] class ids or regression values; a
+ * plain array or a collator's `Int32Array`), or rows ([B, numLabels] multi-hot, [B, 1] regression).
+ */
+export type SequenceLabels = ArrayLike<number> | number[][];
+
+/** {@link SequenceLabels} as one flat row-major array. */
+export function flatSequenceLabels(labels: SequenceLabels): ArrayLike<number> {
+  return Array.isArray(labels) && Array.isArray(labels[0])
+    ? (labels as number[][]).flat()
+    : (labels as ArrayLike<number>);
+}
+
 /** Which problem type transformers infers when the config has none. */
-export function inferProblemType(numLabels: number, labels: number[] | number[][]): ProblemType {
+export function inferProblemType(numLabels: number, labels: SequenceLabels): ProblemType {
   if (numLabels === 1) return 'regression';
-  const flat = (labels as Array<number | number[]>).flat();
-  return Array.isArray(labels[0]) || flat.some((l) => !Number.isInteger(l))
-    ? 'multi_label_classification'
-    : 'single_label_classification';
+  if (Array.isArray(labels) && Array.isArray(labels[0])) return 'multi_label_classification';
+  const flat = labels as ArrayLike<number>;
+  for (let i = 0; i < flat.length; i++) if (!Number.isInteger(flat[i])) return 'multi_label_classification';
+  return 'single_label_classification';
 }
 
 export function disposeAll(...ts: Array<Tensor | undefined>): void {

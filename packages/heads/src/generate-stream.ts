@@ -23,6 +23,9 @@ export async function* generateStream(
   const tokenizer = options.tokenizer;
   if (!tokenizer) throw new Error('generateStream: needs options.tokenizer');
   if (options.streamer) throw new Error('generateStream: is a stream already; leave options.streamer out');
+  const merged = { ...model.generationConfig, ...options };
+  if ((merged.numBeams ?? 1) > 1 || (merged.numReturnSequences ?? 1) > 1)
+    throw new Error('generateStream: streams one sequence; numBeams and numReturnSequences must be 1');
   const ids = typeof prompt === 'string' ? encodePrompts(tokenizer, [prompt]).inputIds : [prompt];
   const { signal } = options;
   signal?.throwIfAborted();

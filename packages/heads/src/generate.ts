@@ -1,15 +1,12 @@
-import { mulberry32, tf } from '@gptft/backend';
+import { tf } from '@gptft/backend';
 import { disposePast, type PastKeyValues } from '@gptft/gpt2-model';
 import type { GPT2Tokenizer } from '@gptft/tokenizer';
-import { GeneratedText } from './generation/generated-text.js';
-import {
-  buildLogitsProcessors,
-  type LogitsProcessor,
-  LogitsProcessorList,
-} from './generation/logits-processors.js';
-import { EosTokenCriteria, type FinishReason, StopStringCriteria } from './generation/stopping-criteria.js';
+import { beamSearch, type EarlyStopping } from './generation/beam-search.js';
+import { buildLogitsProcessors, type LogitsProcessor } from './generation/logits-processors.js';
+import { RowDecoder, type RowDecoderOptions } from './generation/row-decoder.js';
+import type { FinishReason } from './generation/stopping-criteria.js';
 import type { Streamer } from './generation/text-streamer.js';
-import { argmax, sampleFromScores } from './generation/token-selection.js';
+import { sampleFromScores } from './generation/token-selection.js';
 import type { GPT2LMHeadModel } from './lm-head.js';
 
 /** Options of {@link generate} (those from `generation_config.json` are defaults). */
@@ -36,6 +33,23 @@ export interface GenerateOptions {
   attentionMask?: number[][];
   /** transformers' `repetition_penalty` (> 1 discourages ids already in the row; default 1). */
   repetitionPenalty?: number;
+  /** OpenAI's `presence_penalty`: subtracted from the score of every id already generated (default 0). */
+  presencePenalty?: number;
+  /** OpenAI's `frequency_penalty`: subtracted once per earlier occurrence in the generated ids (default 0). */
+  frequencyPenalty?: number;
+  /** OpenAI's `logit_bias`: added to the scores of these ids. */
+  logitBias?: Record<number, number>;
+  /**
+   * transformers' `num_return_sequences`: results per prompt (rows of a prompt follow each other).
+   * With sampling each prompt is repeated this many times; with beam search the best hypotheses.
+   */
+  numReturnSequences?: number;
+  /** transformers' `num_beams`: > 1 runs beam search (not with `doSample`; default 1). */
+  numBeams?: number;
+  /** Beam search: hypothesis score = sum of log-probabilities / generated length ** lengthPenalty (default 1). */
+  lengthPenalty?: number;
+  /** Beam search: stop when numBeams hypotheses finished (true), transformers' heuristic (false, default) or never early (`'never'`). */
+  earlyStopping?: EarlyStopping;
   /**
    * Stop a row when its generated text contains one of these strings (checked on decoded text, so
    * a string that ends inside a token counts; the output text ends right after it). Needs `tokenizer`.
@@ -64,6 +78,8 @@ export interface GenerateTextResult {
   /** The prompt's ids (unpadded) followed by `ids`. */
   sequence: number[];
   finishReason: FinishReason;
+  /** Beam search: the hypothesis' length-penalised score. */
+  score?: number;
 }
 
 /** One sampled id from a row of logits with temperature, top-k and top-p (transformers' warper order). */
@@ -90,91 +106,78 @@ export function encodePrompts(
 }
 
 /**
+ * `options` over the model's `generation_config.json`, with the eos ids and the pad id resolved
+ * as `generate` uses them (eos: the option, else the config's; pad: the option, else the config's
+ * `pad_token_id`, else the first eos id, else 0).
+ */
+export function resolveGenerateOptions(
+  model: GPT2LMHeadModel,
+  callOptions: GenerateOptions = {},
+): GenerateOptions & RowDecoderOptions {
+  const options: GenerateOptions = { ...model.generationConfig, ...callOptions };
+  const eosOpt = options.eosTokenId === undefined ? model.config.eosTokenId : options.eosTokenId;
+  const eosTokenIds =
+    eosOpt === null || eosOpt === undefined ? [] : Array.isArray(eosOpt) ? eosOpt : [eosOpt];
+  const cfgPad = model.config.padTokenId;
+  const padTokenId = options.padTokenId ?? (typeof cfgPad === 'number' ? cfgPad : (eosTokenIds[0] ?? 0));
+  return { ...options, maxNewTokens: options.maxNewTokens ?? 20, eosTokenIds, padTokenId };
+}
+
+/**
  * The state of one `generate` call: a batch of rows decoded one token per {@link step}, with the
- * KV cache held between steps. `dispose()` frees the cache (call it in `finally`).
+ * KV cache held between steps. What is done with each step's logits (processors, sampling, eos,
+ * stop strings, text) is its {@link RowDecoder}. `dispose()` frees the cache (call it in `finally`).
  */
 export class GenerationRun {
   readonly options: GenerateOptions;
-  /** Rows: prompt (padded) + generated ids, finished rows filled with the pad id. */
-  readonly seqs: number[][];
-  /** Generated ids per row (no padding). */
-  readonly newIds: number[][];
-  /** Prompt ids per row, without padding. */
-  readonly prompts: number[][];
-  readonly finishReasons: Array<FinishReason | undefined>;
-  /** The rows' generated text, when there is a tokenizer. */
-  readonly text: GeneratedText | undefined;
-  private readonly maxNewTokens: number;
-  private readonly eos: EosTokenCriteria;
-  private readonly stop: StopStringCriteria | undefined;
-  /** Per row, the prompt text's last `longest - 1` characters (stop strings may begin there). */
-  private readonly stopContext: string[];
-  private readonly pad: number;
-  private readonly processors: LogitsProcessorList;
-  private readonly rand: () => number;
+  /** Per-row state: ids, generated ids, finish reasons, text. */
+  readonly decoder: RowDecoder;
   private readonly mask: number[][] | undefined;
   private past: PastKeyValues | undefined;
   private pending: number[][];
-  private steps = 0;
 
   constructor(
     readonly model: GPT2LMHeadModel,
     inputIds: number[][],
     callOptions: GenerateOptions = {},
   ) {
-    const options: GenerateOptions = { ...model.generationConfig, ...callOptions };
+    const options = resolveGenerateOptions(model, callOptions);
     this.options = options;
-    this.maxNewTokens = options.maxNewTokens ?? 20;
     const t0 = inputIds[0]?.length ?? 0;
     if (inputIds.length === 0 || t0 === 0 || inputIds.some((r) => r.length !== t0)) {
       throw new Error('generate: inputIds must be a non-empty [B, T] array of equal-length rows');
     }
-    const eosOpt = options.eosTokenId === undefined ? model.config.eosTokenId : options.eosTokenId;
-    const eosIds = eosOpt === null || eosOpt === undefined ? [] : Array.isArray(eosOpt) ? eosOpt : [eosOpt];
-    this.eos = new EosTokenCriteria(eosIds);
-    const cfgPad = model.config.padTokenId;
-    this.pad = options.padTokenId ?? (typeof cfgPad === 'number' ? cfgPad : (eosIds[0] ?? 0));
-    if (options.stopStrings !== undefined) {
-      if (!options.tokenizer) throw new Error('generate: stopStrings needs a tokenizer (options.tokenizer)');
-      this.stop = new StopStringCriteria(options.stopStrings);
-    }
-    this.text = options.tokenizer
-      ? new GeneratedText(options.tokenizer, inputIds.length, options.skipSpecialTokens ?? true)
-      : undefined;
-    this.processors = new LogitsProcessorList([
-      ...buildLogitsProcessors(options).processors,
-      ...(options.logitsProcessors ?? []),
-    ]);
-    this.rand = mulberry32(options.seed ?? Math.floor(Math.random() * 2 ** 32));
-    this.seqs = inputIds.map((r) => [...r]);
-    this.newIds = inputIds.map(() => []);
-    this.finishReasons = inputIds.map(() => undefined);
     this.mask = options.attentionMask?.map((r) => [...r]);
-    if (this.mask && (this.mask.length !== this.seqs.length || this.mask.some((r) => r.length !== t0))) {
-      throw new Error(`generate: attentionMask must have the shape of inputIds [${this.seqs.length}, ${t0}]`);
+    if (this.mask && (this.mask.length !== inputIds.length || this.mask.some((r) => r.length !== t0))) {
+      throw new Error(`generate: attentionMask must have the shape of inputIds [${inputIds.length}, ${t0}]`);
     }
-    if (options.streamer && inputIds.length !== 1)
-      throw new Error('generate: a streamer needs a batch of one');
+    this.decoder = new RowDecoder(inputIds, options, this.mask);
     this.pending = inputIds;
-    this.prompts = inputIds.map((r, i) => (this.mask ? r.filter((_, t) => this.mask![i]![t] === 1) : [...r]));
-    const stop = this.stop;
-    const tok = options.tokenizer;
-    this.stopContext = this.prompts.map((p) =>
-      stop && tok && stop.longest > 1
-        ? tok
-            .decode(p, {
-              skipSpecialTokens: options.skipSpecialTokens ?? true,
-              cleanUpTokenizationSpaces: false,
-            })
-            .slice(1 - stop.longest)
-        : '',
-    );
-    options.streamer?.put(this.prompts[0]!);
+  }
+
+  /** Rows: prompt (padded) + generated ids, finished rows filled with the pad id. */
+  get seqs(): number[][] {
+    return this.decoder.seqs;
+  }
+  /** Generated ids per row (no padding). */
+  get newIds(): number[][] {
+    return this.decoder.newIds;
+  }
+  /** Prompt ids per row, without padding. */
+  get prompts(): number[][] {
+    return this.decoder.prompts;
+  }
+  get finishReasons(): Array<FinishReason | undefined> {
+    return this.decoder.finishReasons;
+  }
+  /** The rows' generated text, when there is a tokenizer. */
+  get text() {
+    return this.decoder.text;
   }
 
   /** Whether every row finished or `maxNewTokens` were generated. */
   get done(): boolean {
-    return this.steps >= this.maxNewTokens || this.finishReasons.every((r) => r !== undefined);
+    return this.decoder.done;
   }
 
   /** One forward pass and one new token per unfinished row; false when already done. */
@@ -201,36 +204,9 @@ export class GenerationRun {
     const values = last.dataSync() as Float32Array;
     const v = last.shape[1]!;
     last.dispose();
-    this.pending = this.seqs.map((seq, i) => {
-      let id = this.pad;
-      if (this.finishReasons[i] === undefined) {
-        const scores = this.processors.process(seq, values.slice(i * v, (i + 1) * v));
-        id = this.options.doSample ? sampleFromScores(scores, this.rand) : argmax(scores);
-        this.newIds[i]!.push(id);
-        this.options.streamer?.put([id]);
-        const before = this.text?.push(i, id) ?? 0;
-        if (this.eos.isDone(id)) this.finishReasons[i] = 'eos';
-        else if (this.stop && this.text) {
-          // the prompt's last characters count too: a stop string may begin in the prompt
-          const context = this.stopContext[i]!;
-          const end = this.stop.find(context + this.text.raw(i), context.length + before);
-          if (end !== undefined) {
-            this.text.cut(i, end - context.length);
-            this.finishReasons[i] = 'stop_string';
-          }
-        }
-      }
-      seq.push(id);
-      if (mask) mask[i]!.push(1);
-      return [id];
-    });
-    this.steps++;
-    if (this.done) {
-      for (const [i, r] of this.finishReasons.entries())
-        if (r === undefined) this.finishReasons[i] = 'length';
-      this.text?.finish();
-      this.options.streamer?.end();
-    }
+    const next = this.decoder.choose((i) => values.slice(i * v, (i + 1) * v));
+    if (mask) for (const m of mask) m.push(1);
+    this.pending = next.map((id) => [id]);
     return true;
   }
 
@@ -254,6 +230,11 @@ export class GenerationRun {
   }
 }
 
+/** Each row (and mask row) repeated `n` times in place (transformers' `_expand_inputs_for_generation`). */
+function repeatRows<T>(rows: readonly T[], n: number): T[] {
+  return rows.flatMap((r) => Array.from({ length: n }, () => (Array.isArray(r) ? ([...r] as T) : r)));
+}
+
 function runToEnd(run: GenerationRun): void {
   const signal = run.options.signal;
   try {
@@ -267,14 +248,16 @@ function runToEnd(run: GenerationRun): void {
 }
 
 /**
- * Autoregressive decoding with the KV cache, as transformers' `generate`: greedy or sampling
- * (temperature, top-k, top-p), repetition penalty, eos ids, stop strings, left-padded batches.
+ * Autoregressive decoding with the KV cache, as transformers' `generate`: greedy, sampling
+ * (temperature, top-k, top-p) or beam search (`numBeams`), `numReturnSequences`, repetition /
+ * presence / frequency penalties, logit bias, eos ids, stop strings, left-padded batches.
  * Options given here override `model.generationConfig` (from `generation_config.json`).
  *
  * - Ids in (`[B, T]` rows, left padding described by `attentionMask`): returns each row followed
  *   by its new tokens; rows that finished are filled with the pad id.
  * - Text in (a string or several, with `options.tokenizer`): prompts are tokenized and left-padded;
  *   returns one {@link GenerateTextResult} per prompt (text and ids).
+ * - With `numReturnSequences: n` each prompt gives n rows / results, one after the other.
  */
 export function generate(model: GPT2LMHeadModel, inputIds: number[][], options?: GenerateOptions): number[][];
 export function generate(
@@ -287,21 +270,77 @@ export function generate(
   input: number[][] | string | readonly string[],
   options: GenerateOptions = {},
 ): number[][] | GenerateTextResult[] {
-  if (typeof input === 'string' || (Array.isArray(input) && typeof input[0] === 'string')) {
-    const prompts = typeof input === 'string' ? [input] : (input as unknown as readonly string[]);
+  const text = typeof input === 'string' || (Array.isArray(input) && typeof input[0] === 'string');
+  let prompts: readonly string[] = [];
+  let ids = input as number[][];
+  let mask = options.attentionMask;
+  if (text) {
+    prompts = typeof input === 'string' ? [input] : (input as unknown as readonly string[]);
     const tokenizer = options.tokenizer;
     if (!tokenizer) throw new Error('generate: text prompts need a tokenizer (options.tokenizer)');
     if (options.attentionMask)
       throw new Error('generate: attentionMask is for id prompts; text prompts make their own');
     const enc = encodePrompts(tokenizer, prompts);
-    const run = new GenerationRun(model, enc.inputIds, {
-      ...options,
-      ...(enc.attentionMask && { attentionMask: enc.attentionMask }),
-    });
-    runToEnd(run);
-    return run.textResults(prompts);
+    ids = enc.inputIds;
+    mask = enc.attentionMask;
   }
-  const run = new GenerationRun(model, input as number[][], options);
+  const resolved = resolveGenerateOptions(model, options);
+  const n = resolved.numReturnSequences ?? 1;
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`numReturnSequences must be a positive integer (got ${n})`);
+  if ((resolved.numBeams ?? 1) > 1) return generateBeams(model, ids, mask, prompts, text, resolved);
+  if (n > 1 && !resolved.doSample)
+    throw new Error(
+      'generate: greedy decoding without beam search gives one result per prompt; numReturnSequences > 1 needs doSample or numBeams',
+    );
+  const rows = n > 1 ? repeatRows(ids, n) : ids;
+  const rowMask = mask && (n > 1 ? repeatRows(mask, n) : mask);
+  const run = new GenerationRun(model, rows, { ...options, ...(rowMask && { attentionMask: rowMask }) });
   runToEnd(run);
-  return run.seqs;
+  return text ? run.textResults(repeatRows(prompts, n)) : run.seqs;
+}
+
+function generateBeams(
+  model: GPT2LMHeadModel,
+  ids: number[][],
+  mask: number[][] | undefined,
+  prompts: readonly string[],
+  text: boolean,
+  o: ReturnType<typeof resolveGenerateOptions>,
+): number[][] | GenerateTextResult[] {
+  if (o.doSample) throw new Error('generate: beam sampling (numBeams > 1 with doSample) is not supported');
+  for (const key of ['stopStrings', 'streamer'] as const)
+    if (o[key] !== undefined)
+      throw new Error(`generate: ${key} is not supported with beam search (numBeams > 1)`);
+  const width = ids[0]?.length ?? 0;
+  const result = beamSearch(model, ids, {
+    numBeams: o.numBeams!,
+    maxNewTokens: o.maxNewTokens,
+    eosTokenIds: o.eosTokenIds,
+    padTokenId: o.padTokenId,
+    lengthPenalty: o.lengthPenalty,
+    earlyStopping: o.earlyStopping,
+    numReturnSequences: o.numReturnSequences,
+    logitsProcessors: [
+      ...buildLogitsProcessors({ ...o, doSample: false, promptLength: width }).processors,
+      ...(o.logitsProcessors ?? []),
+    ],
+    attentionMask: mask,
+    signal: o.signal,
+  });
+  if (!text) return result.sequences;
+  const tokenizer = o.tokenizer!;
+  const n = o.numReturnSequences ?? 1;
+  return result.newIds.map((newIds, k) => {
+    const p = Math.floor(k / n);
+    const prompt = mask ? ids[p]!.filter((_, t) => mask[p]![t] === 1) : ids[p]!;
+    return {
+      prompt: prompts[p] ?? '',
+      text: tokenizer.decode(newIds, { skipSpecialTokens: o.skipSpecialTokens ?? true }),
+      ids: newIds,
+      sequence: [...prompt, ...newIds],
+      finishReason: result.endedByEos[k] ? ('eos' as const) : ('length' as const),
+      score: result.scores[k]!,
+    };
+  });
 }

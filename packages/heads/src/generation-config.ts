@@ -12,6 +12,10 @@ const KEYS: Record<string, keyof GenerateOptions> = {
   top_p: 'topP',
   repetition_penalty: 'repetitionPenalty',
   use_cache: 'useCache',
+  num_beams: 'numBeams',
+  num_return_sequences: 'numReturnSequences',
+  length_penalty: 'lengthPenalty',
+  early_stopping: 'earlyStopping',
 };
 
 /**
@@ -42,9 +46,11 @@ export async function readGenerationConfig(folder: string): Promise<GenerateOpti
     const ok =
       name === 'doSample' || name === 'useCache'
         ? typeof v === 'boolean'
-        : name === 'eosTokenId'
-          ? typeof v === 'number' || (Array.isArray(v) && v.every((x) => typeof x === 'number'))
-          : typeof v === 'number';
+        : name === 'earlyStopping'
+          ? typeof v === 'boolean' || v === 'never'
+          : name === 'eosTokenId'
+            ? typeof v === 'number' || (Array.isArray(v) && v.every((x) => typeof x === 'number'))
+            : typeof v === 'number';
     if (!ok) throw new Error(`${path}: field "${k}" has an invalid value ${JSON.stringify(v)}`);
     out[name] = v;
   }

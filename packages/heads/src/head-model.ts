@@ -1,12 +1,17 @@
 import type { Tensor } from '@gptft/backend';
 import {
+  countNonFinite,
+  emitLoadWarning,
   type FromPretrainedOptions,
   type GPT2Config,
   GPT2Model,
   type LoadedBackbone,
-  Module,
+  nonFiniteWarning,
   type SavePretrainedOptions,
+  type SeedSequence,
+  unusedKeysWarning,
 } from '@gptft/gpt2-model';
+import { Module, type TaskModel, type TaskType } from '@gptft/nn';
 
 /** Options of a head's `savePretrained`. */
 export type HeadSaveOptions = SavePretrainedOptions;
@@ -36,10 +41,17 @@ export interface LoadingInfo {
 /**
  * Base of the heads: a {@link Module} whose child `transformer` is the `GPT2Model` backbone, so
  * `namedParameters()` yields transformers' names (`transformer.h.0.attn.c_attn.weight`, `score.weight`).
+ * Each head declares its task and head modules ({@link TaskModel}), which PEFT reads.
  */
-export abstract class HeadModel extends Module {
+export abstract class HeadModel extends Module implements TaskModel {
   /** Filled by `fromPretrained`. */
   loadingInfo: LoadingInfo = { newlyInitialized: [], unexpectedKeys: [], mismatchedKeys: [] };
+  /** transformers' `base_model_prefix` for GPT-2: the backbone is the child `transformer`. */
+  readonly baseModelPrefix = 'transformer';
+  /** The task in PEFT's names (`CAUSAL_LM`, `SEQ_CLS`, `TOKEN_CLS`). */
+  abstract readonly taskType: TaskType;
+  /** The head's own modules by child name (`['score']`; none for a tied LM head). */
+  abstract readonly headModuleNames: readonly string[];
 
   constructor(transformer: GPT2Model) {
     super();
@@ -53,6 +65,11 @@ export abstract class HeadModel extends Module {
 
   get config(): GPT2Config {
     return this.transformer.config;
+  }
+
+  /** The backbone's seed stream (dropout masks, head initialisation). */
+  get seeds(): SeedSequence {
+    return this.transformer.seeds;
   }
 
   /** Replaces the backbone (same `nEmbd`); returns the old one, which the caller now owns. */
@@ -116,5 +133,28 @@ export function headWeight(
         ' (to load it with another number of labels, pass numLabels / id2label: the head is then re-initialised)',
     );
   }
-  return { values: checkpoint.getFloat32(found), key: found };
+  const values = checkpoint.getFloat32(found);
+  const { nan, inf } = countNonFinite(values);
+  if (nan + inf > 0) loaded.plan.nonFinite.push({ key: found, nan, inf });
+  return { values, key: found };
+}
+
+/**
+ * Says what a head's loading left over, once the head has its weights: checkpoint tensors used by
+ * neither backbone nor head, and head weights holding NaN/Inf (the backbone's were reported when
+ * it loaded). See `FromPretrainedOptions.onWarning`.
+ */
+export function warnAfterLoading(
+  loaded: LoadedBackbone,
+  className: string,
+  info: LoadingInfo,
+  onWarning?: (message: string) => void,
+): void {
+  const unused = unusedKeysWarning(loaded.folder, className, info.unexpectedKeys);
+  if (unused) emitLoadWarning(unused, onWarning);
+  const backbone = new Set(loaded.plan.keys.values());
+  const head = loaded.plan.nonFinite.filter((t) => !backbone.has(t.key));
+  const where = loaded.checkpoint.files.length === 1 ? loaded.checkpoint.files[0]! : loaded.folder;
+  const nonFinite = nonFiniteWarning(where, head);
+  if (nonFinite) emitLoadWarning(nonFinite, onWarning);
 }

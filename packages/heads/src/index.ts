@@ -10,7 +10,14 @@ export {
   type LoadingInfo,
 } from './head-model.js';
 export { Linear } from './linear.js';
-export { bceWithLogits, crossEntropy, IGNORE_INDEX, mse } from './losses.js';
+export {
+  bceWithLogits,
+  crossEntropy,
+  flatTokenLabels,
+  IGNORE_INDEX,
+  mse,
+  type TokenLabels,
+} from './losses.js';
 export { GPT2LMHeadModel, type LMInput, type LMOutput } from './lm-head.js';
 export {
   encodePrompts,
@@ -18,13 +25,24 @@ export {
   type GenerateTextResult,
   GenerationRun,
   generate,
+  resolveGenerateOptions,
   sampleToken,
 } from './generate.js';
+export { RowDecoder, type RowDecoderOptions } from './generation/row-decoder.js';
+export {
+  BeamHypotheses,
+  type BeamSearchOptions,
+  type BeamSearchResult,
+  beamSearch,
+  type EarlyStopping,
+} from './generation/beam-search.js';
 export { generateStream } from './generate-stream.js';
 export {
   buildLogitsProcessors,
   type LogitsProcessor,
+  LogitBiasLogitsProcessor,
   LogitsProcessorList,
+  PresenceFrequencyPenaltyLogitsProcessor,
   RepetitionPenaltyLogitsProcessor,
   TemperatureLogitsWarper,
   TopKLogitsWarper,
@@ -43,8 +61,10 @@ export {
 export {
   applyLabelOverrides,
   type ClassificationFromPretrainedOptions,
+  flatSequenceLabels,
   inferProblemType,
   type ProblemType,
+  type SequenceLabels,
 } from './classification.js';
 export {
   GPT2ForSequenceClassification,

@@ -1,10 +1,10 @@
-import { matMul, type Tensor, tf } from '@gptft/backend';
+import { fusedLinearCrossEntropy, matMul, shiftLabels, type Tensor, tf } from '@gptft/backend';
 import type { FromPretrainedOptions, GPT2Model, PastKeyValues } from '@gptft/gpt2-model';
 import type { GenerateOptions } from './generate.js';
 import { readGenerationConfig } from './generation-config.js';
-import { HeadModel, type HeadOutput, headWeight } from './head-model.js';
+import { HeadModel, type HeadOutput, headWeight, warnAfterLoading } from './head-model.js';
 import { Linear } from './linear.js';
-import { crossEntropy } from './losses.js';
+import { flatTokenLabels, type TokenLabels } from './losses.js';
 
 /** Inputs of {@link GPT2LMHeadModel.forward}. */
 export interface LMInput {
@@ -20,8 +20,11 @@ export interface LMInput {
   pastKeyValues?: PastKeyValues;
   useCache?: boolean;
   outputHiddenStates?: boolean;
-  /** [B, T] next-token labels, shifted inside as in transformers; -100 is ignored. */
-  labels?: number[][];
+  /**
+   * Next-token labels of every position, [B, T] nested or flat row-major (a collator's
+   * `Batch.labels`); shifted inside as in transformers; -100 is ignored.
+   */
+  labels?: TokenLabels;
   /**
    * transformers' `logits_to_keep`: compute logits for the last N positions only (0, the default:
    * all). `generate` uses 1, sparing the [T, V] product of the prompt's other positions.
@@ -42,6 +45,12 @@ export interface LMOutput extends HeadOutput {
 export class GPT2LMHeadModel extends HeadModel {
   /** Defaults for `generate`, from the folder's `generation_config.json` (set by `fromPretrained`). */
   generationConfig: GenerateOptions = {};
+  readonly taskType = 'CAUSAL_LM';
+
+  /** `lm_head` when the config unties it from `wte`; none for the tied head. */
+  get headModuleNames(): readonly string[] {
+    return this.config.tieWordEmbeddings ? [] : ['lm_head'];
+  }
 
   constructor(transformer: GPT2Model, lmHead?: Tensor) {
     super(transformer);
@@ -85,6 +94,7 @@ export class GPT2LMHeadModel extends HeadModel {
         unexpectedKeys: loaded.plan.unusedKeys.filter((k) => !/^(transformer\.)?lm_head\.weight$/.test(k)),
         mismatchedKeys: [],
       };
+      warnAfterLoading(loaded, 'GPT2LMHeadModel', m.loadingInfo, options.onWarning);
       return m.eval();
     } catch (e) {
       loaded.model.dispose();
@@ -110,28 +120,29 @@ export class GPT2LMHeadModel extends HeadModel {
       throw new Error(`logitsToKeep must be an integer ≥ 0 (got ${keep})`);
     if (keep > 0 && input.labels)
       throw new Error('logitsToKeep: the loss needs every position; leave it out with labels');
-    const logits = tf.tidy(() => {
-      const k = keep > 0 ? Math.min(keep, t) : t;
-      const kept = k === t ? h : tf.slice(h, [0, t - k, 0], [b, k, c]);
-      return tf.reshape(matMul(tf.reshape(kept, [b * k, c]), this.lmHeadWeight, false, true), [b, k, -1]);
-    });
+    const labels = input.labels && flatTokenLabels(input.labels, b, t);
+    let logits: Tensor;
+    let loss: Tensor | undefined;
+    if (labels) {
+      // The loss: @gptft/backend's fused linear + cross-entropy over every position, the label of
+      // position t being labels[t+1] (the shift; each row's last position predicts nothing), so the
+      // [B·T, V] logits' gradient is never held. The logits come out of the same chunked pass.
+      const shifted = shiftLabels(labels, b, t, { keepLength: true });
+      const fused = fusedLinearCrossEntropy(h, this.lmHeadWeight, shifted, { returnLogits: true });
+      loss = fused.loss;
+      logits = fused.logits!;
+    } else {
+      logits = tf.tidy(() => {
+        const k = keep > 0 ? Math.min(keep, t) : t;
+        const kept = k === t ? h : tf.slice(h, [0, t - k, 0], [b, k, c]);
+        return tf.reshape(matMul(tf.reshape(kept, [b * k, c]), this.lmHeadWeight, false, true), [b, k, -1]);
+      });
+    }
     if (!out.hiddenStates) h.dispose();
     const result: LMOutput = { logits };
     if (out.pastKeyValues) result.pastKeyValues = out.pastKeyValues;
     if (out.hiddenStates) result.hiddenStates = out.hiddenStates;
-    if (input.labels) {
-      const labels = input.labels;
-      if (labels.length !== b || labels.some((r) => r.length !== t)) {
-        throw new Error(`labels: shape must be [${b}, ${t}] like inputIds`);
-      }
-      result.loss = tf.tidy(() => {
-        const shifted = tf.slice(logits, [0, 0, 0], [b, t - 1, -1]);
-        return crossEntropy(
-          shifted,
-          labels.flatMap((r) => r.slice(1)),
-        );
-      });
-    }
+    if (loss) result.loss = loss;
     return result;
   }
 }

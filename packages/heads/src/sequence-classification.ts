@@ -2,10 +2,12 @@ import { embedding, type Tensor, tf } from '@gptft/backend';
 import type { GPT2Model } from '@gptft/gpt2-model';
 import {
   type ClassificationFromPretrainedOptions,
+  flatSequenceLabels,
   inferProblemType,
   loadHead,
   loadLinear,
   type ProblemType,
+  type SequenceLabels,
 } from './classification.js';
 import { HeadModel, type HeadOutput } from './head-model.js';
 import { Linear } from './linear.js';
@@ -17,7 +19,7 @@ export interface SequenceClassificationInput {
   /** [B, T]; the pooled token is each row's last attended one (right or left padding). */
   attentionMask?: number[][];
   /** Class ids [B] (single-label), values [B] or [B, 1] (regression), or multi-hot [B, numLabels]. */
-  labels?: number[] | number[][];
+  labels?: SequenceLabels;
   outputHiddenStates?: boolean;
 }
 
@@ -28,6 +30,8 @@ export interface SequenceClassificationInput {
  * (else the last position).
  */
 export class GPT2ForSequenceClassification extends HeadModel {
+  readonly taskType = 'SEQ_CLS';
+  readonly headModuleNames = ['score'];
   constructor(transformer: GPT2Model, score?: Linear) {
     super(transformer);
     const c = transformer.config;
@@ -120,12 +124,13 @@ export class GPT2ForSequenceClassification extends HeadModel {
     return result;
   }
 
-  private loss(logits: Tensor, labels: number[] | number[][]): Tensor {
+  private loss(logits: Tensor, labels: SequenceLabels): Tensor {
     const n = this.config.numLabels;
     const type: ProblemType = this.config.problemType ?? inferProblemType(n, labels);
+    const values = flatSequenceLabels(labels);
     return tf.tidy(() => {
-      if (type === 'single_label_classification') return crossEntropy(logits, (labels as number[]).flat());
-      const target = tf.tensor((labels as Array<number | number[]>).flat(), logits.shape, 'float32');
+      if (type === 'single_label_classification') return crossEntropy(logits, values);
+      const target = tf.tensor(Array.from(values), logits.shape, 'float32');
       if (type === 'regression') return mse(logits, target);
       return bceWithLogits(logits, target);
     });

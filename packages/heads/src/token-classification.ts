@@ -1,17 +1,18 @@
 import type { Tensor } from '@gptft/backend';
-import { Dropout, type GPT2Model, type Layer } from '@gptft/gpt2-model';
+import type { GPT2Model } from '@gptft/gpt2-model';
+import { Dropout, type Layer } from '@gptft/nn';
 import { type ClassificationFromPretrainedOptions, loadHead, loadLinear } from './classification.js';
 import { HeadModel, type HeadOutput } from './head-model.js';
 import type { Linear } from './linear.js';
-import { crossEntropy } from './losses.js';
+import { crossEntropy, flatTokenLabels, type TokenLabels } from './losses.js';
 import { tf } from '@gptft/backend';
 
 /** Inputs of {@link GPT2ForTokenClassification.forward}. */
 export interface TokenClassificationInput {
-  inputIds: number[][];
-  attentionMask?: number[][];
-  /** [B, T] class ids; -100 is ignored. */
-  labels?: number[][];
+  inputIds: Tensor | number[][];
+  attentionMask?: Tensor | number[][];
+  /** Class ids of every token, [B, T] nested or flat row-major (a collator's `Batch.labels`); -100 is ignored. */
+  labels?: TokenLabels;
   outputHiddenStates?: boolean;
 }
 
@@ -21,6 +22,8 @@ export interface TokenClassificationInput {
  * and `classifier.bias` [numLabels].
  */
 export class GPT2ForTokenClassification extends HeadModel {
+  readonly taskType = 'TOKEN_CLS';
+  readonly headModuleNames = ['classifier'];
   constructor(transformer: GPT2Model, classifier: Linear) {
     super(transformer);
     const extra = transformer.config.extra as Record<string, unknown>;
@@ -78,8 +81,8 @@ export class GPT2ForTokenClassification extends HeadModel {
     const result: HeadOutput = { logits };
     if (out.hiddenStates) result.hiddenStates = out.hiddenStates;
     if (input.labels) {
-      const labels = input.labels;
-      result.loss = crossEntropy(logits, labels.flat());
+      const [b, t] = logits.shape;
+      result.loss = crossEntropy(logits, flatTokenLabels(input.labels, b!, t!));
     }
     return result;
   }

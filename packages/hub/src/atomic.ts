@@ -8,6 +8,24 @@ import { randomBytes } from 'node:crypto';
 import { type FileHandle, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
+/**
+ * Names the file or folder being written in an fs error that lacks a path (writes and fsyncs
+ * through a handle carry none: "ENOSPC: no space left on device, write"), in `path` and the message.
+ */
+function namingPath(err: unknown, path: string, tmp?: string): unknown {
+  const e = err as NodeJS.ErrnoException;
+  if (!(e instanceof Error) || typeof e.code !== 'string') return err;
+  if (e.path === undefined) {
+    e.path = path;
+    e.message = `${e.message} (writing ${path})`;
+  } else if (tmp !== undefined && e.path.startsWith(tmp)) {
+    // A file of a folder being built: named where it was going to be, not in the temporary folder.
+    e.path = path + e.path.slice(tmp.length);
+    e.message = e.message.split(tmp).join(path);
+  }
+  return err;
+}
+
 function tmpSibling(path: string, kind: 'tmp' | 'old'): string {
   return join(dirname(path), `.${basename(path)}.${kind}-${process.pid}-${randomBytes(4).toString('hex')}`);
 }
@@ -47,7 +65,7 @@ export async function writeFileAtomicWith(
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true });
-    throw err;
+    throw namingPath(err, path);
   }
   await fsyncDir(dirname(path));
 }
@@ -85,7 +103,8 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-function processAlive(pid: number): boolean {
+/** Whether a process with this id runs (EPERM: it does, under another user). Internal to @gptft/hub. */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -147,7 +166,7 @@ export async function writeDirAtomic(dir: string, fill: (tmpDir: string) => Prom
     await fsyncTree(tmp);
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });
-    throw err;
+    throw namingPath(err, dir, tmp);
   }
   let old: string | undefined;
   if (await exists(dir)) {

@@ -4,11 +4,11 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { copyFile, lstat, mkdir, open, readFile, rename, rm, stat, symlink } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, open, readdir, readFile, rename, rm, stat, symlink } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { writeFileAtomic } from './atomic.js';
+import { processAlive, writeFileAtomic } from './atomic.js';
 import { HubError } from './errors.js';
 import { snapshotDir } from './hub-cache.js';
 
@@ -94,9 +94,66 @@ async function linkPointer(blob: string, pointer: string): Promise<void> {
 /** Fetches one file's content as a stream (the hub client handles redirects, ranges and Xet). */
 export type FetchContent = (file: RepoFile) => Promise<ReadableStream<Uint8Array>>;
 
+const SHA1 = /^[0-9a-f]{40}$/;
+const SHA256 = /^[0-9a-f]{64}$/;
+
+/**
+ * Checks what the hub said about a file before any of it is used: the path must stay inside the
+ * snapshot folder, the oid that names the blob must be a sha256 (LFS) or a git blob sha1, the size
+ * a byte count. A hub or mirror that answers otherwise is refused (it could make a download write
+ * outside the cache: `blobs/../../x`).
+ */
+export function assertRepoFile(repoId: string, file: RepoFile): void {
+  assertRelativePath(repoId, file.path);
+  const oid = blobEtag(file);
+  if (file.lfs ? !SHA256.test(oid) : !SHA1.test(oid)) {
+    const kind = file.lfs
+      ? 'an LFS oid %s, not a sha256 (64 lowercase hex digits)'
+      : 'an oid %s, not a git blob sha1 (40 lowercase hex digits)';
+    throw new HubError(
+      repoId,
+      `${repoId}: the hub gave "${file.path}" ${kind.replace('%s', JSON.stringify(oid))}; refusing to use it as a cache file name`,
+    );
+  }
+  const size = contentSize(file);
+  if (!Number.isSafeInteger(size) || size < 0) {
+    throw new HubError(
+      repoId,
+      `${repoId}: the hub listed "${file.path}" with size ${size}, not a byte count`,
+    );
+  }
+}
+
+/** Temporary download files: `<blob>.incomplete-<pid>-<8 hex>`. */
+function temporaryName(etag: string): string {
+  return `${etag}.incomplete-${process.pid}-${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * Removes the temporary files of a blob that downloads killed mid-file left behind (their process
+ * no longer runs); those of running processes (another download of the same blob) are kept.
+ */
+async function removeStaleTemporaries(blobs: string, etag: string): Promise<void> {
+  const pattern = new RegExp(`^${etag}\\.incomplete-(\\d+)-[0-9a-f]{8}$`);
+  for (const name of await readdir(blobs).catch(() => [] as string[])) {
+    const m = pattern.exec(name);
+    if (m && Number(m[1]) !== process.pid && !processAlive(Number(m[1]))) {
+      await rm(join(blobs, name), { force: true });
+    }
+  }
+}
+
+function describeStreamError(err: unknown): string {
+  const e = err as { message?: string; cause?: { message?: string; code?: string } };
+  const cause = e.cause?.message ?? e.cause?.code;
+  return [e.message ?? String(err), cause].filter((x) => x).join(': ');
+}
+
 /**
  * Makes `snapshots/<commit>/<path>` exist and hold the file's verified content: reuses the blob if
- * present (from an earlier download or from Python), else downloads it. Returns the pointer path.
+ * present (from an earlier download or from Python), else downloads it to a temporary file, checks
+ * its size and hash (sha256 for LFS files, the git blob sha1 otherwise) and renames it into place;
+ * temporaries left by killed downloads are removed first. Returns the pointer path.
  */
 export async function ensureCachedFile(
   repoId: string,
@@ -105,37 +162,58 @@ export async function ensureCachedFile(
   file: RepoFile,
   fetchContent: FetchContent,
 ): Promise<string> {
-  assertRelativePath(repoId, file.path);
+  assertRepoFile(repoId, file);
   const pointer = join(snapshotDir(storage, commit), file.path);
   const expected = contentSize(file);
   if ((await sizeOf(pointer)) === expected) return pointer;
-  const blob = join(storage, 'blobs', blobEtag(file));
+  const blobs = join(storage, 'blobs');
+  const blob = join(blobs, blobEtag(file));
   if ((await sizeOf(blob)) !== expected) {
-    await mkdir(dirname(blob), { recursive: true });
-    const tmp = `${blob}.incomplete-${process.pid}-${randomBytes(4).toString('hex')}`;
+    await mkdir(blobs, { recursive: true });
+    await removeStaleTemporaries(blobs, blobEtag(file));
+    const tmp = join(blobs, temporaryName(blobEtag(file)));
     try {
-      const hash = file.lfs ? createHash('sha256') : undefined;
+      // Python's huggingface_hub checks only the size; the hub gives both hashes, so both are checked.
+      const hash = file.lfs ? createHash('sha256') : createHash('sha1').update(`blob ${expected}\0`);
       let received = 0;
       const counter = new Transform({
         transform(chunk: Buffer, _enc, done) {
           received += chunk.length;
-          hash?.update(chunk);
+          if (received > expected) {
+            done(
+              new HubError(
+                repoId,
+                `${repoId}: download of "${file.path}" is longer than the ${expected} bytes the hub listed`,
+              ),
+            );
+            return;
+          }
+          hash.update(chunk);
           done(null, chunk);
         },
       });
       const body = await fetchContent(file);
-      await pipeline(body, counter, createWriteStream(tmp, { flags: 'wx' }));
+      try {
+        await pipeline(body, counter, createWriteStream(tmp, { flags: 'wx' }));
+      } catch (err) {
+        if (err instanceof HubError) throw err;
+        throw new HubError(
+          repoId,
+          `${repoId}: downloading "${file.path}" failed after ${received} of ${expected} bytes (${describeStreamError(err)})`,
+          { cause: err },
+        );
+      }
       if (received !== expected) {
         throw new HubError(
           repoId,
-          `download of "${file.path}" was incomplete: got ${received} bytes, expected ${expected}`,
+          `${repoId}: download of "${file.path}" was incomplete: got ${received} bytes, expected ${expected}`,
         );
       }
-      const digest = hash?.digest('hex');
-      if (digest !== undefined && digest !== file.lfs!.oid) {
+      const digest = hash.digest('hex');
+      if (digest !== blobEtag(file)) {
         throw new HubError(
           repoId,
-          `download of "${file.path}" is corrupt: sha256 ${digest}, expected ${file.lfs!.oid}`,
+          `${repoId}: download of "${file.path}" is corrupt: ${file.lfs ? 'sha256' : 'git blob sha1'} ${digest}, expected ${blobEtag(file)}`,
         );
       }
       const h = await open(tmp, 'r');
@@ -154,23 +232,36 @@ export async function ensureCachedFile(
   return pointer;
 }
 
+/**
+ * Whether a repo path is a plain relative path (`a/b.json`): no `..`, `.` or empty segment, not
+ * absolute, no drive letter, no backslash or NUL (so it stays inside the snapshot folder everywhere).
+ */
+export function isPlainRelativePath(path: string): boolean {
+  if (typeof path !== 'string') return false;
+  const parts = path.split('/');
+  return (
+    path !== '' &&
+    !path.includes('\\') &&
+    !path.includes('\0') &&
+    !/^[a-zA-Z]:/.test(path) &&
+    !parts.some((p) => p === '' || p === '.' || p === '..')
+  );
+}
+
 /** Refuses repo paths that would escape the snapshot folder. */
 export function assertRelativePath(repoId: string, path: string): void {
-  const parts = path.replace(/\\/g, '/').split('/');
-  if (
-    path === '' ||
-    parts.includes('..') ||
-    parts.includes('') ||
-    /^[a-zA-Z]:/.test(path) ||
-    path.startsWith('/')
-  ) {
-    throw new HubError(repoId, `refusing repo file path "${path}": it must be a plain relative path`);
+  if (!isPlainRelativePath(path)) {
+    throw new HubError(
+      repoId,
+      `${repoId}: refusing repo file path ${JSON.stringify(path)}: it must be a plain relative path`,
+    );
   }
 }
 
 /** Whether every file is present in the snapshot with its expected size. */
 export async function snapshotHas(storage: string, commit: string, files: RepoFile[]): Promise<boolean> {
   for (const f of files) {
+    if (!isPlainRelativePath(f.path)) return false;
     const p = join(snapshotDir(storage, commit), f.path);
     try {
       await lstat(p);

@@ -5,8 +5,8 @@
  * before any tensor is used. Pickle checkpoints (`pytorch_model.bin`, `.pt`, `.ckpt`) are refused:
  * unpickling can execute arbitrary code.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { isAbsolute, join, normalize, sep } from 'node:path';
+import { lstat, readdir, readFile, readlink, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import { CheckpointError } from './errors.js';
 import { type SafetensorsDtype, SafetensorsFile, type SafetensorsTensorInfo } from './safetensors.js';
@@ -66,6 +66,30 @@ async function isFile(path: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * Why an entry that exists is not a readable file: a folder, a symbolic link to nothing (a hub
+ * cache whose blob is gone) or to a folder, or something else; undefined when it is a file or absent.
+ */
+async function notAFile(path: string): Promise<string | undefined> {
+  let info: Awaited<ReturnType<typeof lstat>>;
+  try {
+    info = await lstat(path);
+  } catch {
+    return undefined;
+  }
+  if (info.isSymbolicLink()) {
+    const target = await readlink(path).catch(() => '?');
+    const shown = `${target}${isAbsolute(target) ? '' : ` (${resolve(dirname(path), target)})`}`;
+    const to = await stat(path).catch(() => undefined);
+    if (!to)
+      return `is a symbolic link to ${shown}, which does not exist (a hub cache whose blob was removed? download the model again)`;
+    if (to.isDirectory()) return `is a symbolic link to a folder, ${shown}, not to a file`;
+    return to.isFile() ? undefined : `is a symbolic link to ${shown}, which is not a regular file`;
+  }
+  if (info.isDirectory()) return 'is a folder, not a file';
+  return info.isFile() ? undefined : 'is not a regular file (a pipe, socket or device)';
 }
 
 /** The message given for folders that hold only pickle checkpoints. */
@@ -154,9 +178,15 @@ export async function openCheckpoint(
     files.push(file);
     metadata = { ...file.metadata };
     for (const [name, info] of file.tensors) byName.set(name, { file, info });
-  } else if (entries.some((f) => PICKLE_FILE.test(f))) {
-    throw new CheckpointError(folder, pickleRefusal(folder, entries));
   } else {
+    // Present under its name but not a file (a folder, a dangling hub-cache symlink): say that.
+    for (const path of [indexFile, single]) {
+      const why = await notAFile(path);
+      if (why) throw new CheckpointError(path, why);
+    }
+    if (entries.some((f) => PICKLE_FILE.test(f))) {
+      throw new CheckpointError(folder, pickleRefusal(folder, entries));
+    }
     throw new CheckpointError(
       folder,
       `no ${weightsName}.safetensors or ${weightsName}.safetensors.index.json in this folder (it holds: ${entries.join(', ') || 'nothing'})`,

@@ -19,6 +19,7 @@ import {
 } from '@huggingface/hub';
 import {
   assertRelativePath,
+  assertRepoFile,
   ensureCachedFile,
   type FetchContent,
   type RepoFile,
@@ -60,6 +61,8 @@ interface Resolved {
   hubUrl: string;
   accessToken: string | undefined;
   fetch: typeof fetch | undefined;
+  /** The folder `pathOrRepoId` would have been, had it been a path (resolvePretrained): named in misses. */
+  notFolder?: string;
 }
 
 const REPO_ID = /^(?:[A-Za-z0-9][\w.-]*\/)?[A-Za-z0-9][\w.-]*$/;
@@ -90,10 +93,23 @@ function resolveOptions(repoId: string, options: HubOptions): Resolved {
       `"${repoId}" is neither an existing local folder nor a valid hub repo id ("name" or "org/name": letters, digits, "-", "_", ".")`,
     );
   }
+  const revision = options.revision ?? 'main';
+  // The revision names a file (refs/<revision>): a branch, tag, `refs/pr/N` or commit sha, never a path out.
+  if (
+    typeof revision !== 'string' ||
+    revision.length > 256 ||
+    [...revision].some((c) => c === '\\' || c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f) ||
+    revision.split('/').some((p) => p === '' || p === '.' || p === '..')
+  ) {
+    throw new HubError(
+      repoId,
+      `invalid revision ${JSON.stringify(revision)} for "${repoId}": give a branch, a tag, a ref such as refs/pr/1, or a commit sha`,
+    );
+  }
   return {
     repoId,
     repoType,
-    revision: options.revision ?? 'main',
+    revision,
     storage: repoCacheDir(repoId, { cacheDir: options.cacheDir, repoType }),
     offline: options.localFilesOnly === true || isOfflineEnv(),
     hubUrl: (options.hubUrl ?? defaultHubUrl()).replace(/\/+$/, ''),
@@ -111,6 +127,12 @@ function label(r: Resolved): string {
   return `${r.repoType === 'dataset' ? 'dataset' : 'model'} "${r.repoId}"`;
 }
 
+/** "no such folder /abs/models/nope; as a hub id: " when the name could also have been a path. */
+function asHubId(r: Resolved, unreachable = false): string {
+  if (r.notFolder === undefined) return '';
+  return `no such folder ${r.notFolder}; as a hub id${unreachable ? ' it could not be reached' : ''}: `;
+}
+
 /** Turns the hub client's errors into a {@link HubError} that says what to do. */
 function hubFailure(r: Resolved, what: string, err: unknown): HubError {
   const e = err as { statusCode?: number; message?: string; cause?: { code?: string; message?: string } };
@@ -123,7 +145,7 @@ function hubFailure(r: Resolved, what: string, err: unknown): HubError {
         : 'your token does not give access to it (gated repo: accept its terms on the hub first)';
     return new HubError(
       r.repoId,
-      `${label(r)}: ${what}: not found or not accessible on ${r.hubUrl} (HTTP ${status}): ${hint}. Server said: ${e.message ?? ''}`,
+      `${asHubId(r)}${label(r)}: ${what}: not found or not accessible on ${r.hubUrl} (HTTP ${status}): ${hint}. Server said: ${e.message ?? ''}`,
       {
         status,
         cause: err,
@@ -143,7 +165,7 @@ function hubFailure(r: Resolved, what: string, err: unknown): HubError {
   const reason = e.cause?.message ?? e.cause?.code ?? e.message ?? String(err);
   return new HubError(
     r.repoId,
-    `${label(r)}: ${what}: cannot reach ${r.hubUrl} (${reason}). Set HF_HUB_OFFLINE=1 (or localFilesOnly) to use the cache only.`,
+    `${asHubId(r, true)}${label(r)}: ${what}: cannot reach ${r.hubUrl} (${reason}). Set HF_HUB_OFFLINE=1 (or localFilesOnly) to use the cache only.`,
     { cause: err },
   );
 }
@@ -151,7 +173,7 @@ function hubFailure(r: Resolved, what: string, err: unknown): HubError {
 function offlineMiss(r: Resolved, detail: string): HubError {
   return new HubError(
     r.repoId,
-    `${label(r)} at revision "${r.revision}" is not in the cache ${r.storage} (${detail}), and downloads are off ` +
+    `${asHubId(r)}${label(r)} at revision "${r.revision}" is not in the cache ${r.storage} (${detail}), and downloads are off ` +
       `(${isOfflineEnv() ? 'HF_HUB_OFFLINE is set' : 'localFilesOnly'}). Download it once online, or point to a local folder.`,
   );
 }
@@ -192,11 +214,21 @@ function toRepoFile(entry: {
   };
 }
 
+/** More files than any hub repo holds: a listing that goes on past this is not a real one. */
+const MAX_LISTED_FILES = 1_000_000;
+
+/**
+ * The repo's files at a commit. Every entry is checked (path, oid, size: {@link assertRepoFile})
+ * whether it is downloaded or not, since the list is kept in the cache's manifest.
+ */
 async function listRepoFiles(r: Resolved, commit: string): Promise<RepoFile[]> {
   const files: RepoFile[] = [];
   try {
     for await (const entry of listFiles({ ...hubParams(r), revision: commit, recursive: true })) {
       if (entry.type === 'file') files.push(toRepoFile(entry));
+      if (files.length > MAX_LISTED_FILES) {
+        throw new HubError(r.repoId, `${label(r)}: the hub listed more than ${MAX_LISTED_FILES} files`);
+      }
     }
   } catch (err) {
     throw hubFailure(r, 'listing the files', err);
@@ -204,6 +236,7 @@ async function listRepoFiles(r: Resolved, commit: string): Promise<RepoFile[]> {
   for (const f of files) {
     if (!f.oid && !f.lfs)
       throw new HubError(r.repoId, `${label(r)}: the hub listed "${f.path}" without an oid`);
+    assertRepoFile(r.repoId, f);
   }
   return files;
 }
@@ -262,7 +295,7 @@ export async function resolvePretrained(pathOrRepoId: string, options: ResolveOp
   if (looksLikePath(pathOrRepoId)) {
     throw new HubError(pathOrRepoId, `no such folder: ${resolve(pathOrRepoId)}`);
   }
-  const r = resolveOptions(pathOrRepoId, options);
+  const r = { ...resolveOptions(pathOrRepoId, options), notFolder: resolve(pathOrRepoId) };
   const patterns =
     options.allowPatterns ?? (r.repoType === 'model' ? [...DEFAULT_MODEL_PATTERNS] : undefined);
 

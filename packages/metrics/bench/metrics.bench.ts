@@ -6,6 +6,8 @@ import { existsSync } from 'node:fs';
 import {
   PorterStemmer,
   corpusBleu,
+  corpusChrf,
+  corpusTer,
   entityReport,
   precisionRecallFscoreSupport,
   rouge,
@@ -14,9 +16,11 @@ import {
   DATA,
   type DialogSumRecord,
   FIXTURES,
+  type Gsm8kRecord,
   dropEvery,
   leadTwoTurns,
   perturbTags,
+  questionLines,
   readConll,
   readJsonl,
   readLines,
@@ -51,34 +55,60 @@ function time<T>(label: string, items: number, unit: string, fn: () => T): T {
 
 const repeat = <T>(a: T[], n: number) => Array.from({ length: n }, () => a).flat();
 
-// BLEU: Multi30k test English, every 7th word dropped, vs the original; 10× to 10k segments.
-const testEn = readLines(pick('multi30k/test_2016_flickr.en', 'multi30k.test_2016_flickr.en.head40'));
+// BLEU / chrF / TER: Multi30k test English (else the Gutenberg excerpt), every 7th word dropped,
+// vs the original; BLEU and chrF repeated to 10k segments, TER on the 1,000 (or 40) as they are.
+const testEn = readLines(pick('multi30k/test_2016_flickr.en', 'gutenberg.pg1342.para40'));
 const refs = repeat(testEn, Math.ceil(10_000 / testEn.length)).slice(0, 10_000);
 const hyps = refs.map((l) => dropEvery(l, 7));
 const bleu = time('corpusBleu, 13a, 10,000 segments', hyps.length, 'segments', () =>
   corpusBleu(hyps, [refs]),
 );
 console.log(`  ${String(bleu)}`);
+time('corpusBleu, intl, 10,000 segments', hyps.length, 'segments', () =>
+  corpusBleu(hyps, [refs], { tokenize: 'intl' }),
+);
+const chrf = time('corpusChrf, chrF++, 10,000 segments', hyps.length, 'segments', () =>
+  corpusChrf(hyps, [refs], { wordOrder: 2 }),
+);
+console.log(`  ${String(chrf)}`);
+const ter = time(`corpusTer, ${testEn.length} segments`, testEn.length, 'segments', () =>
+  corpusTer(
+    testEn.map((l) => dropEvery(l, 7)),
+    [testEn],
+  ),
+);
+console.log(`  ${String(ter)}`);
 
-// ROUGE: DialogSum dev, lead-2 turns vs summary.
-const dev = readJsonl<DialogSumRecord>(pick('dialogsum/dialogsum.dev.jsonl', 'dialogsum.dev.head20.jsonl'));
-const preds = dev.map((r) => leadTwoTurns(r.dialogue));
-const sums = dev.map((r) => sentenceLines(r.summary!));
+// ROUGE: DialogSum dev, lead-2 turns vs summary (else the GSM8K excerpt, question vs answer).
+const haveDialogSum = existsSync(new URL('dialogsum/dialogsum.dev.jsonl', DATA));
+const dev = haveDialogSum ? readJsonl<DialogSumRecord>(new URL('dialogsum/dialogsum.dev.jsonl', DATA)) : [];
+const gsm = readJsonl<Gsm8kRecord>(new URL('gsm8k.test.head20.jsonl', FIXTURES));
+const preds = haveDialogSum
+  ? dev.map((r) => leadTwoTurns(r.dialogue))
+  : gsm.map((r) => questionLines(r.question));
+const sums = haveDialogSum ? dev.map((r) => sentenceLines(r.summary!)) : gsm.map((r) => r.answer);
 for (const useStemmer of [false, true]) {
   const r = time(
-    `rouge 1/2/L/Lsum, ${useStemmer ? 'stemmer' : 'no stemmer'}, ${dev.length} dialogues`,
-    dev.length,
+    `rouge 1/2/L/Lsum, ${useStemmer ? 'stemmer' : 'no stemmer'}, ${preds.length} examples`,
+    preds.length,
     'examples',
-    () => rouge(preds, sums, { useStemmer }),
+    () => rouge(preds, sums, { useStemmer, useAggregator: false }),
   );
   console.log(
     `  rouge1 F ${r.mean.rouge1!.fmeasure.toFixed(4)}  rougeLsum F ${r.mean.rougeLsum!.fmeasure.toFixed(4)}`,
   );
 }
+const agg = time(
+  `rouge + bootstrap aggregate (1000 samples), ${preds.length} examples`,
+  preds.length,
+  'examples',
+  () => rouge(preds, sums),
+);
+console.log(`  rouge1 mid F ${agg.aggregate!.rouge1!.mid.fmeasure.toFixed(4)} (seed 0)`);
 
 // Porter stemmer on distinct words.
 const words = [
-  ...new Set(dev.flatMap((r) => r.dialogue.toLowerCase().split(/[^a-z0-9]+/)).filter((w) => w.length > 3)),
+  ...new Set(preds.flatMap((p) => p.toLowerCase().split(/[^a-z0-9]+/)).filter((w) => w.length > 3)),
 ];
 time(`PorterStemmer.stem, ${words.length} distinct words`, words.length, 'words', () => {
   const s = new PorterStemmer();

@@ -4,15 +4,27 @@
  */
 import { MetricInputError } from './errors.js';
 import { pyFixed, pyRstrip, pySplit } from './python-compat.js';
-import { tokenize13a } from './tokenizer-13a.js';
+import { SACREBLEU_VERSION, formatSignature, segmentsOf } from './sacrebleu-common.js';
+import { type SacrebleuTokenizerName, sacrebleuTokenizer } from './sacrebleu-tokenizers.js';
+
+export { SACREBLEU_VERSION };
 
 /** sacreBLEU's smoothing methods (Chen & Cherry 2014). */
 export type BleuSmoothMethod = 'none' | 'floor' | 'add-k' | 'exp';
 
 /** Options of {@link corpusBleu}; the defaults are sacreBLEU's. */
 export interface BleuOptions {
-  /** `'13a'` (default, mteval-v13a) or `'none'` (split the text on whitespace as it is). */
-  tokenize?: '13a' | 'none';
+  /**
+   * `'13a'` (default, mteval-v13a), `'intl'` (mteval-v14 international: Unicode punctuation and
+   * symbols), `'zh'` (Chinese characters split, the rest as 13a), `'char'` (every character a
+   * token) or `'none'` (split the text on whitespace as it is).
+   */
+  tokenize?: SacrebleuTokenizerName;
+  /**
+   * Target language, used as sacreBLEU uses it: with no `tokenize`, `'zh'` selects the `zh`
+   * tokenizer (sacreBLEU's `ja`/`ko` choices need MeCab: an error here).
+   */
+  trgLang?: string;
   /** Lowercase hypotheses and references first. Default false. */
   lowercase?: boolean;
   /**
@@ -62,9 +74,6 @@ const SMOOTH_DEFAULTS: Record<BleuSmoothMethod, number | undefined> = {
   'add-k': 1,
   exp: undefined,
 };
-
-/** The sacreBLEU version whose arithmetic this follows (named in the signature). */
-export const SACREBLEU_VERSION = '2.6.0';
 
 function myLog(x: number): number {
   return x === 0 ? -9999999999 : Math.log(x);
@@ -162,63 +171,29 @@ export function corpusBleu(
   references: readonly (readonly (string | null)[])[],
   options: BleuOptions = {},
 ): BleuScore {
-  if (!Array.isArray(hypotheses)) throw new MetricInputError('hypotheses must be an array of strings');
-  if (!Array.isArray(references) || references.length === 0 || !references.every((r) => Array.isArray(r))) {
-    throw new MetricInputError(
-      'references must be a non-empty array of reference streams (string[][]): references[k][i] is the ' +
-        'k-th reference of hypothesis i',
-    );
-  }
-  references.forEach((stream, k) => {
-    if (stream.length !== hypotheses.length) {
-      throw new MetricInputError(
-        `references[${k}] has ${stream.length} segments but there are ${hypotheses.length} hypotheses. ` +
-          'references is a list of reference streams (sacreBLEU layout: references[k][i] is the k-th ' +
-          'reference of hypothesis i); if you have one list of references per hypothesis (Hugging Face ' +
-          'evaluate layout), transpose it.',
-      );
-    }
-  });
-  const tokenizeName = options.tokenize ?? '13a';
-  if (tokenizeName !== '13a' && tokenizeName !== 'none') {
-    throw new MetricInputError(`tokenize is ${JSON.stringify(tokenizeName)}: must be '13a' or 'none'`);
-  }
+  const { refs, nrefs } = segmentsOf(hypotheses, references);
+  const tokenizeName = bleuTokenizerName(options);
+  const tokenize = sacrebleuTokenizer(tokenizeName);
   const maxOrder = options.maxNgramOrder ?? 4;
   if (!Number.isInteger(maxOrder) || maxOrder < 1) {
     throw new MetricInputError(`maxNgramOrder is ${maxOrder}: must be a positive integer`);
   }
   const preprocess = (s: string) => {
     if (options.lowercase) s = s.toLowerCase();
-    s = pyRstrip(s);
-    return tokenizeName === '13a' ? tokenize13a(s) : s;
+    return tokenize(pyRstrip(s));
   };
   const stats = new Array<number>(2 + 2 * maxOrder).fill(0);
-  const numRefs = new Set<number>();
   for (let i = 0; i < hypotheses.length; i++) {
-    const hyp = hypotheses[i];
-    if (typeof hyp !== 'string')
-      throw new MetricInputError(`hypotheses[${i}] is ${String(hyp)}: must be a string`);
     let refNgrams: Map<string, number> | undefined;
     const refLens: number[] = [];
-    let present = 0;
-    for (let k = 0; k < references.length; k++) {
-      const ref = references[k]![i];
-      if (ref === null || ref === undefined) continue;
-      if (typeof ref !== 'string') {
-        throw new MetricInputError(`references[${k}][${i}] is ${String(ref)}: must be a string or null`);
-      }
-      present++;
+    for (const ref of refs[i]!) {
       const tokens = pySplit(preprocess(ref));
       refLens.push(tokens.length);
       const counts = ngramCounts(tokens, maxOrder);
       if (!refNgrams) refNgrams = counts;
       else for (const [g, c] of counts) refNgrams.set(g, Math.max(refNgrams.get(g) ?? 0, c));
     }
-    numRefs.add(present);
-    if (present === 0) {
-      throw new MetricInputError(`hypothesis ${i} has no reference (every references[k][${i}] is null)`);
-    }
-    const hypTokens = pySplit(preprocess(hyp));
+    const hypTokens = pySplit(preprocess(hypotheses[i]!));
     stats[0]! += hypTokens.length;
     stats[1]! += closestRefLen(hypTokens.length, refLens);
     for (const [g, c] of ngramCounts(hypTokens, maxOrder)) {
@@ -232,8 +207,25 @@ export function corpusBleu(
     ...options,
     maxNgramOrder: maxOrder,
   });
-  const nrefs = numRefs.size === 1 ? String([...numRefs][0]) : 'var';
-  return withFormatting(result, signature(nrefs, options));
+  return withFormatting(result, signature(nrefs, tokenizeName, options));
+}
+
+/**
+ * sacreBLEU's choice of tokenizer: `tokenize` if given, else `'zh'` for `trgLang: 'zh'` and `'13a'`
+ * otherwise. (sacreBLEU picks `ja-mecab` / `ko-mecab` for Japanese and Korean; those need MeCab
+ * and are not provided, so `trgLang` `'ja'` / `'ko'` without `tokenize` is an error.)
+ */
+function bleuTokenizerName(options: BleuOptions): SacrebleuTokenizerName {
+  if (options.tokenize !== undefined) return options.tokenize;
+  const lang = options.trgLang ?? '';
+  if (lang === 'zh') return 'zh';
+  if (lang === 'ja' || lang === 'ko') {
+    throw new MetricInputError(
+      `trgLang '${lang}': sacreBLEU would use the ${lang}-mecab tokenizer, which needs MeCab and is not ` +
+        "provided; pass tokenize ('char' or 'intl', say) explicitly",
+    );
+  }
+  return '13a';
 }
 
 /**
@@ -253,19 +245,17 @@ export function sentenceBleu(
   );
 }
 
-function signature(nrefs: string, o: BleuOptions): string {
+function signature(nrefs: string, tokenizeName: string, o: BleuOptions): string {
   const method = o.smoothMethod ?? 'exp';
   let smooth: string = method;
   const def = SMOOTH_DEFAULTS[method];
   if (def !== undefined) smooth += `[${pyFixed(o.smoothValue ?? def, 2)}]`;
-  return [
-    `nrefs:${nrefs}`,
-    `case:${o.lowercase ? 'lc' : 'mixed'}`,
-    `eff:${o.effectiveOrder ? 'yes' : 'no'}`,
-    `tok:${o.tokenize ?? '13a'}`,
-    `smooth:${smooth}`,
-    `version:${SACREBLEU_VERSION}`,
-  ].join('|');
+  return formatSignature(nrefs, [
+    ['case', o.lowercase ? 'lc' : 'mixed'],
+    ['eff', o.effectiveOrder ? 'yes' : 'no'],
+    ['tok', tokenizeName],
+    ['smooth', smooth],
+  ]);
 }
 
 function withFormatting(r: Omit<BleuScore, 'signature' | 'toString' | 'ratio'>, sig: string): BleuScore {

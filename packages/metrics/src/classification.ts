@@ -1,15 +1,17 @@
 import { MetricInputError, type WarningHandler, defaultWarningHandler, onceEach } from './errors.js';
 import { type Label, checkTargets, uniqueLabels } from './labels.js';
+import { type MultilabelIndicator, checkIndicators, isIndicator } from './multilabel.js';
 
 /**
  * How per-label scores are combined, as scikit-learn's `average`:
  * - `'binary'`: only the scores of `posLabel` (targets must have at most two classes);
  * - `'micro'`: from the summed true-positive / predicted / true counts of all labels;
  * - `'macro'`: the unweighted mean of the per-label scores;
- * - `'weighted'`: the mean of the per-label scores weighted by each label's support.
+ * - `'weighted'`: the mean of the per-label scores weighted by each label's support;
+ * - `'samples'` (multilabel only): scores of each sample's label set, averaged over samples.
  * `null` returns the per-label scores.
  */
-export type Average = 'binary' | 'micro' | 'macro' | 'weighted';
+export type Average = 'binary' | 'micro' | 'macro' | 'weighted' | 'samples';
 
 /**
  * What a score is when its denominator is zero, as scikit-learn's `zero_division`:
@@ -111,6 +113,7 @@ function prfDivide(
   zeroDivision: ZeroDivision,
   warnFor: readonly Metric[],
   warn: WarningHandler,
+  samples = false,
 ): number[] {
   let anyZero = false;
   const out = num.map((n, i) => {
@@ -122,9 +125,11 @@ function prfDivide(
   });
   if (anyZero && zeroDivision === 'warn' && warnFor.includes(metric)) {
     const name = metric === 'f-score' ? 'F-score' : metric[0]!.toUpperCase() + metric.slice(1);
-    const where = out.length === 1 ? 'due to' : 'in labels with';
+    // scikit-learn's _warn_prf: 'samples' swaps the roles of samples and labels.
+    const [axis0, axis1] = samples ? ['label', 'sample'] : ['sample', 'label'];
+    const where = out.length === 1 ? 'due to' : `in ${axis1}s with`;
     warn(
-      `${name} is ill-defined and being set to 0.0 ${where} no ${modifier} samples. ` +
+      `${name} is ill-defined and being set to 0.0 ${where} no ${modifier} ${axis0}s. ` +
         'Use the `zeroDivision` option to control this behavior.',
     );
   }
@@ -191,18 +196,18 @@ function setWiseLabels<L extends Label>(
 }
 
 export function precisionRecallFscoreSupport<L extends Label>(
-  yTrue: readonly L[],
-  yPred: readonly L[],
+  yTrue: readonly L[] | MultilabelIndicator,
+  yPred: readonly L[] | MultilabelIndicator,
   options: PrfOptions<L> & { average: Average },
 ): AveragedScores;
 export function precisionRecallFscoreSupport<L extends Label>(
-  yTrue: readonly L[],
-  yPred: readonly L[],
+  yTrue: readonly L[] | MultilabelIndicator,
+  yPred: readonly L[] | MultilabelIndicator,
   options?: PrfOptions<L> & { average?: null },
 ): PerLabelScores<L>;
 export function precisionRecallFscoreSupport<L extends Label>(
-  yTrue: readonly L[],
-  yPred: readonly L[],
+  yTrue: readonly L[] | MultilabelIndicator,
+  yPred: readonly L[] | MultilabelIndicator,
   options?: PrfOptions<L>,
 ): AveragedScores | PerLabelScores<L>;
 /**
@@ -210,13 +215,16 @@ export function precisionRecallFscoreSupport<L extends Label>(
  * `precision_recall_fscore_support` (current semantics, ≥ 1.3: the F-score is computed from the
  * counts, `(1+β²)·tp / (β²·true + predicted)`, and is `zeroDivision` when both are zero).
  *
+ * Multilabel: pass label-indicator matrices (`yTrue[i][l]` is 1 when sample `i` has label `l`, else
+ * 0); labels are then the column indices, and `average: 'samples'` is available.
+ *
  * @example
  * precisionRecallFscoreSupport(['cat', 'dog', 'pig'], ['cat', 'pig', 'dog'], { average: 'macro' })
  * // { precision: 0.333…, recall: 0.333…, fScore: 0.333…, support: 3 }
  */
 export function precisionRecallFscoreSupport<L extends Label>(
-  yTrue: readonly L[],
-  yPred: readonly L[],
+  yTrue: readonly L[] | MultilabelIndicator,
+  yPred: readonly L[] | MultilabelIndicator,
   options: PrfOptions<L> = {},
 ): AveragedScores | PerLabelScores<L> {
   return prfs(yTrue, yPred, options, options.average ?? null, ALL_METRICS);
@@ -224,8 +232,8 @@ export function precisionRecallFscoreSupport<L extends Label>(
 
 /** @internal The shared computation; `warnFor` selects which ill-defined scores warn. */
 export function prfs<L extends Label>(
-  yTrue: readonly L[],
-  yPred: readonly L[],
+  yTrueIn: readonly L[] | MultilabelIndicator,
+  yPredIn: readonly L[] | MultilabelIndicator,
   options: PrfOptions<L>,
   average: Average | null,
   warnFor: readonly Metric[],
@@ -234,28 +242,52 @@ export function prfs<L extends Label>(
   checkZeroDivision(zeroDivision);
   const beta = options.beta ?? 1;
   if (!(beta >= 0)) throw new MetricInputError(`beta is ${beta}: beta should be >= 0 in the F-beta score`);
-  if (average !== null && !['binary', 'micro', 'macro', 'weighted'].includes(average)) {
+  if (average !== null && !['binary', 'micro', 'macro', 'weighted', 'samples'].includes(average)) {
     throw new MetricInputError(
-      `average is ${JSON.stringify(average)}: must be null, 'binary', 'micro', 'macro' or 'weighted'`,
+      `average is ${JSON.stringify(average)}: must be null, 'binary', 'micro', 'macro', 'weighted' or 'samples'`,
     );
   }
-  checkTargets(yTrue, yPred);
-  if (options.sampleWeight && options.sampleWeight.length !== yTrue.length) {
+  if (options.sampleWeight && options.sampleWeight.length !== yTrueIn.length) {
     throw new MetricInputError(
-      `sampleWeight has ${options.sampleWeight.length} entries but there are ${yTrue.length} samples`,
+      `sampleWeight has ${options.sampleWeight.length} entries but there are ${yTrueIn.length} samples`,
     );
   }
   const warn = onceEach(options.onWarning ?? defaultWarningHandler('UndefinedMetricWarning'));
-  const labels = setWiseLabels(yTrue, yPred, options, average, warn);
-  let { tp, pred, tru } = confusionCounts(yTrue, yPred, labels, options.sampleWeight);
+  let labels: L[];
+  let tp: number[];
+  let pred: number[];
+  let tru: number[];
+  if (isIndicator(yTrueIn) || isIndicator(yPredIn)) {
+    const nLabels = checkIndicators(yTrueIn as MultilabelIndicator, yPredIn as MultilabelIndicator);
+    labels = multilabelLabels(nLabels, options, average) as L[];
+    ({ tp, pred, tru } = multilabelCounts(
+      yTrueIn as MultilabelIndicator,
+      yPredIn as MultilabelIndicator,
+      labels as number[],
+      options.sampleWeight,
+      average === 'samples',
+    ));
+  } else {
+    const yTrue = yTrueIn as readonly L[];
+    const yPred = yPredIn as readonly L[];
+    checkTargets(yTrue, yPred);
+    if (average === 'samples') {
+      throw new MetricInputError(
+        "average 'samples' is only meaningful for multilabel targets (label-indicator matrices)",
+      );
+    }
+    labels = setWiseLabels(yTrue, yPred, options, average, warn);
+    ({ tp, pred, tru } = confusionCounts(yTrue, yPred, labels, options.sampleWeight));
+  }
+  const samples = average === 'samples';
   if (average === 'micro') {
     const sum = (a: number[]) => a.reduce((s, v) => s + v, 0);
     tp = [sum(tp)];
     pred = [sum(pred)];
     tru = [sum(tru)];
   }
-  const precision = prfDivide(tp, pred, 'precision', 'predicted', zeroDivision, warnFor, warn);
-  const recall = prfDivide(tp, tru, 'recall', 'true', zeroDivision, warnFor, warn);
+  const precision = prfDivide(tp, pred, 'precision', 'predicted', zeroDivision, warnFor, warn, samples);
+  const recall = prfDivide(tp, tru, 'recall', 'true', zeroDivision, warnFor, warn, samples);
   let fScore: number[];
   if (beta === Number.POSITIVE_INFINITY) fScore = recall;
   else if (beta === 0) fScore = precision;
@@ -269,14 +301,101 @@ export function prfs<L extends Label>(
       zeroDivision,
       warnFor,
       warn,
+      samples,
     );
   }
   if (average === null) return { labels, precision, recall, fScore, support: tru };
-  const weights = average === 'weighted' ? tru : undefined;
+  const weights = average === 'weighted' ? tru : samples ? options.sampleWeight?.slice() : undefined;
   return {
     precision: nanAverage(precision, weights),
     recall: nanAverage(recall, weights),
     fScore: nanAverage(fScore, weights),
     support: tru.reduce((s, v) => s + v, 0),
   };
+}
+
+/** Multilabel `labels` per scikit-learn: column indices, all of them by default. */
+function multilabelLabels<L extends Label>(
+  nLabels: number,
+  options: PrfOptions<L>,
+  average: Average | null,
+): number[] {
+  if (average === 'binary') {
+    throw new MetricInputError(
+      "Target is multilabel-indicator but average is 'binary'; choose another average: null, 'micro', " +
+        "'macro', 'weighted' or 'samples'",
+    );
+  }
+  const all = Array.from({ length: nLabels }, (_, i) => i);
+  if (options.labels === undefined) return all;
+  const labels = [...options.labels];
+  if (labels.length === 0) throw new MetricInputError('labels is empty: give at least one label');
+  labels.forEach((l, i) => {
+    if (typeof l !== 'number' || !Number.isInteger(l)) {
+      throw new MetricInputError(
+        `labels[${i}] is ${JSON.stringify(l)}: multilabel labels are column indices`,
+      );
+    }
+  });
+  const nums = labels as number[];
+  if (Math.max(...nums) > nLabels - 1) {
+    throw new MetricInputError(
+      `All labels must be in [0, n labels) for multilabel targets. Got ${Math.max(...nums)} > ${nLabels - 1}`,
+    );
+  }
+  if (Math.min(...nums) < 0) {
+    throw new MetricInputError(
+      `All labels must be in [0, n labels) for multilabel targets. Got ${Math.min(...nums)} < 0`,
+    );
+  }
+  return nums;
+}
+
+/**
+ * scikit-learn's `multilabel_confusion_matrix` counts on the selected columns: per label (or, with
+ * `samplewise`, per sample) the weighted true positives, predicted and true counts.
+ */
+function multilabelCounts(
+  yTrue: MultilabelIndicator,
+  yPred: MultilabelIndicator,
+  labels: readonly number[],
+  sampleWeight: readonly number[] | undefined,
+  samplewise: boolean,
+): { tp: number[]; pred: number[]; tru: number[] } {
+  const n = yTrue.length;
+  if (samplewise) {
+    const tp = new Array<number>(n).fill(0);
+    const pred = new Array<number>(n).fill(0);
+    const tru = new Array<number>(n).fill(0);
+    for (let i = 0; i < n; i++) {
+      for (const l of labels) {
+        const t = yTrue[i]![l] === 1;
+        const p = yPred[i]![l] === 1;
+        if (t && p) tp[i]!++;
+        if (p) pred[i]!++;
+        if (t) tru[i]!++;
+      }
+      // count_nonzero(axis=1, sample_weight) multiplies each sample's counts by its weight
+      if (sampleWeight) {
+        tp[i] = tp[i]! * sampleWeight[i]!;
+        pred[i] = pred[i]! * sampleWeight[i]!;
+        tru[i] = tru[i]! * sampleWeight[i]!;
+      }
+    }
+    return { tp, pred, tru };
+  }
+  const tp = new Array<number>(labels.length).fill(0);
+  const pred = new Array<number>(labels.length).fill(0);
+  const tru = new Array<number>(labels.length).fill(0);
+  for (let i = 0; i < n; i++) {
+    const w = sampleWeight ? sampleWeight[i]! : 1;
+    labels.forEach((l, k) => {
+      const t = yTrue[i]![l] === 1;
+      const p = yPred[i]![l] === 1;
+      if (t && p) tp[k]! += w;
+      if (p) pred[k]! += w;
+      if (t) tru[k]! += w;
+    });
+  }
+  return { tp, pred, tru };
 }

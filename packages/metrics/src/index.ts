@@ -1,7 +1,9 @@
 /**
  * @gptft/metrics — evaluation metrics checked against the reference tools: scikit-learn
- * (accuracy, precision/recall/F), seqeval (entity-level P/R/F1), sacreBLEU (corpus BLEU),
- * rouge-score (ROUGE-N/L/Lsum with NLTK's Porter stemmer), and perplexity. Pure TypeScript.
+ * (accuracy, precision/recall/F incl. multilabel, confusion matrix, Matthews correlation), SciPy
+ * (Pearson, Spearman), seqeval (entity-level P/R/F1), sacreBLEU (BLEU with its tokenizers, chrF,
+ * chrF++, TER), rouge-score (ROUGE-N/L/Lsum, NLTK's Porter stemmer and Punkt splitter, bootstrap
+ * aggregation), Hugging Face evaluate's exact_match, and perplexity. Pure TypeScript.
  */
 export { MetricInputError, type WarningHandler } from './errors.js';
 export type { Label } from './labels.js';
@@ -37,7 +39,40 @@ export {
   type EntityReport,
   type EntityRow,
 } from './seqeval.js';
+export type { MultilabelIndicator } from './multilabel.js';
+export {
+  confusionMatrix,
+  multilabelConfusionMatrix,
+  matthewsCorrcoef,
+  multilabelMatthewsCorrcoef,
+  type ConfusionMatrix,
+  type ConfusionMatrixOptions,
+} from './confusion.js';
+export { exactMatch, type ExactMatchOptions } from './exact-match.js';
+export {
+  pearsonr,
+  spearmanr,
+  rankdata,
+  type CorrelationResult,
+  type CorrelationOptions,
+} from './regression.js';
 export { tokenize13a } from './tokenizer-13a.js';
+export {
+  tokenizeIntl,
+  tokenizeZh,
+  tokenizeChar,
+  isZhChar,
+  type SacrebleuTokenizerName,
+} from './sacrebleu-tokenizers.js';
+export { corpusChrf, sentenceChrf, chrfFromStats, type ChrfOptions, type ChrfScore } from './chrf.js';
+export {
+  corpusTer,
+  sentenceTer,
+  tokenizeTercom,
+  translationEditRate,
+  type TerOptions,
+  type TerScore,
+} from './ter.js';
 export {
   corpusBleu,
   sentenceBleu,
@@ -55,8 +90,20 @@ export {
   type RougeType,
   type RougeScore,
   type RougeOptions,
+  type RougeCorpusOptions,
   type RougeResult,
 } from './rouge.js';
+export {
+  BootstrapAggregator,
+  type AggregateScore,
+  type BootstrapOptions,
+} from './rouge-bootstrap.js';
+export {
+  PunktSentenceTokenizer,
+  punktParametersFromTab,
+  EMPTY_PUNKT_PARAMETERS,
+  type PunktParameters,
+} from './punkt.js';
 export { perplexity, perplexityFromMeanNll, perplexityFromNll } from './perplexity.js';
 export {
   factAccuracy,

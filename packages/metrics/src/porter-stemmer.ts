@@ -233,11 +233,20 @@ export class PorterStemmer {
     return this.applyRuleList(word, [['ll', 'l', () => this.measure(word.slice(0, -1)) > 1]]);
   }
 
-  /** Stems one word (lowercased first, as NLTK's `stem(word, to_lowercase=True)`). */
+  /**
+   * Stems one word (lowercased first, as NLTK's `stem(word, to_lowercase=True)`). Lengths and
+   * positions are counted in code points, as NLTK counts them in a Python string.
+   */
   stem(word: string): string {
-    let stem = word.toLowerCase();
+    const stem = word.toLowerCase();
     if (this.mode === 'NLTK_EXTENSIONS' && POOL.has(word)) return POOL.get(stem)!;
-    if (this.mode !== 'ORIGINAL_ALGORITHM' && word.length <= 2) return stem;
+    if (this.mode !== 'ORIGINAL_ALGORITHM' && codePoints(word) <= 2) return stem;
+    const narrowed = narrow(stem);
+    if (narrowed) return narrowed.widen(this.steps(narrowed.text));
+    return this.steps(stem);
+  }
+
+  private steps(stem: string): string {
     stem = this.step1a(stem);
     stem = this.step1b(stem);
     stem = this.step1c(stem);
@@ -248,4 +257,42 @@ export class PorterStemmer {
     stem = this.step5b(stem);
     return stem;
   }
+}
+
+function codePoints(word: string): number {
+  let n = 0;
+  for (const _ of word) n++;
+  return n;
+}
+
+/**
+ * NLTK indexes a Python string by code point, JavaScript by UTF-16 code unit, so a character
+ * outside the BMP (two code units) would count twice. The rules only ask whether a character is a
+ * vowel (or `y`), whether two characters are equal, and how many there are; so each such character
+ * is swapped for a one-unit stand-in from the Private Use Area that the word does not contain (a
+ * consonant, equal only to itself, like the original), the rules run, and `widen` swaps back.
+ * Undefined when the word has no such character.
+ */
+function narrow(word: string): { text: string; widen: (s: string) => string } | undefined {
+  if (!/[\uD800-\uDBFF][\uDC00-\uDFFF]/.test(word)) return undefined;
+  const present = new Set(word);
+  const standIn = new Map<string, string>();
+  const original = new Map<string, string>();
+  let next = 0xe000;
+  let text = '';
+  for (const ch of word) {
+    if (ch.length === 1) {
+      text += ch;
+      continue;
+    }
+    let s = standIn.get(ch);
+    if (s === undefined) {
+      while (present.has(String.fromCharCode(next))) next++;
+      s = String.fromCharCode(next++);
+      standIn.set(ch, s);
+      original.set(s, ch);
+    }
+    text += s;
+  }
+  return { text, widen: (s) => Array.from(s, (c) => original.get(c) ?? c).join('') };
 }

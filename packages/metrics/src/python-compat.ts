@@ -9,10 +9,11 @@
  * argument splits). Unlike JavaScript's `\s` this includes U+001C–U+001F and U+0085 and excludes
  * U+FEFF (the byte-order mark).
  */
-const PY_WS_CLASS =
+export const PY_WS_CLASS =
   '\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
 const PY_WS_RUN = new RegExp(`[${PY_WS_CLASS}]+`, 'u');
 const PY_WS_TRAILING = new RegExp(`[${PY_WS_CLASS}]+$`, 'u');
+const PY_WS_LEADING = new RegExp(`^[${PY_WS_CLASS}]+`, 'u');
 
 /** Python's `s.split()`: split on runs of whitespace, dropping empty strings at either end. */
 export function pySplit(s: string): string[] {
@@ -25,6 +26,11 @@ export function pySplit(s: string): string[] {
 /** Python's `s.rstrip()`. */
 export function pyRstrip(s: string): string {
   return s.replace(PY_WS_TRAILING, '');
+}
+
+/** Python's `s.strip()`. */
+export function pyStrip(s: string): string {
+  return s.replace(PY_WS_LEADING, '').replace(PY_WS_TRAILING, '');
 }
 
 /** Compares strings by Unicode code point, as Python's `sorted()` and NumPy's `np.unique` do. */

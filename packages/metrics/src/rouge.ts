@@ -4,16 +4,18 @@
  */
 import { MetricInputError } from './errors.js';
 import { PorterStemmer } from './porter-stemmer.js';
+import {
+  type AggregateScore,
+  BootstrapAggregator,
+  type BootstrapOptions,
+  type RougeScore,
+} from './rouge-bootstrap.js';
+import { PunktSentenceTokenizer } from './punkt.js';
+
+export type { RougeScore };
 
 /** `'rouge1'` … `'rouge9'`, `'rougeL'` (LCS over the whole text) or `'rougeLsum'` (summary-level LCS). */
 export type RougeType = `rouge${1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9}` | 'rougeL' | 'rougeLsum';
-
-/** rouge-score's `Score` tuple. */
-export interface RougeScore {
-  precision: number;
-  recall: number;
-  fmeasure: number;
-}
 
 /** Options of {@link RougeScorer}. */
 export interface RougeOptions {
@@ -21,6 +23,20 @@ export interface RougeOptions {
   rougeTypes?: readonly RougeType[];
   /** Stem tokens longer than 3 characters with NLTK's Porter stemmer (as `use_stemmer=True`). */
   useStemmer?: boolean;
+  /**
+   * A custom tokenizer (rouge-score's `tokenizer=`, `evaluate`'s `tokenizer=`): text → tokens. It
+   * replaces the default tokenizer entirely, so `useStemmer` has no effect with it (as in
+   * rouge-score).
+   */
+  tokenizer?: ((text: string) => string[]) | { tokenize(text: string): string[] };
+  /**
+   * rouge-score's `split_summaries`: for `rougeLsum`, find the sentences with a Punkt sentence
+   * splitter instead of reading one sentence per line. `true` uses `splitter` if given, else an
+   * untrained Punkt splitter ({@link PunktSentenceTokenizer} with no parameters).
+   */
+  splitSummaries?: boolean;
+  /** The sentence splitter for `splitSummaries` (e.g. a {@link PunktSentenceTokenizer} with NLTK's English parameters). */
+  splitter?: { tokenize(text: string): string[] };
 }
 
 const NON_ALPHANUM = /[^a-z0-9]+/g;
@@ -143,8 +159,8 @@ function summaryLevelLcs(refSents: string[][], canSents: string[][]): RougeScore
   return { precision, recall, fmeasure: fmeasure(precision, recall) };
 }
 
-/** Lsum's sentence split: on `\n`, dropping empty lines (rouge-score without `split_summaries`). */
-function sentences(text: string): string[] {
+/** Lsum's sentence split without `splitSummaries`: on `\n`, dropping empty lines. */
+function lines(text: string): string[] {
   return text.split('\n').filter((s) => s.length > 0);
 }
 
@@ -154,8 +170,8 @@ const DEFAULT_TYPES: readonly RougeType[] = ['rouge1', 'rouge2', 'rougeL', 'roug
  * rouge-score's `RougeScorer`. Note the argument order of {@link RougeScorer.score}: target
  * (reference) first, then prediction, as in Python.
  *
- * For `rougeLsum`, sentences are the lines of the text: put a newline between sentences (rouge-score's
- * `split_summaries=True`, which needs NLTK's punkt model, is not provided).
+ * For `rougeLsum`, sentences are the lines of the text (put a newline between sentences), or with
+ * `splitSummaries` what a Punkt sentence splitter finds.
  *
  * @example
  * const scorer = new RougeScorer({ rougeTypes: ['rouge1', 'rougeL'], useStemmer: true });
@@ -166,6 +182,8 @@ export class RougeScorer {
   readonly rougeTypes: readonly RougeType[];
   private readonly stemmer: PorterStemmer | undefined;
   private readonly stems = new Map<string, string>();
+  private readonly custom: ((text: string) => string[]) | undefined;
+  private readonly splitter: ((text: string) => string[]) | undefined;
 
   constructor(options: RougeOptions = {}) {
     this.rougeTypes = options.rougeTypes ?? DEFAULT_TYPES;
@@ -177,11 +195,32 @@ export class RougeScorer {
         );
       }
     }
-    this.stemmer = options.useStemmer ? new PorterStemmer() : undefined;
+    const tok = options.tokenizer;
+    if (tok !== undefined) {
+      if (typeof tok === 'function') this.custom = tok;
+      else if (tok && typeof tok.tokenize === 'function') this.custom = (text) => tok.tokenize(text);
+      else
+        throw new MetricInputError(
+          'tokenizer must be a function (text → tokens) or have a tokenize(text) method',
+        );
+    }
+    this.stemmer = options.useStemmer && !this.custom ? new PorterStemmer() : undefined;
+    if (options.splitSummaries) {
+      const splitter = options.splitter ?? new PunktSentenceTokenizer();
+      this.splitter = (text) => splitter.tokenize(text);
+    } else if (options.splitter) {
+      throw new MetricInputError('splitter is only used with splitSummaries: true');
+    }
   }
 
-  /** The tokens this scorer compares (tokenizer + optional stemmer). */
+  /** The tokens this scorer compares (custom tokenizer, or the default tokenizer + optional stemmer). */
   tokenize(text: string): string[] {
+    if (this.custom) {
+      const tokens = this.custom(text);
+      if (!Array.isArray(tokens))
+        throw new MetricInputError('the custom tokenizer must return an array of strings');
+      return tokens.map(String);
+    }
     const stemmer = this.stemmer;
     if (!stemmer) return rougeTokenize(text);
     return rougeTokenize(text, (token) => {
@@ -193,6 +232,12 @@ export class RougeScorer {
       }
       return s;
     });
+  }
+
+  /** The sentences `rougeLsum` compares: lines, or the splitter's sentences (empty ones dropped). */
+  sentences(text: string): string[] {
+    if (!this.splitter) return lines(text);
+    return this.splitter(text).filter((s) => s.length > 0);
   }
 
   /** Scores `prediction` against one `target`, for every configured type. */
@@ -210,8 +255,8 @@ export class RougeScorer {
       if (type === 'rougeL') out[type] = scoreLcs(targetTokens, predTokens);
       else if (type === 'rougeLsum') {
         out[type] = summaryLevelLcs(
-          sentences(target).map((s) => this.tokenize(s)),
-          sentences(prediction).map((s) => this.tokenize(s)),
+          this.sentences(target).map((s) => this.tokenize(s)),
+          this.sentences(prediction).map((s) => this.tokenize(s)),
         );
       } else {
         const n = Number(type.slice(5));
@@ -240,26 +285,44 @@ export class RougeScorer {
   }
 }
 
-/** Result of {@link rouge}: per-example scores and their means. */
+/** Options of {@link rouge}: the scorer's, plus how the examples are aggregated. */
+export interface RougeCorpusOptions extends RougeOptions {
+  /**
+   * Default `true`, as in Hugging Face `evaluate`: also compute rouge-score's bootstrap
+   * {@link BootstrapAggregator} intervals (`result.aggregate`). `false` skips the resampling.
+   */
+  useAggregator?: boolean;
+  /** Options of the bootstrap (seed default 0, 1000 samples, 95% interval). */
+  bootstrap?: BootstrapOptions;
+}
+
+/** Result of {@link rouge}. */
 export interface RougeResult {
   /** One entry per prediction. */
   perExample: Record<string, RougeScore>[];
-  /** Plain mean of each field over the examples (what rouge-score's bootstrap `mid` estimates). */
+  /** Plain mean of each field over the examples (exact, no resampling). */
   mean: Record<string, RougeScore>;
+  /**
+   * rouge-score's `BootstrapAggregator` result per type (low / mid / high), present unless
+   * `useAggregator: false`. `aggregate[type].mid.fmeasure` is what `evaluate.load('rouge').compute()`
+   * returns, number for number when NumPy's global generator was seeded with the same seed.
+   */
+  aggregate?: Record<string, AggregateScore>;
 }
 
 /**
  * ROUGE over a corpus: each prediction against its reference (or references: best by F-measure, as
- * `score_multi`), then the mean of precision, recall and F-measure over the examples.
+ * `score_multi`), then the plain mean over the examples (`mean`) and, by default, rouge-score's
+ * bootstrap aggregate (`aggregate`, seeded: the same input gives the same numbers).
  *
- * This mean is what Hugging Face `evaluate`'s `rouge` returns with `use_aggregator=False` followed by
- * averaging; with `use_aggregator=True` it reports rouge-score's `BootstrapAggregator` "mid" value, a
- * bootstrap estimate of this same mean that varies slightly with the random seed.
+ * Which number to report: `evaluate`'s `rouge` returns `aggregate[type].mid.fmeasure` (the median
+ * of 1000 bootstrap means, which varies with the seed in the 4th decimal or so on a few hundred
+ * examples); `mean[type].fmeasure` is the exact average that the bootstrap estimates.
  */
 export function rouge(
   predictions: readonly string[],
   references: readonly (string | readonly string[])[],
-  options: RougeOptions = {},
+  options: RougeCorpusOptions = {},
 ): RougeResult {
   if (!Array.isArray(predictions) || !Array.isArray(references)) {
     throw new MetricInputError('predictions and references must be arrays');
@@ -269,12 +332,16 @@ export function rouge(
       `predictions has ${predictions.length} entries but references has ${references.length} (one per prediction)`,
     );
   }
-  const scorer = new RougeScorer(options);
+  const { useAggregator = true, bootstrap, ...scorerOptions } = options;
+  const scorer = new RougeScorer(scorerOptions);
+  const aggregator = useAggregator ? new BootstrapAggregator(bootstrap) : undefined;
   const perExample = predictions.map((p, i) => {
     const ref = references[i]!;
     if (typeof p !== 'string')
       throw new MetricInputError(`predictions[${i}] is ${String(p)}: must be a string`);
-    return typeof ref === 'string' ? scorer.score(ref, p) : scorer.scoreMulti(ref, p);
+    const s = typeof ref === 'string' ? scorer.score(ref, p) : scorer.scoreMulti(ref, p);
+    aggregator?.addScores(s);
+    return s;
   });
   const mean: Record<string, RougeScore> = {};
   for (const type of scorer.rougeTypes) {
@@ -289,5 +356,7 @@ export function rouge(
       ? { precision: m.precision / n, recall: m.recall / n, fmeasure: m.fmeasure / n }
       : { ...ZERO };
   }
-  return { perExample, mean };
+  const result: RougeResult = { perExample, mean };
+  if (aggregator && perExample.length > 0) result.aggregate = aggregator.aggregate();
+  return result;
 }

@@ -3,7 +3,7 @@
  * (conlleval-compatible chunking) and strict mode (`mode='strict'` with a scheme).
  */
 import { getEntities } from './entity-chunks.js';
-import { type TaggingScheme, strictEntities } from './entity-schemes.js';
+import { type TaggingScheme, detectScheme, strictEntities } from './entity-schemes.js';
 import { MetricInputError, type WarningHandler, defaultWarningHandler, onceEach } from './errors.js';
 import { compareCodePoints } from './python-compat.js';
 import type { ReportRow } from './report.js';
@@ -13,10 +13,11 @@ export interface EntityMetricOptions {
   /**
    * `'default'` (seqeval's default, compatible with conlleval.pl): lenient chunking that accepts any
    * mix of IOB1/IOB2/IOE/IOBES tags. `'strict'`: an entity counts only if it is well formed in
-   * `scheme` (required then).
+   * `scheme`; without a scheme it is detected from `yTrue` as seqeval's `classification_report`
+   * does (`auto_detect`: IOB2, IOE2, IOBES or BILOU from the set of tag prefixes).
    */
   mode?: 'default' | 'strict';
-  /** The tagging scheme for strict mode. */
+  /** The tagging scheme for strict mode (default: detected from `yTrue`, see {@link detectScheme}). */
   scheme?: TaggingScheme;
   /** Tags are written `PER-B` instead of `B-PER`. */
   suffix?: boolean;
@@ -100,13 +101,7 @@ function entitiesByType(
   };
   const suffix = options.suffix ?? false;
   if ((options.mode ?? 'default') === 'strict') {
-    const scheme = options.scheme;
-    if (!scheme) {
-      throw new MetricInputError(
-        "mode 'strict' needs a scheme: one of IOB1, IOB2, IOE1, IOE2, IOBES, BILOU " +
-          '(seqeval would silently fall back to the default mode here)',
-      );
-    }
+    const scheme = options.scheme!;
     seqs.forEach((seq, s) => {
       for (const e of strictEntities(seq, scheme, { suffix, sentence: s, where: `${name}[${s}]` })) {
         add(e.type, `${e.sentence}:${e.start}:${e.end}`);
@@ -135,6 +130,18 @@ function countEntities(
   warn: WarningHandler,
 ): Counts {
   checkSequences(yTrue, yPred);
+  if (options.mode === 'strict' && options.scheme === undefined) {
+    // seqeval's classification_report(mode='strict') without a scheme: auto_detect(y_true).
+    let scheme: TaggingScheme;
+    try {
+      scheme = detectScheme(yTrue, options.suffix ?? false);
+    } catch (e) {
+      throw new MetricInputError(
+        `mode 'strict' without a scheme: detecting it from yTrue failed (${(e as Error).message}); pass scheme`,
+      );
+    }
+    options = { ...options, scheme };
+  }
   const t = entitiesByType(yTrue, 'yTrue', options, warn);
   const p = entitiesByType(yPred, 'yPred', options, warn);
   const types = [...new Set([...t.keys(), ...p.keys()])].sort(compareCodePoints);

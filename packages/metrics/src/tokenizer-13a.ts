@@ -14,6 +14,19 @@ const PERIOD_COMMA_BEFORE_NON_DIGIT = /([.,])([^0-9])/gu;
 const DASH_AFTER_DIGIT = /([0-9])(-)/gu;
 
 /**
+ * sacreBLEU's `TokenizerRegexp`, the language-dependent (Western) part that `13a` and `zh` share:
+ * split off punctuation and symbols, periods and commas unless next to a digit, a dash after a
+ * digit; single spaces.
+ */
+export function tokenizeRegexp(line: string): string {
+  line = line.replace(PUNCT, ' $1 ');
+  line = line.replace(PERIOD_COMMA_AFTER_NON_DIGIT, '$1 $2 ');
+  line = line.replace(PERIOD_COMMA_BEFORE_NON_DIGIT, ' $1 $2');
+  line = line.replace(DASH_AFTER_DIGIT, '$1 $2 ');
+  return pySplit(line).join(' ');
+}
+
+/**
  * Tokenizes a line as sacreBLEU's default `13a` tokenizer does and returns the tokens joined by
  * single spaces.
  *
@@ -30,10 +43,5 @@ export function tokenize13a(line: string): string {
     line = line.replaceAll('&lt;', '<');
     line = line.replaceAll('&gt;', '>');
   }
-  line = ` ${line} `;
-  line = line.replace(PUNCT, ' $1 ');
-  line = line.replace(PERIOD_COMMA_AFTER_NON_DIGIT, '$1 $2 ');
-  line = line.replace(PERIOD_COMMA_BEFORE_NON_DIGIT, ' $1 $2');
-  line = line.replace(DASH_AFTER_DIGIT, '$1 $2 ');
-  return pySplit(line).join(' ');
+  return tokenizeRegexp(` ${line} `);
 }

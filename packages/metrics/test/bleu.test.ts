@@ -4,18 +4,22 @@ import {
   MetricInputError,
   computeBleu,
   corpusBleu,
+  isZhChar,
   sentenceBleu,
   tokenize13a,
+  tokenizeChar,
+  tokenizeIntl,
+  tokenizeZh,
 } from '../src/index.js';
 import { pyRstrip } from '../src/python-compat.js';
-import { DATA, FIXTURES, close, dropEvery, hasData, readJson, readLines } from './inputs.js';
+import { DATA, FIXTURES, breathe, close, dropEvery, needsData, readJson, readLines } from './inputs.js';
 
-const ref = readJson('sacrebleu.json');
+const ref_ = readJson('sacrebleu.json.gz');
 
 describe('tokenize13a', () => {
   it('matches sacreBLEU Tokenizer13a on tricky strings', () => {
-    expect(ref.tokenize13a.length).toBeGreaterThan(20);
-    for (const [input, expected] of ref.tokenize13a as [string, string][]) {
+    expect(ref_.tokenize13a.length).toBeGreaterThan(20);
+    for (const [input, expected] of ref_.tokenize13a as [string, string][]) {
       // sacreBLEU's BLEU rstrips a segment before tokenizing it; the reference did the same.
       expect(tokenize13a(pyRstrip(input)), JSON.stringify(input)).toBe(expected);
     }
@@ -89,39 +93,46 @@ describe('computeBleu arithmetic (hand-checked)', () => {
 
 type Case = { name: string; hyps: string[]; refs: (string | null)[][]; opts: BleuOptions };
 
-function cases(testEn: string[], testDe: string[], valEn: string[]): Case[] {
-  const n = testEn.length;
-  const drop7 = testEn.map((l) => dropEvery(l, 7));
-  const drop5 = testEn.map((l) => dropEvery(l, 5));
+/** The cases of reference/make_reference.py sacrebleu_reference (same names, same inputs). */
+function cases(ref: string[], other: string[], unrelated: string[]): Case[] {
+  const n = ref.length;
+  const drop7 = ref.map((l) => dropEvery(l, 7));
+  const drop5 = ref.map((l) => dropEvery(l, 5));
   const variable = drop5.map((r, i) => (i % 3 === 0 ? null : r));
-  const val = valEn.slice(0, n);
+  const unrel = unrelated.slice(0, n);
+  const other7 = other.map((l) => dropEvery(l, 7));
   const out: Case[] = [
-    { name: 'drop7_vs_test_en', hyps: drop7, refs: [testEn], opts: {} },
-    { name: 'val_vs_test_en', hyps: val, refs: [testEn], opts: {} },
-    { name: 'val_vs_test_en_lowercase', hyps: val, refs: [testEn], opts: { lowercase: true } },
-    { name: 'val_vs_test_en_tok_none', hyps: val, refs: [testEn], opts: { tokenize: 'none' } },
-    { name: 'drop7_vs_test_en_drop5', hyps: drop7, refs: [testEn, drop5], opts: {} },
-    { name: 'drop7_vs_test_en_drop5_variable', hyps: drop7, refs: [testEn, variable], opts: {} },
-    { name: 'drop7_vs_test_de', hyps: testDe.map((l) => dropEvery(l, 7)), refs: [testDe], opts: {} },
+    { name: 'drop7_vs_ref', hyps: drop7, refs: [ref], opts: {} },
+    { name: 'unrelated_vs_ref', hyps: unrel, refs: [ref], opts: {} },
+    { name: 'unrelated_vs_ref_lowercase', hyps: unrel, refs: [ref], opts: { lowercase: true } },
+    { name: 'unrelated_vs_ref_tok_none', hyps: unrel, refs: [ref], opts: { tokenize: 'none' } },
+    { name: 'drop7_vs_ref_drop5', hyps: drop7, refs: [ref, drop5], opts: {} },
+    { name: 'drop7_vs_ref_drop5_variable', hyps: drop7, refs: [ref, variable], opts: {} },
+    { name: 'drop7_vs_other', hyps: other7, refs: [other], opts: {} },
     {
-      name: 'val_vs_test_en_floor_0.3',
-      hyps: val,
-      refs: [testEn],
+      name: 'unrelated_vs_ref_floor_0.3',
+      hyps: unrel,
+      refs: [ref],
       opts: { smoothMethod: 'floor', smoothValue: 0.3 },
     },
     {
-      name: 'val_vs_test_en_addk_0.5',
-      hyps: val,
-      refs: [testEn],
+      name: 'unrelated_vs_ref_addk_0.5',
+      hyps: unrel,
+      refs: [ref],
       opts: { smoothMethod: 'add-k', smoothValue: 0.5 },
     },
   ];
+  for (const tok of ['intl', 'zh', 'char'] as const) {
+    out.push({ name: `drop7_vs_ref_tok_${tok}`, hyps: drop7, refs: [ref], opts: { tokenize: tok } });
+    out.push({ name: `unrelated_vs_ref_tok_${tok}`, hyps: unrel, refs: [ref], opts: { tokenize: tok } });
+    out.push({ name: `drop7_vs_other_tok_${tok}`, hyps: other7, refs: [other], opts: { tokenize: tok } });
+  }
   for (const m of ['none', 'floor', 'add-k', 'exp'] as const) {
-    out.push({ name: `val_vs_test_en_smooth_${m}`, hyps: val, refs: [testEn], opts: { smoothMethod: m } });
+    out.push({ name: `unrelated_vs_ref_smooth_${m}`, hyps: unrel, refs: [ref], opts: { smoothMethod: m } });
     out.push({
-      name: `val_vs_test_en_smooth_${m}_order6`,
-      hyps: val,
-      refs: [testEn],
+      name: `unrelated_vs_ref_smooth_${m}_order6`,
+      hyps: unrel,
+      refs: [ref],
       opts: { smoothMethod: m, maxNgramOrder: 6 },
     });
   }
@@ -129,6 +140,7 @@ function cases(testEn: string[], testDe: string[], valEn: string[]): Case[] {
 }
 
 function checkCase(c: Case, expected: any) {
+  expect(expected, c.name).toBeDefined();
   const r = corpusBleu(c.hyps, c.refs, c.opts);
   expect(r.counts, c.name).toEqual(expected.counts);
   expect(r.totals, c.name).toEqual(expected.totals);
@@ -143,45 +155,93 @@ function checkCase(c: Case, expected: any) {
   expect(r.signature, c.name).toBe(expected.signature);
 }
 
-describe('corpusBleu against sacreBLEU 2.6.0 on Multi30k', () => {
-  const ex = (name: string) => readLines(new URL(name, FIXTURES));
-  it('40-line excerpt (committed fixture): every case, smoothing methods, 6-grams, multi-ref', () => {
-    const list = cases(
-      ex('multi30k.test_2016_flickr.en.head40'),
-      ex('multi30k.test_2016_flickr.de.head40'),
-      ex('multi30k.val.en.head40'),
-    );
-    expect(list.length).toBe(Object.keys(ref.excerpt40).length);
-    for (const c of list) checkCase(c, ref.excerpt40[c.name]);
+const excerpt = () =>
+  ['pg1342', 'pg2701', 'pg11'].map((b) => readLines(new URL(`gutenberg.${b}.para40`, FIXTURES)));
+
+describe('corpusBleu against sacreBLEU 2.6.0', () => {
+  it('Gutenberg excerpt (committed, public domain): every case, tokenizers, smoothing, 6-grams, multi-ref', () => {
+    const [ref, other, unrelated] = excerpt();
+    const list = cases(ref!, other!, unrelated!);
+    expect(list.length).toBe(Object.keys(ref_.excerpt.bleu).length);
+    for (const c of list) checkCase(c, ref_.excerpt.bleu[c.name]);
   });
 
-  it.skipIf(!hasData('multi30k/val.en'))('full test_2016_flickr (1,000 segments) from shared/data', () => {
-    const d = (name: string) => readLines(new URL(`multi30k/${name}`, DATA));
-    const list = cases(d('test_2016_flickr.en'), d('test_2016_flickr.de'), d('val.en'));
-    expect(list.length).toBe(Object.keys(ref.corpus).length);
-    for (const c of list) checkCase(c, ref.corpus[c.name]);
-  });
+  it.skipIf(!needsData('multi30k/val.en', 'BLEU on the full Multi30k Test 2016 (1,000 segments)'))(
+    'Multi30k Test 2016 (1,000 segments, en and de) from shared/data',
+    async () => {
+      const d = (name: string) => readLines(new URL(`multi30k/${name}`, DATA));
+      const list = cases(d('test_2016_flickr.en'), d('test_2016_flickr.de'), d('val.en'));
+      expect(list.length).toBe(Object.keys(ref_.multi30k.bleu).length);
+      for (const c of list) {
+        checkCase(c, ref_.multi30k.bleu[c.name]);
+        await breathe();
+      }
+    },
+  );
 
-  it('sentence-level BLEU (sacrebleu.sentence_bleu) for every smoothing method', () => {
-    const testEn = ex('multi30k.test_2016_flickr.en.head40');
-    const valEn = ex('multi30k.val.en.head40');
+  it('sentence-level BLEU (sacrebleu.sentence_bleu) for every smoothing method and intl', () => {
+    const [ref, , unrelated] = excerpt();
     for (const m of ['none', 'floor', 'add-k', 'exp'] as const) {
-      const got = valEn.map((h, i) => sentenceBleu(h, [testEn[i]!], { smoothMethod: m }).score);
+      const got = unrelated!.map((h, i) => sentenceBleu(h, [ref![i]!], { smoothMethod: m }).score);
       got.forEach((g, i) => {
-        expect(close(g, ref.sentence_head40[m][i]), `${m} ${i}`).toBe(true);
+        expect(close(g, ref_.sentence[m][i]), `${m} ${i}`).toBe(true);
       });
     }
-    const off = valEn.map((h, i) => sentenceBleu(h, [testEn[i]!], { effectiveOrder: false }).score);
+    const off = unrelated!.map((h, i) => sentenceBleu(h, [ref![i]!], { effectiveOrder: false }).score);
     off.forEach((g, i) => {
-      expect(close(g, ref.sentence_head40.exp_no_effective_order[i])).toBe(true);
+      expect(close(g, ref_.sentence.exp_no_effective_order[i])).toBe(true);
     });
-    const two = testEn.map((t, i) => sentenceBleu(dropEvery(t, 7), [t, valEn[i]!]).score);
+    const two = ref!.map((t, i) => sentenceBleu(dropEvery(t, 7), [t, unrelated![i]!]).score);
     two.forEach((g, i) => {
-      expect(close(g, ref.sentence_head40.exp_two_refs[i])).toBe(true);
+      expect(close(g, ref_.sentence.exp_two_refs[i])).toBe(true);
     });
+    const intl = ref!.map((t) => sentenceBleu(dropEvery(t, 7), [t], { tokenize: 'intl' }).score);
+    intl.forEach((g, i) => {
+      expect(close(g, ref_.sentence.intl_drop7[i])).toBe(true);
+    });
+  });
+
+  it('Chinese (hand-written pairs): zh tokenizer, trgLang zh, char and intl', () => {
+    const hyps: string[] = ref_.zh_pairs.map((p: string[]) => p[0]);
+    const refs: string[][] = [ref_.zh_pairs.map((p: string[]) => p[1])];
+    const check = (got: ReturnType<typeof corpusBleu>, exp: any) => {
+      expect(got.counts).toEqual(exp.counts);
+      expect(got.totals).toEqual(exp.totals);
+      expect(close(got.score, exp.score)).toBe(true);
+      expect(String(got)).toBe(exp.str);
+      expect(got.signature).toBe(exp.signature);
+    };
+    check(corpusBleu(hyps, refs, { tokenize: 'zh' }), ref_.zh.bleu_zh);
+    check(corpusBleu(hyps, refs, { trgLang: 'zh' }), ref_.zh.bleu_trg_lang_zh);
+    check(corpusBleu(hyps, refs, { tokenize: 'char' }), ref_.zh.bleu_char);
+    check(corpusBleu(hyps, refs, { tokenize: 'intl' }), ref_.zh.bleu_intl);
+    expect(() => corpusBleu(hyps, refs, { trgLang: 'ja' })).toThrow(/ja-mecab.*not provided/);
   });
 });
 
+describe('sacreBLEU tokenizers', () => {
+  it('13a, intl, zh and char match sacreBLEU on tricky strings (punctuation, symbols, CJK, emoji, spaces)', () => {
+    const all = ref_.tokenizers as [string, Record<string, string>][];
+    expect(all.length).toBeGreaterThan(50);
+    for (const [input, expected] of all) {
+      const s = pyRstrip(input);
+      expect(tokenize13a(s), `13a ${JSON.stringify(input)}`).toBe(expected['13a']);
+      expect(tokenizeIntl(s), `intl ${JSON.stringify(input)}`).toBe(expected.intl);
+      expect(tokenizeZh(s), `zh ${JSON.stringify(input)}`).toBe(expected.zh);
+      expect(tokenizeChar(s), `char ${JSON.stringify(input)}`).toBe(expected.char);
+    }
+  });
+
+  it("zh keeps sacreBLEU's range quirk: U+2001–U+2A6D (quotes, dashes, arrows) split like Chinese", () => {
+    // '\u20000' in sacreBLEU's table is U+2000 followed by "0" (see isZhChar).
+    expect(isZhChar(0x2000)).toBe(false);
+    expect(isZhChar(0x2019)).toBe(true); // ’
+    expect(isZhChar(0x2a6d)).toBe(true);
+    expect(isZhChar(0x2a6e)).toBe(false);
+    expect(isZhChar(0x20000)).toBe(false); // a real Extension B character is not split
+    expect(tokenizeZh('don’t')).toBe('don ’ t');
+  });
+});
 describe('corpusBleu input errors', () => {
   it('names the stream and explains the layout when references are per-hypothesis', () => {
     expect(() =>
@@ -195,7 +255,9 @@ describe('corpusBleu input errors', () => {
     ).toThrow(/references\[0\] has 2 segments but there are 3 hypotheses.*transpose/);
     expect(() => corpusBleu(['a'], [[null]])).toThrow(MetricInputError);
     expect(() => corpusBleu(['a'], [['a']], { smoothMethod: 'bogus' as never })).toThrow(/smoothMethod/);
-    expect(() => corpusBleu(['a'], [['a']], { tokenize: 'intl' as never })).toThrow(/tokenize/);
+    expect(() => corpusBleu(['a'], [['a']], { tokenize: 'ja-mecab' as never })).toThrow(
+      /tokenize.*not provided/,
+    );
     expect(() => corpusBleu(['a'], [])).toThrow(/non-empty array of reference streams/);
   });
 });

@@ -14,13 +14,14 @@ import {
 import {
   FIXTURES,
   close,
-  hasData,
+  needsData,
   lexiconPredict,
   perturbTags,
   readConll,
   readJson,
   sst2Dev,
   tagsOf,
+  wnut17Full,
 } from './inputs.js';
 
 const ref = readJson('sklearn.json');
@@ -202,35 +203,32 @@ describe('precisionRecallFscoreSupport against scikit-learn 1.2.1', () => {
     checkTagCases(readConll(new URL('wnut17.dev.head120.conll', FIXTURES)), ref.wnut17_dev_head120_tags);
   });
 
-  it.skipIf(!hasData('wnut17/emerging.dev.conll'))(
-    'WNUT-17 dev token tags (15,733 tokens, 13 labels) from shared/data',
+  it('WNUT-17 dev token tags (15,733 tokens, 13 labels), from test-data/wnut17/full', () => {
+    checkTagCases(wnut17Full('emerging.dev.conll'), ref.wnut17_dev_tags);
+  });
+
+  it.skipIf(!needsData('sst2/dev.tsv', 'the binary scikit-learn checks on SST-2 dev'))(
+    'SST-2 dev, binary, keyword classifier, from shared/data',
     () => {
-      checkTagCases(
-        readConll(new URL('../../../../shared/data/wnut17/emerging.dev.conll', import.meta.url)),
-        ref.wnut17_dev_tags,
+      const { labels, texts } = sst2Dev();
+      const pred = texts.map(lexiconPredict);
+      const b = ref.sst2_dev_lexicon;
+      expect([labels.length, pred.reduce((s, v) => s + v, 0)]).toEqual([b.n, b.n_pred_pos]);
+      expect(close(accuracyScore(labels, pred), b.accuracy)).toBe(true);
+      expectPrfs(labels, pred, { average: 'binary' }, b.binary_pos1, 'binary pos 1');
+      expectPrfs(labels, pred, { average: 'binary', posLabel: 0 }, b.binary_pos0, 'binary pos 0');
+      expectPrfs(labels, pred, { average: null }, b.none, 'per label');
+      const s = (v: number) => (v ? 'pos' : 'neg');
+      expectPrfs(
+        labels.map(s),
+        pred.map(s),
+        { average: 'binary', posLabel: 'pos' },
+        b.strings_binary_pos,
+        'strings',
       );
+      expect(close(fbetaScore(labels, pred, 2), b.fbeta2_binary)).toBe(true);
     },
   );
-
-  it.skipIf(!hasData('sst2/dev.tsv'))('SST-2 dev, binary, keyword classifier, from shared/data', () => {
-    const { labels, texts } = sst2Dev();
-    const pred = texts.map(lexiconPredict);
-    const b = ref.sst2_dev_lexicon;
-    expect([labels.length, pred.reduce((s, v) => s + v, 0)]).toEqual([b.n, b.n_pred_pos]);
-    expect(close(accuracyScore(labels, pred), b.accuracy)).toBe(true);
-    expectPrfs(labels, pred, { average: 'binary' }, b.binary_pos1, 'binary pos 1');
-    expectPrfs(labels, pred, { average: 'binary', posLabel: 0 }, b.binary_pos0, 'binary pos 0');
-    expectPrfs(labels, pred, { average: null }, b.none, 'per label');
-    const s = (v: number) => (v ? 'pos' : 'neg');
-    expectPrfs(
-      labels.map(s),
-      pred.map(s),
-      { average: 'binary', posLabel: 'pos' },
-      b.strings_binary_pos,
-      'strings',
-    );
-    expect(close(fbetaScore(labels, pred, 2), b.fbeta2_binary)).toBe(true);
-  });
 
   it('small zero-division cases (labels absent from the data, nothing predicted, no positives)', () => {
     const t = [0, 1, 2, 0, 1, 2];

@@ -4,17 +4,28 @@
  * shared/data when it is there; small excerpts live in ./fixtures (test-only, see reference/README.md).
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { readRepoData, sharedDataDir, sharedDataOrSkip } from '@gptft/tooling/test-data';
 import { pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+import { pyRstrip } from '../src/python-compat.js';
 
 /** The project's shared data folder; `GPTFT_DATA` overrides it (as in reference/inputs.py). */
-export const DATA = process.env.GPTFT_DATA
-  ? pathToFileURL(`${process.env.GPTFT_DATA.replace(/\/$/, '')}/`)
-  : new URL('../../../../shared/data/', import.meta.url);
+export const DATA = pathToFileURL(`${sharedDataDir}/`);
 export const FIXTURES = new URL('./fixtures/', import.meta.url);
 export const REFERENCE = new URL('./reference/', import.meta.url);
 
 export const hasData = (sub: string) => existsSync(new URL(sub, DATA));
+
+/**
+ * Whether the full data set `sub` (a path under the shared data folder) is here; when it is not,
+ * the skipped test says so and how to get the data (`sharedDataOrSkip`).
+ */
+export function needsData(sub: string, what: string): boolean {
+  return (
+    sharedDataOrSkip(sub, what, 'the committed excerpts in test/fixtures cover the same code paths') !==
+    undefined
+  );
+}
 
 export function readJson<T = any>(name: string): T {
   const buf = readFileSync(new URL(name, REFERENCE));
@@ -60,9 +71,25 @@ export const sentenceLines = (summary: string) => summary.replaceAll('. ', '.\n'
 
 /** Sentences of (token, tag) from a CoNLL file; whitespace-only lines end sentences. */
 export function readConll(url: URL): [string, string][][] {
+  return parseConll(readLines(url));
+}
+
+/**
+ * The full WNUT-17 dev or test set (CC BY 4.0): from the shared data folder when it is there, else
+ * the byte-identical gzipped copy in the repository's test-data/wnut17/full.
+ */
+export function wnut17Full(name: 'emerging.dev.conll' | 'emerging.test.annotated'): [string, string][][] {
+  const shared = new URL(`wnut17/${name}`, DATA);
+  if (existsSync(shared)) return readConll(shared);
+  const lines = readRepoData('wnut17', 'full', `${name}.gz`).split('\n');
+  if (lines.length && lines[lines.length - 1] === '') lines.pop();
+  return parseConll(lines);
+}
+
+function parseConll(lines: string[]): [string, string][][] {
   const sents: [string, string][][] = [];
   let cur: [string, string][] = [];
-  for (const line of readLines(url)) {
+  for (const line of lines) {
     if (line.trim() === '') {
       if (cur.length) sents.push(cur);
       cur = [];
@@ -155,8 +182,77 @@ export function sst2Dev(): { labels: number[]; texts: string[] } {
   return { labels, texts };
 }
 
+/**
+ * Lets the event loop run between long synchronous checks, so that a test that computes for
+ * minutes on a loaded machine does not starve vitest's worker RPC ("Timeout calling onTaskUpdate").
+ */
+export const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** Relative-or-absolute closeness for reference comparisons (floating point, not formatting). */
 export function close(actual: number, expected: number, tol = 1e-12): boolean {
   if (Number.isNaN(expected)) return Number.isNaN(actual);
   return Math.abs(actual - expected) <= tol * Math.max(1, Math.abs(expected));
 }
+
+// ---------------------------------------------------------------- permissive data (committed excerpts)
+
+/** reference/inputs.py question_lines: the question, one sentence per line. */
+export const questionLines = (question: string) => question.replaceAll('. ', '.\n');
+
+export interface Gsm8kRecord {
+  question: string;
+  answer: string;
+}
+
+/** reference/inputs.py gsm8k_targets: worked answer, its final line, the question's last sentence. */
+export function gsm8kTargets(r: Gsm8kRecord): string[] {
+  const q = r.question.split('. ');
+  const lines = r.answer.split('\n');
+  return [r.answer, lines[lines.length - 1]!, q[q.length - 1]!];
+}
+
+/** The number after '#### ' in a GSM8K answer. */
+export function finalAnswer(answer: string): string {
+  const parts = answer.split('#### ');
+  return parts[parts.length - 1]!.trim();
+}
+
+/** reference/inputs.py em_prediction. */
+export function emPrediction(ans: string, i: number): string {
+  switch (i % 6) {
+    case 0:
+      return `${ans}.`;
+    case 1:
+      return `The answer is ${ans}`;
+    case 2:
+      return `${ans}0`;
+    case 3:
+      return `$${ans}`;
+    case 4:
+      return ans;
+    default:
+      return `ANSWER: ${ans}`;
+  }
+}
+
+/** reference/inputs.py lexicon_score: positive minus negative keyword count. */
+export function lexiconScore(sentence: string): number {
+  const words = sentence.split(' ');
+  return words.filter((w) => POSITIVE.has(w)).length - words.filter((w) => NEGATIVE.has(w)).length;
+}
+
+/** reference/inputs.py entity_type_indicator: a sentence's WNUT types as a 0/1 row. */
+export function entityTypeIndicator(tags: readonly string[]): number[] {
+  const present = new Set(tags.filter((t) => t !== 'O').map((t) => t.slice(2)));
+  return WNUT_TYPES.map((t) => (present.has(t) ? 1 : 0));
+}
+
+/** reference/inputs.py swap_halves: the second half of the words, then the first. */
+export function swapHalves(line: string): string {
+  const words = line.split(' ');
+  const h = Math.floor(words.length / 2);
+  return [...words.slice(h), ...words.slice(0, h)].join(' ');
+}
+
+/** Lines of rt-polarity (.pos / .neg), trailing spaces removed (reference/inputs.py rt_polarity). */
+export const rtLines = (url: URL) => readLines(url).map((l) => pyRstrip(l));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareCodePoints, pyFixed, pyRstrip, pySplit } from '../src/python-compat.js';
+import { compareCodePoints, pyFixed, pyRstrip, pySplit, pyStrip } from '../src/python-compat.js';
 
 describe('Python string semantics', () => {
   it('split() splits on Python whitespace (incl. U+001C–U+001F, U+0085; not U+FEFF)', () => {
@@ -7,6 +7,8 @@ describe('Python string semantics', () => {
     expect(pySplit('a\ufeffb')).toEqual(['a\ufeffb']);
     expect(pySplit('')).toEqual([]);
     expect(pyRstrip('x \x1f\n')).toBe('x');
+    expect(pyStrip('\x85\u3000 x y \t')).toBe('x y');
+    expect(pyStrip('\ufeffx')).toBe('\ufeffx');
   });
 
   it('format(x, ".nf") rounds exact ties to even like Python', () => {

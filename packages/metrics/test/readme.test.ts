@@ -19,7 +19,7 @@ it("the README's quick start runs against the built package and prints what its 
     const out = execFileSync(process.execPath, ['--import', 'tsx', file], { cwd: pkg, encoding: 'utf8' });
     // Every `console.log(...); // expected` comment in the snippet, in order.
     const expected = [...code.matchAll(/console\.log\(.*\); \/\/ (.*)$/gm)].map((m) => m[1]);
-    expect(expected.length).toBe(6);
+    expect(expected.length).toBe(12);
     expect(out.trimEnd().split('\n')).toEqual(expected);
   } finally {
     rmSync(dir, { recursive: true, force: true });

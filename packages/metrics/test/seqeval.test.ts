@@ -11,10 +11,8 @@ import {
   strictEntities,
 } from '../src/index.js';
 import {
-  DATA,
   FIXTURES,
   close,
-  hasData,
   perturbTags,
   readConll,
   readJson,
@@ -22,6 +20,7 @@ import {
   toIob1,
   toIobes,
   toSuffix,
+  wnut17Full,
 } from './inputs.js';
 
 const ref = readJson('seqeval.json');
@@ -76,6 +75,18 @@ describe('entity chunking (hand-checked against seqeval semantics)', () => {
     expect(() => strictEntities(['X-PER'], 'IOB2')).toThrow(MetricInputError);
   });
 
+  it('detectScheme equals seqeval auto_detect on the edge sequences (errors included)', () => {
+    for (const [seq, want] of ref.auto_detect as [string[], string][]) {
+      let got: string;
+      try {
+        got = detectScheme([seq]);
+      } catch {
+        got = 'error';
+      }
+      expect(got, seq.join(' ')).toBe(want);
+    }
+  });
+
   it('edge sequences: default chunks and strict entities of every scheme equal seqeval (errors included)', () => {
     expect(ref.edge.length).toBeGreaterThan(10);
     for (const row of ref.edge as { seq: string[]; default: unknown; strict: Record<string, unknown> }[]) {
@@ -128,7 +139,10 @@ describe('entity chunking (hand-checked against seqeval semantics)', () => {
     expect(() => entityReport([['O', 'O']], [['O']])).toThrow(
       /sentence 0: yTrue\[0\] has 2 tags but yPred\[0\] has 1/,
     );
-    expect(() => entityReport([['O']], [['O']], { mode: 'strict' })).toThrow(/needs a scheme/);
+    // strict mode without a scheme detects it from yTrue; only O tags fit no scheme
+    expect(() => entityReport([['O']], [['O']], { mode: 'strict' })).toThrow(
+      /mode 'strict' without a scheme: detecting it from yTrue failed .*not supported.*pass scheme/,
+    );
     expect(() => entityReport([['O']], [['']])).toThrow(/yPred\[0\]\[0\]/);
   });
 
@@ -173,9 +187,24 @@ function checkAll(gold: string[][], want: any) {
     ['strict_bilou', conv((s) => toIobes(s, 'U', 'L')), { mode: 'strict', scheme: 'BILOU' }],
     ['default_suffix', conv(toSuffix), { suffix: true }],
     ['strict_suffix_iob2', conv(toSuffix), { suffix: true, mode: 'strict', scheme: 'IOB2' }],
+    // no scheme: detected from yTrue as seqeval's classification_report(mode='strict') does
+    ['strict_auto_iob2', [gold, pred], { mode: 'strict' }],
+    ['strict_auto_iobes', conv((s) => toIobes(s)), { mode: 'strict' }],
+    ['strict_auto_bilou', conv((s) => toIobes(s, 'U', 'L')), { mode: 'strict' }],
+    ['strict_auto_suffix', conv(toSuffix), { suffix: true, mode: 'strict' }],
   ];
   for (const [name, [t, p], opts] of cases)
     expectReport(entityReport(t, p, { ...opts, ...quiet }), want[name], name);
+  const [g1, p1] = conv(toIob1);
+  if (want.strict_auto_iob1.error) {
+    // IOB1 tags have prefixes {I, O} (plus B between same-type chunks): seqeval cannot detect a scheme
+    expect(() => entityReport(g1, p1, { mode: 'strict', ...quiet })).toThrow(/not supported/);
+  } else
+    expectReport(
+      entityReport(g1, p1, { mode: 'strict', ...quiet }),
+      want.strict_auto_iob1,
+      'strict_auto_iob1',
+    );
   expect(getEntities(gold).length).toBe(want.n_gold_entities_default);
   expect(getEntities(pred).length).toBe(want.n_pred_entities_default);
   expect(entityReport(gold, pred, quiet).tokenAccuracy).toBe(want.accuracy);
@@ -188,16 +217,13 @@ describe('entityReport against seqeval 1.2.2 on WNUT-17 (gold vs deterministic p
     checkAll(gold, ref.dev_head120);
   });
 
-  it.skipIf(!hasData('wnut17/emerging.dev.conll'))(
-    'full dev (1,009 sentences) and test (1,287) from shared/data',
-    () => {
-      const dev = tagsOf(readConll(new URL('wnut17/emerging.dev.conll', DATA)));
-      const test = tagsOf(readConll(new URL('wnut17/emerging.test.annotated', DATA)));
-      expect([dev.length, test.length]).toEqual([ref.dev.n_sentences, ref.test.n_sentences]);
-      checkAll(dev, ref.dev);
-      checkAll(test, ref.test);
-    },
-  );
+  it('full dev (1,009 sentences) and test (1,287), from test-data/wnut17/full', () => {
+    const dev = tagsOf(wnut17Full('emerging.dev.conll'));
+    const test = tagsOf(wnut17Full('emerging.test.annotated'));
+    expect([dev.length, test.length]).toEqual([ref.dev.n_sentences, ref.test.n_sentences]);
+    checkAll(dev, ref.dev);
+    checkAll(test, ref.test);
+  });
 
   it('zeroDivision warn / 0 / 1, default and strict', () => {
     const gold = tagsOf(readConll(new URL('wnut17.dev.head120.conll', FIXTURES))).slice(0, 12);

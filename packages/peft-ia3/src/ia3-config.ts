@@ -1,3 +1,4 @@
+import { buildConfig, peftConfigFields, fullMatch } from '@gptft/peft';
 import { z } from 'zod';
 
 /**
@@ -18,9 +19,7 @@ const moduleNames = z.union([z.array(z.string()), z.string()]);
 export const IA3ConfigSchema = z
   .looseObject({
     peft_type: z.literal('IA3'),
-    task_type: z.string().nullish(),
-    base_model_name_or_path: z.string().nullish(),
-    inference_mode: z.boolean().optional(),
+    ...peftConfigFields,
     /**
      * Modules to wrap: a list (a module matches if its name equals an entry or ends with
      * `.entry`) or one regex (full match). Default for GPT-2: `['c_attn', 'mlp.c_proj']`.
@@ -64,27 +63,7 @@ export type IA3ConfigInput = Omit<z.input<typeof IA3ConfigSchema>, 'peft_type'>;
 
 /** Builds an IA³ config with PEFT's defaults; errors name the field. */
 export function ia3Config(init: IA3ConfigInput = {}): IA3Config {
-  const r = IA3ConfigSchema.safeParse({ peft_type: 'IA3', ...init });
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    throw new Error(`IA3Config: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
-  }
-  return r.data;
-}
-
-/** `re.fullmatch` for a regex given as a string. */
-function fullMatch(pattern: string, key: string): boolean {
-  return new RegExp(`^(?:${pattern})$`).test(key);
-}
-
-/**
- * Whether a module named `key` (HF's full name, e.g. `transformer.h.0.attn.c_attn`) is matched by
- * a `target_modules`/`exclude_modules` value, as PEFT's `check_target_module_exists`: a string is
- * a full-match regex; a list entry matches the whole name or its last dotted components.
- */
-export function matchesModuleList(names: string[] | string, key: string): boolean {
-  if (typeof names === 'string') return fullMatch(names, key);
-  return names.some((n) => key === n || key.endsWith(`.${n}`));
+  return buildConfig(IA3ConfigSchema, 'IA3', 'IA3Config', init);
 }
 
 /**

@@ -11,7 +11,7 @@ import { IA3 } from './ia3.js';
 registerPeftMethod(IA3);
 // #endregion register
 
-export { IA3 } from './ia3.js';
+export { IA3, IA3Tuner } from './ia3.js';
 export {
   GPT2_IA3_FEEDFORWARD_MODULES,
   GPT2_IA3_TARGET_MODULES,
@@ -20,6 +20,7 @@ export {
   IA3ConfigSchema,
   ia3Config,
   isFeedforwardModule,
-  matchesModuleList,
 } from './ia3-config.js';
+/** PEFT's target matcher (one for every method), re-exported from `@gptft/peft`. */
+export { matchesModuleList } from '@gptft/peft';
 export { IA3Layer, type IA3LayerOptions } from './ia3-layer.js';

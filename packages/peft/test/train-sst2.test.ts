@@ -4,12 +4,12 @@
 // (head trained as modules_to_save). Validation sentences come from dev.tsv, disjoint from the
 // training ones; the base weights must come out bit-identical.
 import '@gptft/backend-wasm';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { tf, useBackend } from '@gptft/backend';
 import { GPT2ForSequenceClassification } from '@gptft/heads';
 import { GPT2Tokenizer } from '@gptft/tokenizer';
+import { sharedDataOrSkip } from '@gptft/tooling/test-data';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   type BasePeftConfig,
@@ -21,8 +21,11 @@ import {
 } from '../src/index.js';
 import { FIXTURES } from './helpers.js';
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const SST2 = resolve(repoRoot, '../shared/data/sst2/');
+const SST2 = sharedDataOrSkip(
+  'sst2',
+  'SST-2 sentiment: validation loss falls for every method',
+  'SST-2 has no stated licence and is distributed for research only',
+);
 
 interface Batch {
   inputIds: number[][];
@@ -30,7 +33,7 @@ interface Batch {
   labels: number[];
 }
 
-describe.skipIf(!existsSync(SST2))('SST-2 sentiment: validation loss falls for every method', () => {
+describe.skipIf(!SST2)('SST-2 sentiment: validation loss falls for every method', () => {
   let train: Batch[];
   let valid: Batch;
   beforeAll(async () => {
@@ -38,7 +41,7 @@ describe.skipIf(!existsSync(SST2))('SST-2 sentiment: validation loss falls for e
     const tok = GPT2Tokenizer.gpt2();
     // The fixture head has 3 labels (negative, neutral, positive): SST-2's 0/1 map to 0/2.
     const read = (f: string) =>
-      readFileSync(resolve(SST2, f), 'utf8')
+      readFileSync(resolve(SST2!, f), 'utf8')
         .trim()
         .split('\n')
         .slice(1)

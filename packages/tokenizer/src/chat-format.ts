@@ -49,3 +49,30 @@ export function setupChatFormat(
   tokenizer.chatTemplate = CHATML_TEMPLATE;
   return added;
 }
+
+/** What {@link chatStopIds} needs of a tokenizer. */
+interface StopIdSource {
+  readonly eosTokenId: number | undefined;
+  readonly allSpecialIds: number[];
+  encode(text: string, options: { allowedSpecial: 'all' }): number[];
+}
+
+/** The id of a special token, if the tokenizer has it. */
+export function specialTokenId(tokenizer: StopIdSource, token: string): number | undefined {
+  const ids = tokenizer.encode(token, { allowedSpecial: 'all' });
+  return ids.length === 1 && tokenizer.allSpecialIds.includes(ids[0]!) ? ids[0] : undefined;
+}
+
+/**
+ * Ids that end an assistant turn: eos, ChatML's end (and start) markers, `<|endoftext|>` — those
+ * the tokenizer has. `gptft chat` and `@gptft/serve`'s chat completions stop at them.
+ */
+export function chatStopIds(tokenizer: StopIdSource): number[] {
+  const ids = new Set<number>();
+  if (tokenizer.eosTokenId !== undefined) ids.add(tokenizer.eosTokenId);
+  for (const t of [CHATML_END, CHATML_START, '<|endoftext|>']) {
+    const id = specialTokenId(tokenizer, t);
+    if (id !== undefined) ids.add(id);
+  }
+  return [...ids];
+}

@@ -66,7 +66,7 @@ export {
   trainBpeMerges,
   trainByteLevelBpe,
 } from './bpe-trainer.js';
-export { type SetupChatFormatOptions, setupChatFormat } from './chat-format.js';
+export { chatStopIds, type SetupChatFormatOptions, setupChatFormat, specialTokenId } from './chat-format.js';
 export {
   type AssistantSpanOptions,
   CHATML_END,

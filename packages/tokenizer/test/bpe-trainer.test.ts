@@ -3,18 +3,17 @@
  * BPE in plain Python, pair counts recomputed at every step) produced the vocab.json/merges.txt
  * in test/fixtures/bpe-reference/ — see that script's docstring for the exact commands.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readRepoData } from '@gptft/tooling/test-data';
 import { describe, expect, it } from 'vitest';
 import { GPT2Tokenizer, parseMerges, parseVocab, trainBpeMerges, trainByteLevelBpe } from '../src/index.js';
 import { FIXTURES, openaiReferenceLines } from './helpers.js';
 
-const SHAKESPEARE = fileURLToPath(
-  new URL('../../../../shared/data/tiny-shakespeare/input.txt', import.meta.url),
-);
+// tiny-shakespeare (public domain), in the repository as test-data/tiny-shakespeare (gzipped).
+const SHAKESPEARE = 'tiny-shakespeare/input.txt.gz';
 
 /** Lines keeping their "\n", as the reference (and `tokenizers` reading files) splits a corpus. */
 function lines(text: string): string[] {
@@ -101,22 +100,19 @@ describe('trainBpeMerges = the Python reference', () => {
     expect(Object.fromEntries(got.vocab)).toEqual(Object.fromEntries(ref.vocab));
   });
 
-  it.skipIf(!existsSync(SHAKESPEARE))(
-    'tiny-shakespeare (1.1 MB, 40 000 lines), vocab 2000, from an async iterable',
-    async () => {
-      const text = readFileSync(SHAKESPEARE, 'utf8');
-      const ref = reference('shakespeare-2000');
-      async function* stream() {
-        for (const l of lines(text)) yield l;
-      }
-      const t0 = performance.now();
-      const got = await trainBpeMerges(stream(), { vocabSize: 2000, minFrequency: 2 });
-      const seconds = (performance.now() - t0) / 1000;
-      expect(got.merges).toEqual(ref.merges);
-      expect(Object.fromEntries(got.vocab)).toEqual(Object.fromEntries(ref.vocab));
-      expect(seconds).toBeLessThan(20); // a few seconds on an idle machine; generous for load
-    },
-  );
+  it('tiny-shakespeare (1.1 MB, 40 000 lines), vocab 2000, from an async iterable', async () => {
+    const text = readRepoData(SHAKESPEARE);
+    const ref = reference('shakespeare-2000');
+    async function* stream() {
+      for (const l of lines(text)) yield l;
+    }
+    const t0 = performance.now();
+    const got = await trainBpeMerges(stream(), { vocabSize: 2000, minFrequency: 2 });
+    const seconds = (performance.now() - t0) / 1000;
+    expect(got.merges).toEqual(ref.merges);
+    expect(Object.fromEntries(got.vocab)).toEqual(Object.fromEntries(ref.vocab));
+    expect(seconds).toBeLessThan(20); // a few seconds on an idle machine; generous for load
+  });
 });
 
 describe('trainByteLevelBpe: a usable GPT2Tokenizer', () => {

@@ -1,4 +1,4 @@
-import { tf } from '@gptft/backend';
+import { HostFloatMemory, tf } from '@gptft/backend';
 
 /** Options of {@link AdamW} (torch.optim.AdamW's arguments). */
 export interface AdamWOptions {
@@ -10,11 +10,12 @@ export interface AdamWOptions {
   /** Which parameters get weight decay; default {@link defaultDecayFilter}. */
   decayFilter?: (name: string, v: tf.Variable) => boolean;
   /**
-   * Where the moments live: `'device'` (default) as tensors of the backend; `'host'` as
-   * Float32Arrays in JavaScript memory, the update computed in JS (float32 rounding at every
-   * operation, like torch's CPU kernels). `'host'` takes 2 × the parameters' bytes and the update's
-   * temporaries off the backend — on wasm, whose heap is capped near 4 GiB, what lets a full
-   * fine-tuning step of GPT-2 small fit.
+   * Where the moments live: `'device'` (default) as tensors of the backend; `'host'` in host
+   * memory (WebAssembly memories of their own, `HostFloatMemory`), the update computed there by a
+   * SIMD kernel (float32 rounding at every operation in torch's op order, like torch's CPU
+   * kernels). `'host'` takes 2 × the parameters' bytes and the update's temporaries off the
+   * backend — on wasm, whose heap is capped near 4 GiB, what lets a full fine-tuning step of
+   * GPT-2 small fit.
    */
   stateLocation?: 'device' | 'host';
 }
@@ -39,6 +40,23 @@ interface Slot {
   v: tf.Variable;
 }
 
+/** A host memory with scratch room for one parameter and its gradient (`capacity` floats each). */
+interface HostPool {
+  memory: HostFloatMemory;
+  p: number;
+  g: number;
+  capacity: number;
+}
+
+/** One parameter's moments in host memory (byte offsets into `pool.memory`). */
+interface HostSlot {
+  pool: HostPool;
+  m: number;
+  v: number;
+  shape: number[];
+  size: number;
+}
+
 /**
  * AdamW exactly as torch.optim.AdamW (amsgrad off): decoupled decay `p -= lr*wd*p`, then
  * `m = b1 m + (1-b1) g`, `v = b2 v + (1-b2) g²`, `p -= lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps)`.
@@ -52,7 +70,8 @@ export class AdamW {
   /** Number of steps taken (torch's `state['step']`). */
   stepCount = 0;
   private readonly slots = new Map<string, Slot>();
-  private readonly hostSlots = new Map<string, { m: Float32Array; v: Float32Array; shape: number[] }>();
+  private readonly hostSlots = new Map<string, HostSlot>();
+  private hostPools: HostPool[] = [];
   readonly stateLocation: 'device' | 'host';
   private readonly decayFilter: (name: string, v: tf.Variable) => boolean;
 
@@ -111,40 +130,59 @@ export class AdamW {
     }
   }
 
-  /** The update of {@link step} computed in JS on host-memory moments (torch's op order, float32 rounding). */
+  /**
+   * The host memory slot of parameter `name` (`size` floats), allocated on first use beside scratch
+   * room for the parameter and its gradient (a new host memory when the last one is full).
+   */
+  private hostSlot(name: string, shape: number[], size: number, largest: number): HostSlot {
+    let slot = this.hostSlots.get(name);
+    if (slot) return slot;
+    let pool = this.hostPools.find((q) => q.capacity >= size && q.memory.free >= 2 * size);
+    if (!pool) {
+      const memory = new HostFloatMemory();
+      const capacity = Math.max(size, largest);
+      pool = { memory, capacity, p: memory.allocate(capacity), g: memory.allocate(capacity) };
+      this.hostPools.push(pool);
+    }
+    slot = { pool, m: pool.memory.allocate(size), v: pool.memory.allocate(size), shape, size };
+    this.hostSlots.set(name, slot);
+    return slot;
+  }
+
+  /**
+   * The update of {@link step} on host-memory moments: per parameter, the gradient and the values
+   * are copied next to the moments and one SIMD kernel (`@gptft/backend`'s `wasm/kernels.c`,
+   * `adamw`) updates all three in place — torch's op order, one float32 rounding per operation
+   * (test/optim.test.ts checks it bit for bit against that loop written in JavaScript).
+   */
   private hostStep(grads: Record<string, tf.Tensor>, stepSize: number, bc2Sqrt: number): void {
-    const f = Math.fround;
-    const b1 = f(this.beta1);
-    const b2 = f(this.beta2);
-    const c1 = f(1 - this.beta1);
-    const c2 = f(1 - this.beta2);
-    const eps = f(this.eps);
-    const bc2 = f(bc2Sqrt);
-    const negStep = f(-stepSize);
-    const keep = f(1 - this.lr * this.weightDecay);
+    const largest = Math.max(0, ...this.params.filter(([n]) => grads[n]).map(([, p]) => p.size));
     for (const [name, p] of this.params) {
       const g = grads[name];
       if (!g) continue;
-      let s = this.hostSlots.get(name);
-      if (!s) {
-        s = { m: new Float32Array(p.size), v: new Float32Array(p.size), shape: [...p.shape] };
-        this.hostSlots.set(name, s);
-      }
+      const s = this.hostSlot(name, [...p.shape], p.size, largest);
+      const { memory, p: pOff, g: gOff } = s.pool;
+      memory.view(gOff, s.size).set(g.dataSync() as Float32Array);
+      memory.view(pOff, s.size).set(p.dataSync() as Float32Array);
       const decay = this.weightDecay > 0 && this.decayFilter(name, p);
-      const gd = g.dataSync() as Float32Array;
-      const pd = Float32Array.from(p.dataSync() as Float32Array);
-      const { m, v } = s;
-      for (let i = 0; i < pd.length; i++) {
-        const gi = gd[i]!;
-        const pi = decay ? f(pd[i]! * keep) : pd[i]!; //       param.mul_(1 - lr*wd)
-        const mi = f(f(m[i]! * b1) + f(gi * c1)); //             exp_avg.mul_(b1).add_(g, alpha=1-b1)
-        const vi = f(f(v[i]! * b2) + f(f(gi * gi) * c2)); //     exp_avg_sq.mul_(b2).addcmul_(g, g, value=1-b2)
-        const denom = f(f(f(Math.sqrt(vi)) / bc2) + eps); //     (exp_avg_sq.sqrt() / bc2_sqrt).add_(eps)
-        m[i] = mi;
-        v[i] = vi;
-        pd[i] = f(pi + f(negStep * f(mi / denom))); //           param.addcdiv_(exp_avg, denom, value=-step_size)
-      }
-      tf.tidy(() => p.assign(tf.tensor(pd, p.shape, 'float32')));
+      memory.kernels.adamw(
+        pOff,
+        gOff,
+        s.m,
+        s.v,
+        s.size,
+        this.beta1,
+        this.beta2,
+        1 - this.beta1,
+        1 - this.beta2,
+        this.eps,
+        bc2Sqrt,
+        -stepSize,
+        1 - this.lr * this.weightDecay,
+        decay ? 1 : 0,
+      );
+      // A copy: some backends (cpu) keep the array they are given, and the scratch is reused.
+      tf.tidy(() => p.assign(tf.tensor(memory.view(pOff, s.size).slice(), p.shape, 'float32')));
     }
   }
 
@@ -155,9 +193,10 @@ export class AdamW {
       out[`${name}.exp_avg`] = { shape: [...s.m.shape], data: s.m.dataSync() as Float32Array };
       out[`${name}.exp_avg_sq`] = { shape: [...s.v.shape], data: s.v.dataSync() as Float32Array };
     }
+    // Host moments as views into their memory: valid until the next `step` (write them out first).
     for (const [name, s] of this.hostSlots) {
-      out[`${name}.exp_avg`] = { shape: s.shape, data: s.m };
-      out[`${name}.exp_avg_sq`] = { shape: s.shape, data: s.v };
+      out[`${name}.exp_avg`] = { shape: s.shape, data: s.pool.memory.view(s.m, s.size) };
+      out[`${name}.exp_avg_sq`] = { shape: s.shape, data: s.pool.memory.view(s.v, s.size) };
     }
     return out;
   }
@@ -175,6 +214,7 @@ export class AdamW {
       return;
     }
     this.stepCount = stepCount;
+    const largest = Math.max(0, ...this.params.map(([, p]) => p.size));
     for (const [name, p] of this.params) {
       const m = arrays[`${name}.exp_avg`];
       const v = arrays[`${name}.exp_avg_sq`];
@@ -182,11 +222,9 @@ export class AdamW {
       if (m.shape.join() !== p.shape.join() || v.shape.join() !== p.shape.join()) {
         throw new Error(`optimizer state ${name}.exp_avg: shape [${m.shape}] != parameter [${p.shape}]`);
       }
-      this.hostSlots.set(name, {
-        m: Float32Array.from(m.data),
-        v: Float32Array.from(v.data),
-        shape: [...p.shape],
-      });
+      const s = this.hostSlot(name, [...p.shape], p.size, largest);
+      s.pool.memory.view(s.m, s.size).set(m.data);
+      s.pool.memory.view(s.v, s.size).set(v.data);
     }
   }
 
@@ -225,5 +263,6 @@ export class AdamW {
     }
     this.slots.clear();
     this.hostSlots.clear();
+    this.hostPools = [];
   }
 }

@@ -11,6 +11,8 @@ export interface ForwardModel<I> {
   namedParameters(): [string, tf.Variable][];
   namedTrainableParameters?(): [string, tf.Variable][];
   train?(mode?: boolean): unknown;
+  /** See {@link TrainableModel.onOptimizerStep} (a `PeftModel` passes it to its adapter). */
+  onOptimizerStep?(step: number, grads: Readonly<Record<string, tf.Tensor>>): void;
   seeds?: SeedStream;
   transformer?: { seeds?: SeedStream };
 }
@@ -21,6 +23,14 @@ interface SeedStream {
   restore(state: number): void;
 }
 
+/**
+ * A PEFT-wrapped model (`@gptft/peft`'s `PeftModel`) is a {@link ForwardModel}: its `forward` is the
+ * wrapped head's (with the adapters, prompt learning and per-row adapters included), its trainable
+ * parameters the adapters'. Nothing is recognised by its shape.
+ * @deprecated use `ForwardModel<I>`.
+ */
+export type PeftLikeModel<I = unknown> = ForwardModel<I>;
+
 /** Options of {@link trainableFromForward}. */
 export interface ForwardModelOptions<B, I> {
   /** The forward input of a batch, labels included (e.g. `{ inputIds, attentionMask, labels }`). */
@@ -30,15 +40,18 @@ export interface ForwardModelOptions<B, I> {
 }
 
 /**
- * Adapts a `forward`-style model (a `@gptft/heads` class, a PEFT-wrapped one) to
+ * Adapts a `forward`-style model (a `@gptft/heads` class, or a `PeftModel` around one) to
  * {@link TrainableModel}: the loss and the logits come from `forward(toInput(batch))`, the trained
- * parameters are the trainable ones, training mode and the dropout seed stream are passed through
- * (so checkpoints store the RNG state).
+ * parameters are the trainable ones (a PEFT model's: its adapter's), training mode and the dropout
+ * seed stream are passed through (so checkpoints store the RNG state).
  */
 export function trainableFromForward<B, I>(
   model: ForwardModel<I>,
   options: ForwardModelOptions<B, I>,
 ): TrainableModel<B> {
+  if (typeof model.forward !== 'function') {
+    throw new TypeError('trainableFromForward: the model must have forward(input) (or be a PeftModel)');
+  }
   const seeds = model.seeds ?? model.transformer?.seeds;
   const params = () =>
     model.namedTrainableParameters ? model.namedTrainableParameters() : model.namedParameters();
@@ -62,6 +75,7 @@ export function trainableFromForward<B, I>(
     },
   };
   if (model.train) out.setTraining = (training) => void model.train!(training);
+  if (model.onOptimizerStep) out.onOptimizerStep = (step, grads) => model.onOptimizerStep!(step, grads);
   if (seeds) {
     out.getRngState = () => seeds.state;
     out.setRngState = (state: RngState) => {

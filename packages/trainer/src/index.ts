@@ -14,9 +14,57 @@ export {
 } from './training-arguments.js';
 export { getScheduleLambda, learningRateAt, type LrLambda } from './lr-schedule.js';
 export { AdamW, type AdamWOptions, defaultDecayFilter } from './adamw.js';
-export { clipGradNorm } from './clip-grad-norm.js';
+export { clipGradNorm, gradNorm } from './clip-grad-norm.js';
 export type { PredictionStepOutput, RngState, TrainableModel } from './trainable-model.js';
-export { type ForwardModel, type ForwardModelOptions, trainableFromForward } from './forward-model.js';
+export {
+  type ForwardModel,
+  type ForwardModelOptions,
+  type PeftLikeModel,
+  trainableFromForward,
+} from './forward-model.js';
+export {
+  batchLabels,
+  type CausalLMInput,
+  causalLMInput,
+  causalLMTrainable,
+  type SequenceClassificationInput,
+  sequenceClassificationInput,
+  sequenceClassificationTrainable,
+  type TaskModel,
+  type TokenClassificationInput,
+  tokenClassificationInput,
+  tokenClassificationTrainable,
+} from './task-models.js';
+export {
+  DataLoader,
+  type DataLoaderOptions,
+  RandomSampler,
+  type Sampler,
+  type SamplerState,
+  samplerStateSchema,
+  SequentialSampler,
+} from './sampler.js';
+export {
+  CallbackHandler,
+  type TrainerCallbacks,
+  type TrainerControl,
+  type TrainerStateView,
+} from './callbacks.js';
+export { EarlyStoppingCallback, type EarlyStoppingOptions } from './early-stopping.js';
+export { BestModelTracker, bestMetricKey, improves } from './best-model.js';
+export { type EvaluationLoopOutput, type EvaluationSteps, evaluationLoop } from './evaluation.js';
+export {
+  assertFiniteParameters,
+  type CheckpointContent,
+  listCheckpoints,
+  loadParameters,
+  readCheckpoint,
+  readTrainerState,
+  recoverCheckpointWrites,
+  rotateCheckpoints,
+  saveParameters,
+  writeCheckpoint,
+} from './checkpoint.js';
 export {
   argmax,
   type ComputeMetrics,
@@ -40,19 +88,18 @@ export {
   type TrainerState,
   trainerStateSchema,
 } from './trainer-state.js';
-export {
-  type EarlyStoppingOptions,
-  seededPermutation,
-  Trainer,
-  type TrainerCallbacks,
-  type TrainerControl,
-  type TrainerOptions,
-} from './trainer.js';
+export { Trainer, type TrainerOptions } from './trainer.js';
 export { causalLmLoss } from './losses.js';
 export { parseSftConfig, type SFTConfigInput, type SFTFields, sftFieldsSchema } from './sft-config.js';
-export { prepareSftBatches, type SftDataOptions, type SftDataStats } from './sft-data.js';
 export {
-  type PeftLikeModel,
+  prepareSftBatches,
+  prepareSftExamples,
+  sftCollator,
+  type SftDataOptions,
+  type SftDataStats,
+  type SftRow,
+} from './sft-data.js';
+export {
   type SftModel,
   type SftModelInput,
   type SftTokenizer,

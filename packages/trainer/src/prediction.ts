@@ -1,3 +1,5 @@
+import { IGNORE_INDEX } from '@gptft/backend';
+
 /** Nested arrays of numbers ([N], [N, C], [N, T, C], ...), what `tf.Tensor.arraySync()` gives. */
 export type NestedNumbers = Array<number | NestedNumbers>;
 
@@ -20,8 +22,8 @@ export interface PredictionOutput {
   metrics: Record<string, number>;
 }
 
-/** The padding value of concatenated predictions and labels (HF's `padding_index`). */
-export const PADDING_INDEX = -100;
+/** The padding value of concatenated predictions and labels (HF's `padding_index`): the ignore index. */
+export const PADDING_INDEX = IGNORE_INDEX;
 
 /** Shape of a nested array (from its first elements). */
 function shapeOf(x: number | NestedNumbers): number[] {

@@ -6,6 +6,7 @@
 import {
   type Batch,
   type ChatExample,
+  type Collator,
   type ChatTokenizer,
   causalLMCollator,
   IGNORE_INDEX,
@@ -38,23 +39,35 @@ export interface SftDataOptions {
   padTokenId: number;
 }
 
+/** One tokenized (or packed) SFT row, ready for the causal-LM collator. */
+export interface SftRow {
+  inputIds: number[];
+  labels: number[];
+  positionIds?: number[];
+  documentIds?: number[];
+}
+
+/** The causal-LM collator SFT pads its rows with (pad id, `padToMultipleOf`). */
+export function sftCollator(options: Pick<SftDataOptions, 'sft' | 'padTokenId'>): Collator<SftRow> {
+  return causalLMCollator({
+    padTokenId: options.padTokenId,
+    ...(options.sft.padToMultipleOf !== undefined ? { padToMultipleOf: options.sft.padToMultipleOf } : {}),
+  });
+}
+
 /**
- * Tokenizes records (chat, ShareGPT or Alpaca; see `tokenizeChat` in `@gptft/datasets`) and groups
- * them into padded batches of `batchSize` in the order given (the Trainer shuffles batches). With
- * `packing`, conversations are concatenated into blocks of `maxLength` tokens first (a
- * conversation may continue into the next block; no separator is added, since each conversation
- * already ends with the template's end-of-turn text). Records whose labels are all -100 are dropped
- * and counted.
+ * Tokenizes records (chat, ShareGPT or Alpaca; see `tokenizeChat` in `@gptft/datasets`) into
+ * rows for the causal-LM collator ({@link sftCollator}), in the order given. With `packing`,
+ * conversations are concatenated into blocks of `maxLength` tokens first (a conversation may
+ * continue into the next block; no separator is added, since each conversation already ends with
+ * the template's end-of-turn text). Records whose labels are all -100 are dropped and counted.
+ * `stats.batches` counts batches of `batchSize` rows.
  */
-export function prepareSftBatches(
+export function prepareSftExamples(
   records: Iterable<unknown>,
   options: SftDataOptions,
-): { batches: Batch[]; stats: SftDataStats } {
+): { examples: SftRow[]; stats: SftDataStats } {
   const { sft, tokenizer, batchSize } = options;
-  const collate = causalLMCollator({
-    padTokenId: options.padTokenId,
-    ...(sft.padToMultipleOf !== undefined ? { padToMultipleOf: sft.padToMultipleOf } : {}),
-  });
   const stats: SftDataStats = {
     examples: 0,
     dropped: 0,
@@ -71,7 +84,7 @@ export function prepareSftBatches(
     ...(sft.datasetFormat !== undefined ? { format: sft.datasetFormat } : {}),
     ...(sft.alpacaSystemMessage !== undefined ? { alpaca: { system: sft.alpacaSystemMessage } } : {}),
   };
-  const rows: { inputIds: number[]; labels: number[]; positionIds?: number[]; documentIds?: number[] }[] = [];
+  const rows: SftRow[] = [];
   const packer =
     sft.packing && sft.maxLength !== null
       ? new Packer({
@@ -109,13 +122,27 @@ export function prepareSftBatches(
   }
   if (packer) rows.push(...packer.finish());
   if (rows.length === 0) throw new Error('SFT: no training example left (all records empty or fully masked)');
-  const batches: Batch[] = [];
-  for (let i = 0; i < rows.length; i += batchSize) {
-    const batch = collate(rows.slice(i, i + batchSize));
-    batches.push(batch);
-    stats.tokens += batch.numTokens;
-    for (const l of batch.labels) if (l !== IGNORE_INDEX) stats.labelledTokens++;
+  for (const r of rows) {
+    stats.tokens += r.inputIds.length;
+    for (const l of r.labels) if (l !== IGNORE_INDEX) stats.labelledTokens++;
   }
-  stats.batches = batches.length;
+  stats.batches = Math.ceil(rows.length / batchSize);
+  return { examples: rows, stats };
+}
+
+/**
+ * {@link prepareSftExamples}, then padded batches of `batchSize` rows in the order given (the
+ * `SFTTrainer` itself batches its rows afresh every epoch).
+ */
+export function prepareSftBatches(
+  records: Iterable<unknown>,
+  options: SftDataOptions,
+): { batches: Batch[]; stats: SftDataStats } {
+  const { examples, stats } = prepareSftExamples(records, options);
+  const collate = sftCollator(options);
+  const batches: Batch[] = [];
+  for (let i = 0; i < examples.length; i += options.batchSize) {
+    batches.push(collate(examples.slice(i, i + options.batchSize)));
+  }
   return { batches, stats };
 }

@@ -4,11 +4,11 @@
  * template, labelled on assistant replies only by default, truncated or packed, and batched; the
  * training loop is the Trainer's, so full fine-tuning and every PEFT method train the same way.
  */
-import { tf } from '@gptft/backend';
 import type { Batch, ChatTokenizer } from '@gptft/datasets';
-import { type ForwardModel, trainableFromForward } from './forward-model.js';
+import type { ForwardModel } from './forward-model.js';
 import { parseSftConfig, type SFTConfigInput, type SFTFields } from './sft-config.js';
-import { prepareSftBatches, type SftDataStats } from './sft-data.js';
+import { prepareSftExamples, type SftDataStats, type SftRow, sftCollator } from './sft-data.js';
+import { type CausalLMInput, causalLMInput, causalLMTrainable } from './task-models.js';
 import type { TrainableModel } from './trainable-model.js';
 import { Trainer, type TrainerOptions } from './trainer.js';
 
@@ -22,34 +22,18 @@ export interface SftTokenizer extends ChatTokenizer {
   savePretrained?(dir: string): Promise<unknown>;
 }
 
-/** The forward input SFT gives a `forward`-style model (`GPT2LMHeadModel.forward` takes it). */
-export interface SftModelInput {
-  inputIds: tf.Tensor2D;
-  attentionMask: tf.Tensor2D;
-  /** [B, T] unshifted labels, -100 where no loss (the model shifts, as HF). */
-  labels: number[][];
-  /** Packed blocks with `packingIsolateDocuments` only. */
-  positionIds?: tf.Tensor2D;
-  documentIds?: tf.Tensor2D;
-}
+/** The forward input SFT gives a `forward`-style model: {@link CausalLMInput} (`GPT2LMHeadModel.forward` takes it). */
+export type SftModelInput = CausalLMInput;
 
-/**
- * A PEFT-wrapped model (`@gptft/peft`'s `PeftModel`): `model` is the wrapped head model, whose own
- * `forward` runs with the adapters; the trained parameters are the adapters'.
- */
-export interface PeftLikeModel {
-  model: ForwardModel<SftModelInput>;
-  baseModel: unknown;
-  namedTrainableParameters(): [string, tf.Variable][];
-  train?(mode?: boolean): unknown;
-}
-
-/** Any model SFT can train. */
-export type SftModel = TrainableModel<Batch> | ForwardModel<SftModelInput> | PeftLikeModel;
+/** Any model SFT can train: a causal LM, a `PeftModel` around one, or any {@link TrainableModel} of batches. */
+export type SftModel = TrainableModel<Batch> | ForwardModel<SftModelInput>;
 
 /** Options of {@link SFTTrainer}. */
 export interface SFTTrainerOptions
-  extends Omit<TrainerOptions<Batch>, 'model' | 'args' | 'trainData' | 'evalData'> {
+  extends Omit<
+    TrainerOptions<Batch, SftRow>,
+    'model' | 'args' | 'trainData' | 'evalData' | 'trainDataset' | 'evalDataset' | 'dataCollator'
+  > {
   /**
    * The model: a `@gptft/heads` LM (`GPT2LMHeadModel`, full fine-tuning), a `PeftModel` around one
    * (LoRA, prefix tuning, …: only the adapter trains), or any {@link TrainableModel} of batches.
@@ -68,50 +52,14 @@ export interface SFTTrainerOptions
   evalDataset?: Iterable<unknown>;
 }
 
-function rows2D(values: Int32Array, [b, t]: [number, number]): number[][] {
-  return Array.from({ length: b }, (_, r) => Array.from(values.subarray(r * t, (r + 1) * t)));
-}
+/** The forward input of a batch (see {@link causalLMInput}). */
+export const sftModelInput = causalLMInput;
 
-/** The forward input of a batch (tensors are created inside the Trainer's tidy/gradient scope). */
-export function sftModelInput(batch: Batch): SftModelInput {
-  const t2 = (a: Int32Array) => tf.tensor2d(a, batch.shape, 'int32');
-  const input: SftModelInput = {
-    inputIds: t2(batch.inputIds),
-    attentionMask: t2(batch.attentionMask),
-    labels: rows2D(batch.labels, batch.shape),
-  };
-  if (batch.positionIds) input.positionIds = t2(batch.positionIds);
-  if (batch.documentIds) input.documentIds = t2(batch.documentIds);
-  return input;
-}
-
-function isPeftLike(m: SftModel): m is PeftLikeModel {
-  return (
-    'baseModel' in m && 'model' in m && typeof (m as PeftLikeModel).namedTrainableParameters === 'function'
-  );
-}
-
-/** Adapts any {@link SftModel} to the Trainer's {@link TrainableModel}. */
+/** Adapts any {@link SftModel} to the Trainer's {@link TrainableModel} (see {@link causalLMTrainable}). */
 export function sftTrainableModel(model: SftModel): TrainableModel<Batch> {
   if ('computeLoss' in model && typeof model.computeLoss === 'function')
     return model as TrainableModel<Batch>;
-  const labels = (b: Batch) => rows2D(b.labels, b.shape);
-  if (isPeftLike(model)) {
-    const inner = model.model;
-    const forward: ForwardModel<SftModelInput> = {
-      forward: (input) => inner.forward(input),
-      namedParameters: () => model.namedTrainableParameters(),
-      namedTrainableParameters: () => model.namedTrainableParameters(),
-      ...(model.train ? { train: (mode?: boolean) => model.train!(mode) } : {}),
-      ...(inner.seeds ? { seeds: inner.seeds } : {}),
-      ...(inner.transformer ? { transformer: inner.transformer } : {}),
-    };
-    return trainableFromForward(forward, { toInput: sftModelInput, labels });
-  }
-  if (typeof (model as ForwardModel<SftModelInput>).forward !== 'function') {
-    throw new TypeError('SFTTrainer: model must have forward(input) or computeLoss(batch)');
-  }
-  return trainableFromForward(model as ForwardModel<SftModelInput>, { toInput: sftModelInput, labels });
+  return causalLMTrainable(model as ForwardModel<SftModelInput>);
 }
 
 /**
@@ -127,7 +75,7 @@ export function sftTrainableModel(model: SftModel): TrainableModel<Batch> {
  * `sftStats` tells how many records were used, dropped and truncated and how many tokens carry a
  * label. With a `saveModel` option, the tokenizer is written next to each checkpoint too.
  */
-export class SFTTrainer extends Trainer<Batch> {
+export class SFTTrainer extends Trainer<Batch, SftRow> {
   /** The parsed SFT fields of `args`. */
   readonly sftArgs: SFTFields;
   /** What the training data became. */
@@ -148,14 +96,14 @@ export class SFTTrainer extends Trainer<Batch> {
     const padTokenId = tok.padTokenId ?? tok.eosTokenId;
     if (padTokenId === undefined)
       throw new Error('SFTTrainer: the tokenizer has neither a pad nor an eos token');
-    const train = prepareSftBatches(options.trainDataset, {
+    const train = prepareSftExamples(options.trainDataset, {
       tokenizer: tok,
       sft,
       batchSize: training.perDeviceTrainBatchSize,
       padTokenId,
     });
     const evaluation = options.evalDataset
-      ? prepareSftBatches(options.evalDataset, {
+      ? prepareSftExamples(options.evalDataset, {
           tokenizer: tok,
           sft,
           batchSize: training.perDeviceEvalBatchSize,
@@ -167,8 +115,9 @@ export class SFTTrainer extends Trainer<Batch> {
       ...rest,
       model: sftTrainableModel(model),
       args: trainingInput,
-      trainData: train.batches,
-      ...(evaluation ? { evalData: evaluation.batches } : {}),
+      trainDataset: train.examples,
+      ...(evaluation ? { evalDataset: evaluation.examples } : {}),
+      dataCollator: sftCollator({ sft, padTokenId }),
       ...(saveModel
         ? {
             saveModel: async (dir: string) => {

@@ -34,4 +34,10 @@ export interface TrainableModel<B> {
   getRngState?(): RngState;
   /** Optional: restores {@link getRngState}'s value when resuming, so dropout masks replay exactly. */
   setRngState?(state: RngState): void;
+  /**
+   * Optional: called after every optimizer step with the (clipped) gradients that step applied, by
+   * the names of {@link namedParameters}; `step` counts from 0. A model with a training schedule of
+   * its own implements it (AdaLoRA's rank budget: HF PEFT's `update_and_allocate(global_step)`).
+   */
+  onOptimizerStep?(step: number, grads: Readonly<Record<string, tf.Tensor>>): void;
 }

@@ -189,3 +189,72 @@ describe('AdamW with the moments in host memory (stateLocation: host)', () => {
     tf.dispose([wd!, bd!, wh!, bh!]);
   });
 });
+
+describe('host AdamW kernel (SIMD wasm) equals the float32 JavaScript loop in torch op order', () => {
+  /** torch.optim.AdamW's update with Math.fround after every operation (the loop the kernel replaced). */
+  function reference(
+    p: Float32Array,
+    g: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    o: { lr: number; b1: number; b2: number; eps: number; wd: number; t: number; decay: boolean },
+  ) {
+    const f = Math.fround;
+    const stepSize = o.lr / (1 - o.b1 ** o.t);
+    const bc2 = f(Math.sqrt(1 - o.b2 ** o.t));
+    const keep = f(1 - o.lr * o.wd);
+    for (let i = 0; i < p.length; i++) {
+      const pi = o.decay ? f(p[i]! * keep) : p[i]!;
+      const mi = f(f(m[i]! * f(o.b1)) + f(g[i]! * f(1 - o.b1)));
+      const vi = f(f(v[i]! * f(o.b2)) + f(f(g[i]! * g[i]!) * f(1 - o.b2)));
+      const denom = f(f(f(Math.sqrt(vi)) / bc2) + f(o.eps));
+      m[i] = mi;
+      v[i] = vi;
+      p[i] = f(pi + f(f(-stepSize) * f(mi / denom)));
+    }
+  }
+
+  it('bit for bit over 4 steps, sizes 1, 7 and 1001 (SIMD body and scalar tail), decayed or not', () => {
+    const shapes: [string, number[]][] = [
+      ['h.0.attn.c_attn.weight', [13, 77]],
+      ['h.0.ln_1.bias', [7]],
+      ['scalar_like.weight', [1, 1]],
+    ];
+    const lr = 3e-3;
+    const params = shapes.map(
+      ([n, s], i) => [n, tf.variable(tf.randomNormal(s, 0, 1, 'float32', 30 + i))] as [string, tf.Variable],
+    );
+    const opt = new AdamW(params, { lr, weightDecay: 0.1, stateLocation: 'host' });
+    const mirror = params.map(([, v]) => ({
+      p: Float32Array.from(v.dataSync()),
+      m: new Float32Array(v.size),
+      v: new Float32Array(v.size),
+    }));
+    for (let t = 1; t <= 4; t++) {
+      const grads: Record<string, tf.Tensor> = {};
+      for (const [i, [n, v]] of params.entries()) {
+        grads[n] = tf.randomNormal(v.shape, 0, 10 ** (i - 2), 'float32', 100 * t + i);
+        const decay = v.rank >= 2 && !n.endsWith('bias');
+        reference(mirror[i]!.p, grads[n]!.dataSync() as Float32Array, mirror[i]!.m, mirror[i]!.v, {
+          lr,
+          b1: 0.9,
+          b2: 0.999,
+          eps: 1e-8,
+          wd: 0.1,
+          t,
+          decay,
+        });
+      }
+      opt.step(grads);
+      tf.dispose(Object.values(grads));
+    }
+    const state = opt.stateArrays();
+    for (const [i, [n, v]] of params.entries()) {
+      expect(Array.from(v.dataSync())).toEqual(Array.from(mirror[i]!.p));
+      expect(Array.from(state[`${n}.exp_avg`]!.data)).toEqual(Array.from(mirror[i]!.m));
+      expect(Array.from(state[`${n}.exp_avg_sq`]!.data)).toEqual(Array.from(mirror[i]!.v));
+    }
+    opt.dispose();
+    tf.dispose(params.map(([, v]) => v));
+  });
+});

@@ -3,23 +3,20 @@
  * with FastChat's ShareGPT conversations: ChatML set up on GPT-2, assistant-only labels, a short
  * run where the loss falls, full fine-tuning and LoRA, packing, flat tensor count, config errors.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import '@gptft/backend-wasm';
 import { tf, useBackend } from '@gptft/backend';
 import { GPT2LMHeadModel, setupChatModel } from '@gptft/heads';
 import { getPeftModel, houlsbyConfig, loraConfig, prefixTuningConfig } from '@gptft/peft';
 import { GPT2Tokenizer, setupChatFormat } from '@gptft/tokenizer';
+import { readRepoData } from '@gptft/tooling/test-data';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseSftConfig, prepareSftBatches, SFTTrainer } from '../src/index.js';
 import { tmp } from './helpers.js';
 
 const MODEL_DIR = fileURLToPath(new URL('../../../fixtures/gpt2-tiny-ref/gpt2-tiny', import.meta.url));
-const DATA = fileURLToPath(
-  new URL('../../../../shared/data/fastchat/dummy_conversation.json', import.meta.url),
-);
-const hasData = existsSync(DATA);
-const records: unknown[] = hasData ? JSON.parse(readFileSync(DATA, 'utf8')) : [];
+// FastChat's dummy_conversation.json (Apache-2.0), in the repository as test-data/fastchat.
+const records: unknown[] = JSON.parse(readRepoData('fastchat', 'dummy_conversation.json.gz'));
 
 beforeAll(async () => {
   await useBackend('wasm');
@@ -46,7 +43,7 @@ const baseArgs = {
   seed: 1,
 };
 
-describe.skipIf(!hasData)('SFTTrainer on FastChat conversations', () => {
+describe('SFTTrainer on FastChat conversations', () => {
   it('full fine-tuning: assistant-only labels, the loss falls, eval loss falls, tensors stay flat', async () => {
     const { model, tokenizer } = await chatModel();
     const tensorsAtStepEnd: number[] = [];

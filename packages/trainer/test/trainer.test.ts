@@ -6,7 +6,7 @@ import { matMul, tf, useBackend } from '@gptft/backend';
 import { GPT2Model } from '@gptft/gpt2-model';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { data, tmp, toyModel, values, type XY } from './helpers.js';
-import { causalLmLoss, seededPermutation, type TrainableModel, Trainer } from '../src/index.js';
+import { causalLmLoss, RandomSampler, type TrainableModel, Trainer } from '../src/index.js';
 
 beforeAll(async () => {
   await useBackend('wasm');
@@ -202,8 +202,9 @@ describe('Trainer', () => {
     expect([...e2].sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     expect(e1).not.toEqual(e2);
     expect(e1).not.toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
-    expect(seededPermutation(8, 7)).toEqual(e1);
-    expect(seededPermutation(8, 8)).toEqual(e2);
+    // The sampler's order: SeededRandom(seed + epoch) (accelerate's SeedableRandomSampler).
+    expect(new RandomSampler(8, 7).indices(0)).toEqual(e1);
+    expect(new RandomSampler(8, 7).indices(1)).toEqual(e2);
   });
 
   it('evaluates at each epoch end with evalStrategy epoch', async () => {

@@ -6,6 +6,7 @@
  * `trackPeakMemory` in `@gptft/backend`.
  */
 import { fork, spawnSync } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { tf } from '../tf.js';
 
 /** The median of `xs` (of an even count, the upper of the middle two). Throws when `xs` is empty. */
@@ -84,4 +85,65 @@ export function forkBenchChild<T>(script: string, args: readonly string[], label
         reject(new Error(`benchmark process for ${label} exited with ${code}: ${stderr.trim()}`));
     });
   });
+}
+
+/** One row of a gptft-vs-PyTorch comparison (a row of issue 12's table). */
+export interface BenchRow {
+  /** What was measured, e.g. `tiny: 2×128, batch 4×128, full, AdamW on device`. */
+  row: string;
+  /** Unit of `gptft` and `torch`: a rate (`tok/s`, higher is better) or a time (`ms`, lower is better). */
+  unit: 'tok/s' | 'ms';
+  gptft?: number;
+  torch?: number;
+  gptftError?: string;
+  torchError?: string;
+  torchThreads?: number;
+  /** CPU time (user + system) per step or call, where measured. */
+  gptftCpuMs?: number;
+  torchCpuMs?: number;
+  peakRssMiB?: number;
+  torchPeakRssMiB?: number;
+  /** tfjs' peak tensor bytes (engine accounting), MiB. */
+  tensorPeakMiB?: number;
+  /** Size of the wasm heap (it only grows: its high-water mark), MiB. */
+  wasmHeapMiB?: number;
+  /** 1-minute load average while measured. */
+  load?: number;
+}
+
+/** gptft's speed as a fraction of PyTorch's (> 1: gptft faster), by wall time and by CPU time. */
+export function benchRatios(r: BenchRow): { wall?: number; cpu?: number } {
+  const wall = r.gptft && r.torch ? (r.unit === 'ms' ? r.torch / r.gptft : r.gptft / r.torch) : undefined;
+  const cpu = r.gptftCpuMs && r.torchCpuMs ? r.torchCpuMs / r.gptftCpuMs : undefined;
+  return { ...(wall !== undefined && { wall }), ...(cpu !== undefined && { cpu }) };
+}
+
+/** Prints `rows` as one markdown table (gptft, PyTorch, ratios, memory, load), under `title`. */
+export function printBenchRows(title: string, rows: readonly BenchRow[]): void {
+  const f = (x: number | undefined, d = 1) => (x === undefined ? '–' : x.toFixed(d));
+  console.log(
+    `\n${title}\n\n| row | gptft | PyTorch | ratio | CPU-time ratio | peak RSS MiB (gptft / PyTorch) | tensor peak MiB | wasm heap MiB | load |\n|---|---|---|---|---|---|---|---|---|`,
+  );
+  for (const r of rows) {
+    const { wall, cpu } = benchRatios(r);
+    const ours = r.gptftError ? `fails: ${r.gptftError}` : `${f(r.gptft)} ${r.unit}`;
+    const theirs = r.torchError
+      ? `fails: ${r.torchError}`
+      : r.torch === undefined
+        ? '–'
+        : `${f(r.torch)} ${r.unit}${r.torchThreads ? ` (${r.torchThreads} thr.)` : ''}`;
+    console.log(
+      `| ${r.row} | ${ours} | ${theirs} | ${f(wall, 2)} | ${f(cpu, 2)} | ${f(r.peakRssMiB, 0)} / ${f(r.torchPeakRssMiB, 0)} | ${f(r.tensorPeakMiB, 0)} | ${f(r.wasmHeapMiB, 0)} | ${f(r.load, 1)} |`,
+    );
+  }
+}
+
+/**
+ * Appends `rows` as JSON lines to the file named by `GPTFT_BENCH_RECORD` (the repository's
+ * `pnpm bench` sets it and prints every package's rows in one table at the end); no-op otherwise.
+ */
+export function recordBenchRows(rows: readonly BenchRow[]): void {
+  const file = process.env.GPTFT_BENCH_RECORD;
+  if (!file) return;
+  appendFileSync(file, rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
 }

@@ -14,6 +14,8 @@ import { type BackendName, type BackendOptions, currentBackend, useBackend } fro
 import { tf } from '../tf.js';
 import { ConformanceError } from './assert.js';
 import type { ConformanceCase } from './case.js';
+import { attentionCases } from './cases/attention.js';
+import { crossEntropyCases } from './cases/cross-entropy.js';
 import { embeddingCases, gatherScatterCases } from './cases/embedding.js';
 import { geluCases } from './cases/gelu.js';
 import { layerNormCases } from './cases/layer-norm.js';
@@ -33,6 +35,8 @@ export const conformanceCases: readonly ConformanceCase[] = [
   ...gatherScatterCases,
   ...embeddingCases,
   ...shapeCases,
+  ...crossEntropyCases,
+  ...attentionCases,
 ];
 
 /** Runs one case and checks that it left no tensors behind. */

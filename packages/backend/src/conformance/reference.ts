@@ -224,3 +224,101 @@ export function numericGradRef(
     return s;
   });
 }
+
+/**
+ * Mean cross-entropy of logits = hidden · weightᵀ ([n, c] · [v, c]ᵀ) against `labels` (−100 skipped),
+ * with its gradients dHidden [n, c] and dWeight [v, c] and the logits, in float64.
+ */
+export function linearCrossEntropyRef(
+  hidden: ArrayLike<number>,
+  weight: ArrayLike<number>,
+  labels: readonly number[],
+  n: number,
+  c: number,
+  v: number,
+): { loss: number; dHidden: number[]; dWeight: number[]; logits: number[] } {
+  const kept = labels.filter((y) => y !== -100).length;
+  let loss = 0;
+  const dHidden = new Array<number>(n * c).fill(0);
+  const dWeight = new Array<number>(v * c).fill(0);
+  const logits = new Array<number>(n * v).fill(0);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < v; j++) {
+      let s = 0;
+      for (let q = 0; q < c; q++) s += hidden[i * c + q]! * weight[j * c + q]!;
+      logits[i * v + j] = s;
+    }
+    const y = labels[i]!;
+    if (y === -100) continue;
+    const z = logits.slice(i * v, (i + 1) * v);
+    const m = Math.max(...z);
+    const sum = z.reduce((a, x) => a + Math.exp(x - m), 0);
+    loss += m + Math.log(sum) - z[y]!;
+    for (let j = 0; j < v; j++) {
+      const g = (Math.exp(z[j]! - m) / sum - (j === y ? 1 : 0)) / kept;
+      for (let q = 0; q < c; q++) {
+        dHidden[i * c + q]! += g * weight[j * c + q]!;
+        dWeight[j * c + q]! += g * hidden[i * c + q]!;
+      }
+    }
+  }
+  return { loss: loss / kept, dHidden, dWeight, logits };
+}
+
+/**
+ * Attention in float64: y = softmax(q·kᵀ·scale + bias)·v per (b, h), q [B,H,T,D], k/v [B,H,S,D],
+ * bias [Bb,Hb,T,S] broadcast (or none); with the gradients of Σ up ⊙ y.
+ */
+export function attentionRef(
+  q: readonly number[],
+  k: readonly number[],
+  v: readonly number[],
+  dims: { b: number; h: number; t: number; s: number; d: number },
+  scale: number,
+  bias: { values: readonly number[]; b: number; h: number } | undefined,
+  up: readonly number[],
+): { y: number[]; dq: number[]; dk: number[]; dv: number[] } {
+  const { b, h, t, s, d } = dims;
+  const y = new Array<number>(b * h * t * d).fill(0);
+  const dq = new Array<number>(b * h * t * d).fill(0);
+  const dk = new Array<number>(b * h * s * d).fill(0);
+  const dv = new Array<number>(b * h * s * d).fill(0);
+  for (let bi = 0; bi < b; bi++) {
+    for (let hi = 0; hi < h; hi++) {
+      const qo = (bi * h + hi) * t * d;
+      const ko = (bi * h + hi) * s * d;
+      for (let i = 0; i < t; i++) {
+        const sc = new Array<number>(s).fill(0);
+        for (let j = 0; j < s; j++) {
+          let dot = 0;
+          for (let x = 0; x < d; x++) dot += q[qo + i * d + x]! * k[ko + j * d + x]!;
+          const bb = bias
+            ? bias.values[(((bias.b === 1 ? 0 : bi) * bias.h + (bias.h === 1 ? 0 : hi)) * t + i) * s + j]!
+            : 0;
+          sc[j] = dot * scale + bb;
+        }
+        const m = Math.max(...sc);
+        const e = sc.map((z) => Math.exp(z - m));
+        const sum = e.reduce((a, z) => a + z, 0);
+        const p = e.map((z) => z / sum);
+        const dP = new Array<number>(s).fill(0);
+        for (let j = 0; j < s; j++) {
+          for (let x = 0; x < d; x++) {
+            y[qo + i * d + x]! += p[j]! * v[ko + j * d + x]!;
+            dv[ko + j * d + x]! += p[j]! * up[qo + i * d + x]!;
+            dP[j]! += up[qo + i * d + x]! * v[ko + j * d + x]!;
+          }
+        }
+        const dot = p.reduce((a, pj, j) => a + pj * dP[j]!, 0);
+        for (let j = 0; j < s; j++) {
+          const dS = p[j]! * (dP[j]! - dot) * scale;
+          for (let x = 0; x < d; x++) {
+            dq[qo + i * d + x]! += dS * k[ko + j * d + x]!;
+            dk[ko + j * d + x]! += dS * q[qo + i * d + x]!;
+          }
+        }
+      }
+    }
+  }
+  return { y, dq, dk, dv };
+}

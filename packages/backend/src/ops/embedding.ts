@@ -1,35 +1,15 @@
-import type { GradSaveFunc, Tensor } from '@tensorflow/tfjs-core';
+import type { Tensor } from '../tf.js';
 import { tf } from '../tf.js';
-
-// tfjs' own gradient of `gather` is `UnsortedSegmentSum`: not registered on wasm, and on cpu a loop
-// over every vocabulary row (minutes and GBs at GPT-2's 50257). The gradient of a lookup is a
-// scatter-add of the incoming rows into a dense [V, C] tensor, which `scatterND` does in one pass
-// (it sums duplicate indices).
-const gatherRows = tf.customGrad((...args: (Tensor | GradSaveFunc)[]) => {
-  const weight = args[0] as Tensor;
-  const ids = args[1] as Tensor;
-  const save = args[2] as GradSaveFunc;
-  save([ids]);
-  const [vocab, width] = weight.shape as [number, number];
-  const value = tf.gather(weight, ids);
-  return {
-    value,
-    gradFunc: (dy: Tensor, saved: Tensor[]) => {
-      const savedIds = saved[0]!;
-      const n = savedIds.size;
-      const dWeight = tf.scatterND(tf.reshape(savedIds, [n, 1]), tf.reshape(dy, [n, width]), [vocab, width]);
-      // `ids` is an integer input: it gets a (never used) zero gradient, as customGrad wants one per input.
-      return [dWeight, tf.zeros(savedIds.shape)];
-    },
-  };
-});
+import { gradientNode } from './gradient.js';
 
 /**
  * Embedding lookup: rows of `weight` [V, C] for integer `ids` of any shape → [...ids.shape, C].
  *
  * Differentiable with respect to `weight` (a tensor or a `tf.Variable`, through `tf.grad`,
  * `tf.variableGrads`, ...): the gradient is a dense [V, C] tensor built with one `scatterND`
- * (rows of repeated ids are summed), fast on every backend, instead of tfjs' `UnsortedSegmentSum`.
+ * (rows of repeated ids are summed) — tfjs' own gradient of `gather` is `UnsortedSegmentSum`, not
+ * registered on wasm and on cpu a loop over every vocabulary row (minutes and GBs at GPT-2's 50257).
+ * It is computed only when `weight` needs a gradient (not for a frozen embedding).
  *
  * Ids must lie in [0, V); they are not read back to check (that would force a sync on every call).
  */
@@ -43,5 +23,18 @@ export function embedding(weight: Tensor, ids: Tensor): Tensor {
   if (weight.dtype !== 'float32') {
     throw new Error(`embedding: weight must be float32, got ${weight.dtype}`);
   }
-  return gatherRows(weight, ids);
+  const [vocab, width] = weight.shape as [number, number];
+  return gradientNode(
+    { weight },
+    (_recording, save) => {
+      save([ids]);
+      return tf.gather(weight, ids);
+    },
+    (dy, [savedIds]) => ({
+      weight: () => {
+        const n = savedIds!.size;
+        return tf.scatterND(tf.reshape(savedIds!, [n, 1]), tf.reshape(dy, [n, width]), [vocab, width]);
+      },
+    }),
+  );
 }

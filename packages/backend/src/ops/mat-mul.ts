@@ -1,25 +1,19 @@
-import type { GradSaveFunc, Tensor } from '@tensorflow/tfjs-core';
-import { activeCapabilities } from '../registry.js';
+import type { Tensor } from '../tf.js';
 import { tf } from '../tf.js';
+import { gradientNode } from './gradient.js';
 
-// Why not plain tf.matMul:
-//  1. tfjs' BatchMatMul gradient does not handle broadcasting: for x [B,T,K] · W [K,N] (every linear
-//     layer on a batch) it returns dW with shape [B,K,N] and the tape throws. Here gradients of
-//     broadcast operands are summed back to their shapes, and a batched A times a 2-D B is folded
-//     to one 2-D product, so dW = Aᵀ·dC is a single [K, B·T] × [B·T, N] product with no sum.
-//  2. Speed: backends declare whether their kernel is fast for transposed and batched operands
-//     (`fastTransposedMatMul`, `fastBatchedMatMul`); where it is not, transposes are materialised
-//     and batches are split, in the forward pass and in both gradients.
+// matMul is tfjs' `BatchMatMul` kernel (whatever the backend registered for it: tfjs' own, or a
+// faster one such as @gptft/backend-wasm's) with a gradient that is right when an operand is
+// broadcast: tfjs 4.22's BatchMatMul gradient does not reduce over broadcast dimensions, so for
+// x [B,T,K] · W [K,N] (every linear layer on a batch) it returns dW with shape [B,K,N] and the tape
+// throws. The op never asks which backend runs; the two shape rewrites below hold on every backend:
+//   - a batched A times a 2-D B is one 2-D product on A's stacked rows, so dW = Aᵀ·dC is a single
+//     [K, B·T] × [B·T, N] product with no sum over the batch;
+//   - batch dimensions broadcast on both sides ([2,1,..]·[1,3,..]) are spelled out, because tfjs'
+//     kernels broadcast only when one side has a single batch (the cpu one computes it wrong).
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
-}
-
-function transposeLast2(x: Tensor): Tensor {
-  const perm = x.shape.map((_, i) => i);
-  perm[x.rank - 2] = x.rank - 1;
-  perm[x.rank - 1] = x.rank - 2;
-  return tf.transpose(x, perm);
 }
 
 /** Sums a gradient over the dimensions its operand was broadcast along, back to `shape`. */
@@ -39,14 +33,12 @@ function batchShape(a: Tensor, b: Tensor): number[] {
   return tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
 }
 
-/** op(a)·op(b) in the fastest form the current backend offers; no gradient of its own. */
+/** op(a)·op(b) through the backend's BatchMatMul kernel; no gradient of its own. */
 function product(a: Tensor, b: Tensor, tA: boolean, tB: boolean): Tensor {
-  const caps = activeCapabilities();
-  const K = tA ? a.shape[a.rank - 2]! : a.shape[a.rank - 1]!;
   if (b.rank === 2 && a.rank > 2 && !tA) {
     // [..., M, K] × [K, N]: one 2-D product on the stacked rows.
     const outer = a.shape.slice(0, -1);
-    const c = product(tf.reshape(a, [-1, K]), b, false, tB);
+    const c = tf.matMul(tf.reshape(a, [-1, a.shape[a.rank - 1]!]), b, false, tB);
     return tf.reshape(c, [...outer, c.shape[1]!]);
   }
   const outerA = a.shape.slice(0, -2);
@@ -54,41 +46,30 @@ function product(a: Tensor, b: Tensor, tA: boolean, tB: boolean): Tensor {
   const batchA = outerA.reduce((p, d) => p * d, 1);
   const batchB = outerB.reduce((p, d) => p * d, 1);
   if (batchA > 1 && batchB > 1 && !sameShape(outerA, outerB)) {
-    // tfjs kernels broadcast only when one side has a single batch ([2,1,..] · [1,3,..] comes out
-    // wrong on cpu): spell the broadcast out.
     const outer = batchShape(a, b);
-    return product(
+    return tf.matMul(
       tf.broadcastTo(a, [...outer, ...a.shape.slice(-2)]),
       tf.broadcastTo(b, [...outer, ...b.shape.slice(-2)]),
       tA,
       tB,
     );
   }
-  if (caps && !caps.fastTransposedMatMul && (tA || tB)) {
-    return product(tA ? transposeLast2(a) : a, tB ? transposeLast2(b) : b, false, false);
-  }
-  if (caps && !caps.fastBatchedMatMul && (a.rank > 2 || b.rank > 2)) {
-    const outer = batchShape(a, b);
-    const split = (x: Tensor) => {
-      const full = tf.broadcastTo(x, [...outer, ...x.shape.slice(-2)]);
-      return tf.unstack(tf.reshape(full, [-1, ...x.shape.slice(-2)]));
-    };
-    const as = split(a);
-    const bs = split(b);
-    const c = tf.stack(as.map((ai, i) => tf.matMul(ai, bs[i]!, tA, tB)));
-    return tf.reshape(c, [...outer, ...c.shape.slice(-2)]);
-  }
   return tf.matMul(a, b, tA, tB);
 }
 
-/** dA and dB of C = op(A)·op(B) given dC, each in its operand's shape. */
-function gradients(dC: Tensor, a: Tensor, b: Tensor, tA: boolean, tB: boolean): [Tensor, Tensor] {
+/** dA of C = op(A)·op(B) given dC, in A's shape. */
+function gradA(dC: Tensor, a: Tensor, b: Tensor, tA: boolean, tB: boolean): Tensor {
   let dA: Tensor;
-  let dB: Tensor;
   if (!tA && !tB) dA = product(dC, b, false, true);
   else if (!tA && tB) dA = product(dC, b, false, false);
   else if (tA && !tB) dA = product(b, dC, false, true);
   else dA = product(b, dC, true, true);
+  return reduceTo(dA, a.shape);
+}
+
+/** dB of C = op(A)·op(B) given dC, in B's shape. */
+function gradB(dC: Tensor, a: Tensor, b: Tensor, tA: boolean, tB: boolean): Tensor {
+  let dB: Tensor;
   if (b.rank === 2 && a.rank > 2 && !tA) {
     // Fold the batch into the rows: dB is one 2-D product and needs no sum over the batch.
     const a2 = tf.reshape(a, [-1, a.shape[a.rank - 1]!]);
@@ -98,33 +79,18 @@ function gradients(dC: Tensor, a: Tensor, b: Tensor, tA: boolean, tB: boolean): 
   else if (!tA && tB) dB = product(dC, a, true, false);
   else if (tA && !tB) dB = product(a, dC, false, false);
   else dB = product(dC, a, true, true);
-  return [reduceTo(dA, a.shape), reduceTo(dB, b.shape)];
+  return reduceTo(dB, b.shape);
 }
-
-function makeMatMul(tA: boolean, tB: boolean) {
-  return tf.customGrad((...args: (Tensor | GradSaveFunc)[]) => {
-    const a = args[0] as Tensor;
-    const b = args[1] as Tensor;
-    (args[2] as GradSaveFunc)([a, b]);
-    return {
-      value: product(a, b, tA, tB),
-      gradFunc: (dC: Tensor, saved: Tensor[]) => gradients(dC, saved[0]!, saved[1]!, tA, tB),
-    };
-  });
-}
-
-const variants = [
-  [makeMatMul(false, false), makeMatMul(false, true)],
-  [makeMatMul(true, false), makeMatMul(true, true)],
-] as const;
 
 /**
  * `tf.matMul` with the same meaning — a: [..., M, K] (or [..., K, M] with `transposeA`), b:
- * [..., K, N] (or [..., N, K] with `transposeB`), leading dimensions broadcast — whose forward pass
- * and gradients take the fast path of the current backend, and whose gradients are right when an
- * operand is broadcast (tfjs' own throw a shape error for x [B,T,K] · W [K,N]).
+ * [..., K, N] (or [..., N, K] with `transposeB`), leading dimensions broadcast — whose gradients are
+ * right when an operand is broadcast (tfjs' own throw a shape error for x [B,T,K] · W [K,N]), and
+ * computed only for operands that need one (no dW for a frozen weight).
  *
- * Differentiable through `tf.grad`, `tf.grads`, `tf.variableGrads` (with `tf.Variable` operands).
+ * The product is the backend's `BatchMatMul` kernel: a backend makes it fast by registering that
+ * kernel (see `@gptft/backend-wasm`). Differentiable through `tf.grad`, `tf.grads`,
+ * `tf.variableGrads` (with `tf.Variable` operands).
  */
 export function matMul<T extends Tensor>(a: T, b: Tensor, transposeA = false, transposeB = false): T {
   if (a.rank < 2 || b.rank < 2) {
@@ -144,5 +110,15 @@ export function matMul<T extends Tensor>(a: T, b: Tensor, transposeA = false, tr
     );
   }
   batchShape(a, b);
-  return variants[transposeA ? 1 : 0][transposeB ? 1 : 0](a, b) as T;
+  return gradientNode(
+    { a, b },
+    (_recording, save) => {
+      save([a, b]);
+      return product(a, b, transposeA, transposeB);
+    },
+    (dC, [sa, sb]) => ({
+      a: () => gradA(dC, sa!, sb!, transposeA, transposeB),
+      b: () => gradB(dC, sa!, sb!, transposeA, transposeB),
+    }),
+  ) as T;
 }

@@ -1,8 +1,15 @@
 import { Command } from 'commander';
+import { causalLMCollator } from '@gptft/datasets';
+import { causalLMTrainable, Trainer } from '@gptft/trainer';
 import { Context, selectBackend } from '../context.js';
 import { CliError } from '../errors.js';
-import { batchBlocks, checkDataFiles, readLmTokens, toBlocks } from '../lm-data.js';
-import { evaluateLoss } from '../lm-training.js';
+import {
+  checkDataFiles,
+  ENCODING_ERRORS_OPTION,
+  readLmTokens,
+  textReadOptions,
+  toBlocks,
+} from '../lm-data.js';
 import { LOAD_MODEL_OPTIONS, loadLanguageModel, modelSources } from '../model-io.js';
 import { addCommonOptions, addOptions, resolveOptions } from '../options.js';
 import { evaluateClassifier, TASKS, taskOfModel } from '../tasks.js';
@@ -16,7 +23,7 @@ export function evalCommand(): Command {
   const cmd = new Command('eval')
     .summary('perplexity on text, or a classifier’s metrics')
     .description(
-      'causal-lm (default): the file’s tokens are concatenated and cut into non-overlapping blocks of --block-size tokens (remainder dropped), as transformers’ run_clm.py; loss = mean next-token cross-entropy over all predicted positions; perplexity = exp(loss). With --json: {"loss", "perplexity", "tokens"}. sequence-classification: accuracy and macro precision/recall/F1 (scikit-learn’s definitions); token-classification: entity precision/recall/F1 (seqeval) and token accuracy. chat-facts: a chat model answers each test conversation ({"messages": [..., user question, reference reply], "expected": "fact" | ["fact", ...]}, as gptft demo writes them) greedily, and fact accuracy is the share of replies that contain every expected string (case-insensitive, whole words and numbers; @gptft/metrics factAccuracy); with --json also per kind and every reply.',
+      'causal-lm (default): the file’s tokens are concatenated and cut into non-overlapping blocks of --block-size tokens (remainder dropped), as transformers’ run_clm.py; loss = mean next-token cross-entropy over all predicted positions (Trainer.evaluate); perplexity = exp(loss). With --json: {"loss", "perplexity", "tokens"}. sequence-classification: accuracy and macro precision/recall/F1 (scikit-learn’s definitions); token-classification: entity precision/recall/F1 (seqeval) and token accuracy. chat-facts: a chat model answers each test conversation ({"messages": [..., user question, reference reply], "expected": "fact" | ["fact", ...]}, as gptft demo writes them) greedily, and fact accuracy is the share of replies that contain every expected string (case-insensitive, whole words and numbers; @gptft/metrics factAccuracy); with --json also per kind and every reply.',
     );
   addOptions(cmd, [
     {
@@ -31,14 +38,21 @@ export function evalCommand(): Command {
       name: 'block-size',
       type: 'int',
       description: 'tokens per block (causal-lm; default: the model’s context, at most 1024)',
+      range: { min: 2 },
     },
     {
       name: 'per-device-eval-batch-size',
       type: 'int',
       description: 'blocks or examples per forward pass',
       default: 8,
+      range: { min: 1 },
     },
-    { name: 'max-eval-samples', type: 'int', description: 'evaluate at most this many blocks or examples' },
+    {
+      name: 'max-eval-samples',
+      type: 'int',
+      description: 'evaluate at most this many blocks or examples',
+      range: { min: 1 },
+    },
     {
       name: 'max-new-tokens',
       type: 'int',
@@ -57,6 +71,7 @@ export function evalCommand(): Command {
       default: 'label',
     },
   ]);
+  addOptions(cmd, [ENCODING_ERRORS_OPTION]);
   addCommonOptions(cmd);
   cmd.action(async (_o, c: Command) => evaluate(await resolveOptions(c)));
   return cmd;
@@ -105,7 +120,7 @@ export async function evaluate(opts: Record<string, unknown>): Promise<void> {
         `--block-size ${blockSize} exceeds the model's context (${lm.model.config.nPositions})`,
       );
     }
-    const ids = await readLmTokens(files, lm.tokenizer);
+    const ids = await readLmTokens(files, lm.tokenizer, textReadOptions(opts));
     let blocks = toBlocks(ids, blockSize);
     const max = opts.maxEvalSamples as number | undefined;
     if (max !== undefined) blocks = blocks.slice(0, max);
@@ -115,10 +130,22 @@ export async function evaluate(opts: Record<string, unknown>): Promise<void> {
         'pass a smaller --block-size',
       );
     }
-    const { loss, tokens } = evaluateLoss(
-      lm.model,
-      batchBlocks(blocks, opts.perDeviceEvalBatchSize as number),
-    );
+    const trainer = new Trainer({
+      model: causalLMTrainable(lm.model),
+      args: { perDeviceEvalBatchSize: opts.perDeviceEvalBatchSize as number },
+      evalDataset: blocks,
+      dataCollator: causalLMCollator({ padTokenId: lm.tokenizer.eosTokenId ?? 0 }),
+      logToFile: false,
+      progress: false,
+    });
+    let loss: number;
+    try {
+      loss = (await trainer.evaluate()).eval_loss!;
+    } finally {
+      trainer.optimizer.dispose();
+    }
+    // Every block predicts its tokens after the first (full blocks, no padding).
+    const tokens = blocks.length * (blockSize - 1);
     ctx.result(
       { loss, perplexity: Math.exp(loss), tokens },
       () =>

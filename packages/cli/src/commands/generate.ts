@@ -36,7 +36,7 @@ export async function generate(opts: Record<string, unknown>): Promise<void> {
     const eos = tokenizer.eosTokenId;
     if (eos !== undefined) settings.stopIds = [eos];
     if (!ctx.json) ctx.stdout.write(prompt);
-    const { ids, text } = await generateReply(
+    const { ids, text, promptTokensDropped, maxNewTokens } = await generateReply(
       model,
       tokenizer,
       tokenizer.encode(prompt),
@@ -46,6 +46,15 @@ export async function generate(opts: Record<string, unknown>): Promise<void> {
       },
     );
     if (!ctx.json) ctx.stdout.write('\n');
+    const ctxLen = model.config.nPositions;
+    if (promptTokensDropped > 0)
+      ctx.log(
+        `note: the prompt was cut to its last ${ctxLen - maxNewTokens} tokens (${promptTokensDropped} dropped) to leave room for ${maxNewTokens} new tokens in the model's ${ctxLen}-token context`,
+      );
+    else if (maxNewTokens < settings.maxNewTokens)
+      ctx.log(
+        `note: at most ${maxNewTokens} new tokens fit the model's ${ctxLen}-token context after the prompt`,
+      );
     ctx.result({ text, ids });
   } finally {
     lm.dispose();

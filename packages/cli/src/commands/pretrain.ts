@@ -1,15 +1,23 @@
 import { Command } from 'commander';
+import { type CausalLMExample, causalLMCollator } from '@gptft/datasets';
+import { causalLMTrainable, Trainer } from '@gptft/trainer';
 import { GPT2Config, GPT2Model } from '@gptft/gpt2-model';
 import { GPT2LMHeadModel } from '@gptft/heads';
 import { Context, selectBackend } from '../context.js';
 import { CliError } from '../errors.js';
-import { batchBlocks, checkDataFiles, readLmTokens, toBlocks } from '../lm-data.js';
-import { runTraining, writeRunArgs } from '../lm-training.js';
+import {
+  checkDataFiles,
+  ENCODING_ERRORS_OPTION,
+  readLmTokens,
+  textReadOptions,
+  toBlocks,
+} from '../lm-data.js';
+import { modelFiles, resolveResume, runTraining, writeRunArgs } from '../lm-training.js';
 import { loadTokenizer } from '../model-io.js';
 import { addCommonOptions, addOptions, resolveOptions } from '../options.js';
 import { writeReport } from '../report.js';
 import { sampleGenerations } from '../samples.js';
-import { trainingArgumentsFrom, trainingOptionSpecs } from '../training-options.js';
+import { resumeOptions, trainingArgumentsFrom, trainingOptionSpecs } from '../training-options.js';
 
 export const PRETRAIN_DEFAULTS = {
   learningRate: 1e-3,
@@ -51,8 +59,14 @@ export function pretrainCommand(): Command {
       type: 'number',
       description: 'percent of blocks held out when there is no --validation-data',
       default: 5,
+      range: { min: 0, max: 100, maxExclusive: true },
     },
-    { name: 'max-eval-samples', type: 'int', description: 'evaluate on at most this many validation blocks' },
+    {
+      name: 'max-eval-samples',
+      type: 'int',
+      description: 'evaluate on at most this many validation blocks',
+      range: { min: 1 },
+    },
     {
       name: 'tokenizer',
       type: 'string',
@@ -60,12 +74,35 @@ export function pretrainCommand(): Command {
       description:
         'tokenizer folder or hub id (vocab.json + merges.txt, e.g. from `gptft tokenizer train`); default GPT-2’s',
     },
-    { name: 'n-layer', type: 'int', description: 'transformer blocks', default: 4 },
-    { name: 'n-embd', type: 'int', description: 'hidden width', default: 256 },
-    { name: 'n-head', type: 'int', description: 'attention heads (must divide --n-embd)', default: 4 },
-    { name: 'n-positions', type: 'int', description: 'context length of the model', default: 256 },
-    { name: 'block-size', type: 'int', description: 'tokens per training sequence (default: --n-positions)' },
-    { name: 'dropout', type: 'number', description: 'resid/embd/attn dropout of the new model', default: 0 },
+    { name: 'n-layer', type: 'int', description: 'transformer blocks', default: 4, range: { min: 1 } },
+    { name: 'n-embd', type: 'int', description: 'hidden width', default: 256, range: { min: 1 } },
+    {
+      name: 'n-head',
+      type: 'int',
+      description: 'attention heads (must divide --n-embd)',
+      default: 4,
+      range: { min: 1 },
+    },
+    {
+      name: 'n-positions',
+      type: 'int',
+      description: 'context length of the model',
+      default: 256,
+      range: { min: 2 },
+    },
+    {
+      name: 'block-size',
+      type: 'int',
+      description: 'tokens per training sequence (default: --n-positions)',
+      range: { min: 2 },
+    },
+    {
+      name: 'dropout',
+      type: 'number',
+      description: 'resid/embd/attn dropout of the new model',
+      default: 0,
+      range: { min: 0, max: 1, maxExclusive: true },
+    },
     {
       name: 'save-dtype',
       type: ['float32', 'float16', 'bfloat16'],
@@ -81,6 +118,7 @@ export function pretrainCommand(): Command {
     },
     ...trainingOptionSpecs(PRETRAIN_DEFAULTS),
   ]);
+  addOptions(cmd, [ENCODING_ERRORS_OPTION]);
   addCommonOptions(cmd);
   cmd.action(async (_o, c: Command) => {
     const opts = await resolveOptions(c);
@@ -95,6 +133,7 @@ export async function pretrain(opts: Record<string, unknown>): Promise<void> {
   const outputDir = opts.outputDir as string | undefined;
   if (!outputDir) throw new CliError('--output-dir is required', 'e.g. --output-dir models/my-gpt');
   checkDataFiles(data);
+  const resumeFrom = await resolveResume(outputDir, resumeOptions(opts));
   const valFiles = opts.validationData as string[] | undefined;
   if (valFiles) checkDataFiles(valFiles, '--validation-data');
   await selectBackend(ctx, opts.backend as string);
@@ -118,10 +157,11 @@ export async function pretrain(opts: Record<string, unknown>): Promise<void> {
     eosTokenId: eos,
   });
   const t0 = performance.now();
-  const ids = await readLmTokens(data, tokenizer);
+  const ids = await readLmTokens(data, tokenizer, textReadOptions(opts));
   let trainBlocks = toBlocks(ids, blockSize);
-  let evalBlocks: number[][];
-  if (valFiles) evalBlocks = toBlocks(await readLmTokens(valFiles, tokenizer), blockSize);
+  let evalBlocks: CausalLMExample[];
+  if (valFiles)
+    evalBlocks = toBlocks(await readLmTokens(valFiles, tokenizer, textReadOptions(opts)), blockSize);
   else {
     const nVal = Math.floor((trainBlocks.length * (opts.validationSplitPercentage as number)) / 100);
     evalBlocks = nVal > 0 ? trainBlocks.slice(trainBlocks.length - nVal) : [];
@@ -144,29 +184,27 @@ export async function pretrain(opts: Record<string, unknown>): Promise<void> {
     ctx.log(
       `new GPT-2: ${config.nLayer} layers, width ${config.nEmbd}, ${config.nHead} heads, context ${nPositions}, vocabulary ${config.vocabSize} — ${model.numParameters().toLocaleString('en-US')} parameters`,
     );
-    const args = trainingArgumentsFrom(opts);
-    const trainBatches = batchBlocks(trainBlocks, args.perDeviceTrainBatchSize ?? 8);
-    const evalBatches = batchBlocks(evalBlocks, args.perDeviceEvalBatchSize ?? 8);
     const prompts = (opts.samplePrompt as string[] | undefined) ?? [];
     const before = await sampleGenerations(model, tokenizer, prompts, seed);
-    const save = async (dir: string) => {
-      await model.savePretrained(dir, { dtype: opts.saveDtype as 'float32' });
-      await tokenizer.savePretrained(dir);
-    };
+    const trainable = causalLMTrainable(model);
     const summary = await runTraining({
       ctx,
-      model,
-      params: model.namedParameters(),
-      trainData: trainBatches,
-      evalData: evalBatches,
-      args: { ...args, outputDir },
+      trainable,
+      files: modelFiles(model, undefined, tokenizer),
+      args: { ...trainingArgumentsFrom(opts), outputDir },
+      hasEval: evalBlocks.length > 0,
       shuffle: opts.shuffle !== false,
-      save: async (dir) => {
-        await model.savePretrained(dir);
-        await tokenizer.savePretrained(dir);
-      },
+      saveDtype: opts.saveDtype as 'float32',
+      ...(resumeFrom && { resumeFrom }),
+      makeTrainer: (common) =>
+        new Trainer({
+          ...common,
+          model: trainable,
+          trainDataset: trainBlocks,
+          evalDataset: evalBlocks,
+          dataCollator: causalLMCollator({ padTokenId: eos ?? 0 }),
+        }),
     });
-    await save(outputDir);
     await writeRunArgs(outputDir, 'pretrain', opts);
     const after = await sampleGenerations(model, tokenizer, prompts, seed);
     const report = await writeReport(ctx, {
@@ -184,6 +222,8 @@ export async function pretrain(opts: Record<string, unknown>): Promise<void> {
         output_dir: outputDir,
         losses: summary.losses,
         train_loss: summary.trainingLoss,
+        global_step: summary.globalStep,
+        ...(summary.resumedFrom !== undefined && { resumed_from: summary.resumedFrom }),
         ...(summary.evalLoss !== undefined && {
           eval_loss: summary.evalLoss,
           perplexity: Math.exp(summary.evalLoss),

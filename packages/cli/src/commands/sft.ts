@@ -1,21 +1,29 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
-import type { Batch, ChatMessage } from '@gptft/datasets';
+import type { ChatMessage } from '@gptft/datasets';
 import type { GPT2LMHeadModel } from '@gptft/heads';
-import { getPeftModel, type PeftModel } from '@gptft/peft';
+import type { PeftModel } from '@gptft/peft';
 import type { GPT2Tokenizer } from '@gptft/tokenizer';
 import { readConversations } from '../chat-data.js';
 import { chatStopIds, prepareChatFormat } from '../chat-setup.js';
 import { Context, selectBackend } from '../context.js';
 import { CliError } from '../errors.js';
-import { runTraining, type TrainingSummary, trainableOf, writeRunArgs } from '../lm-training.js';
+import {
+  modelFiles,
+  resolveResume,
+  runTraining,
+  type TrainingSummary,
+  wrapWithPeft,
+  writeRunArgs,
+} from '../lm-training.js';
 import { generateReply } from '../generate-reply.js';
 import { loadLanguageModel } from '../model-io.js';
 import { addCommonOptions, addOptions, resolveOptions } from '../options.js';
-import { loraConfigFrom, PEFT_OPTIONS } from '../peft-options.js';
+import { optimizerSteps, PEFT_OPTIONS } from '../peft-options.js';
 import { writeReport } from '../report.js';
-import { trainingArgumentsFrom, trainingOptionSpecs } from '../training-options.js';
-import { SFTTrainer, seededPermutation, sftModelInput } from '@gptft/trainer';
+import { resumeOptions, trainingArgumentsFrom, trainingOptionSpecs } from '../training-options.js';
+import { SeededRandom } from '@gptft/backend';
+import { causalLMTrainable, SFTTrainer } from '@gptft/trainer';
 import { writeFileAtomic } from '@gptft/hub';
 
 export const SFT_DEFAULTS = {
@@ -71,11 +79,13 @@ export function sftCommand(): Command {
       type: 'number',
       description: 'percent of conversations held out',
       default: 5,
+      range: { min: 0, max: 100, maxExclusive: true },
     },
     {
       name: 'max-seq-length',
       type: 'int',
       description: 'tokens per conversation at most (default: the model’s context)',
+      range: { min: 2 },
     },
     {
       name: 'assistant-only-loss',
@@ -126,6 +136,8 @@ export function sftCommand(): Command {
         output_dir: r.outputDir,
         losses: r.summary.losses,
         train_loss: r.summary.trainingLoss,
+        global_step: r.summary.globalStep,
+        ...(r.summary.resumedFrom !== undefined && { resumed_from: r.summary.resumedFrom }),
         ...(r.summary.evalLoss !== undefined && { eval_loss: r.summary.evalLoss }),
         samples: r.prompts.map((p, i) => ({ prompt: p, before: r.before[i], after: r.after[i] })),
         report: r.report,
@@ -182,12 +194,14 @@ export async function sft(opts: Record<string, unknown>, ctx = new Context(opts)
   const outputDir = opts.outputDir as string | undefined;
   if (!outputDir) throw new CliError('--output-dir is required', 'e.g. --output-dir out/my-chat-model');
   const system = opts.systemPrompt as string | undefined;
+  const resumeFrom = await resolveResume(outputDir, resumeOptions(opts));
   const conversations = await readConversations((opts.data as string[] | undefined) ?? [], system);
   const valFiles = opts.validationData as string[] | undefined;
   let valConversations = valFiles ? await readConversations(valFiles, system) : [];
   await selectBackend(ctx, opts.backend as string);
   const modelPath = opts.model as string;
-  const lm = await loadLanguageModel(modelPath);
+  const seed = opts.seed as number;
+  const lm = await loadLanguageModel(modelPath, { seed });
   const { model, tokenizer } = lm;
   let peft: PeftModel<GPT2LMHeadModel> | undefined;
   try {
@@ -198,11 +212,10 @@ export async function sft(opts: Record<string, unknown>, ctx = new Context(opts)
       (opts.maxSeqLength as number | undefined) ?? model.config.nPositions,
       model.config.nPositions,
     );
-    const seed = opts.seed as number;
     let trainConvs = conversations;
     if (!valFiles) {
       const n = Math.floor((conversations.length * (opts.validationSplitPercentage as number)) / 100);
-      const valIdx = new Set(seededPermutation(conversations.length, seed).slice(0, n));
+      const valIdx = new Set(new SeededRandom(seed).permutation(conversations.length).slice(0, n));
       valConversations = conversations.filter((_, i) => valIdx.has(i));
       trainConvs = conversations.filter((_, i) => !valIdx.has(i));
     }
@@ -213,42 +226,27 @@ export async function sft(opts: Record<string, unknown>, ctx = new Context(opts)
     const prompts = (opts.samplePrompt as string[] | undefined) ?? DEFAULT_CHAT_PROMPTS;
     const replyOpts = system !== undefined ? { system } : {};
     const before = await chatReplies(model, tokenizer, prompts, replyOpts);
-    let params = model.namedParameters();
-    let what = `${modelPath}, full fine-tuning`;
-    if (opts.peft === 'lora') {
-      const lora = loraConfigFrom(opts, modelPath, 'CAUSAL_LM');
-      peft = getPeftModel(model, lora.config, { seed });
-      params = peft.namedTrainableParameters();
-      ctx.log(peft.trainableParametersLine());
-      what = `${modelPath} + ${lora.what}`;
-    }
-    const save = async (dir: string) => {
-      if (peft) await peft.savePretrained(dir);
-      else await model.savePretrained(dir, { dtype: opts.saveDtype as 'float32' });
-      await tokenizer.savePretrained(dir);
-      await writeGenerationConfig(dir, tokenizer);
-    };
-    const trainable = trainableOf<Batch>(model, params, (batch) => {
-      const input = sftModelInput(batch);
-      return model.forward({
-        inputIds: input.inputIds,
-        attentionMask: input.attentionMask,
-        labels: input.labels,
-      });
+    const batchesPerEpoch = Math.ceil(trainConvs.length / (args.perDeviceTrainBatchSize ?? 8));
+    const wrapped = await wrapWithPeft(ctx, { ...opts, model: modelPath, seed }, model, {
+      taskType: 'CAUSAL_LM',
+      totalSteps: optimizerSteps(args, batchesPerEpoch),
     });
-    let trainer: SFTTrainer | undefined;
-    const summary = await runTraining<Batch>({
+    peft = wrapped.peft;
+    const what = wrapped.what ?? `${modelPath}, full fine-tuning`;
+    const p = peft;
+    const trainable = causalLMTrainable(p ?? model);
+    const summary = await runTraining({
       ctx,
-      model,
-      params,
-      trainData: [],
+      trainable,
+      files: modelFiles(model, p, tokenizer, (dir) => writeGenerationConfig(dir, tokenizer)),
+      args: { ...args, outputDir },
       hasEval: valConversations.length > 0,
       evaluateFirst: true,
-      args: { ...args, outputDir },
       shuffle: opts.shuffle !== false,
-      save,
+      saveDtype: opts.saveDtype as 'float32',
+      ...(resumeFrom && { resumeFrom }),
       makeTrainer: (common) => {
-        trainer = new SFTTrainer({
+        const trainer = new SFTTrainer({
           ...common,
           model: trainable,
           tokenizer,
@@ -266,9 +264,7 @@ export async function sft(opts: Record<string, unknown>, ctx = new Context(opts)
         }
         return trainer;
       },
-      finalEvalLoss: async () => (await trainer!.evaluate()).eval_loss!,
     });
-    await save(outputDir);
     await writeRunArgs(outputDir, 'sft', opts);
     const after = await chatReplies(model, tokenizer, prompts, replyOpts);
     const report = await writeReport(ctx, {

@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { readTextFile } from '@gptft/datasets';
 import { Command } from 'commander';
 import { Context } from '../context.js';
 import { CliError } from '../errors.js';
-import { checkDataFiles } from '../lm-data.js';
+import { checkDataFiles, ENCODING_ERRORS_OPTION, textReadOptions } from '../lm-data.js';
 import { loadTokenizer } from '../model-io.js';
 import { addCommonOptions, addOptions, resolveOptions } from '../options.js';
 
@@ -23,6 +23,7 @@ export function tokenizeCommand(): Command {
       description: 'model or tokenizer folder, or hub id (default: GPT-2’s tokenizer)',
     },
   ]);
+  addOptions(cmd, [ENCODING_ERRORS_OPTION]);
   addCommonOptions(cmd);
   cmd.action(async (_o, c: Command) => {
     const opts = await resolveOptions(c);
@@ -30,7 +31,7 @@ export function tokenizeCommand(): Command {
     let text = opts.text as string | undefined;
     if (opts.file !== undefined) {
       checkDataFiles([opts.file as string], '--file');
-      text = await readFile(opts.file as string, 'utf8');
+      text = await readTextFile(opts.file as string, textReadOptions(opts));
     }
     if (text === undefined) throw new CliError('give --text or --file');
     const tok = await loadTokenizer((opts.model as string | undefined) ?? 'gpt2-bpe');

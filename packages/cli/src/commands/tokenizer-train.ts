@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { readTextFile } from '@gptft/datasets';
 import { Command } from 'commander';
 import { trainByteLevelBpe } from '@gptft/tokenizer';
 import { Context } from '../context.js';
 import { CliError } from '../errors.js';
-import { checkDataFiles } from '../lm-data.js';
+import { checkDataFiles, ENCODING_ERRORS_OPTION, textReadOptions } from '../lm-data.js';
 import { addCommonOptions, addOptions, resolveOptions } from '../options.js';
 
 /** `gptft tokenizer train`: a byte-level BPE vocabulary learned from text files. */
@@ -27,12 +27,14 @@ export function tokenizerCommand(): Command {
       type: 'int',
       description: 'vocabulary size: special tokens + 256 bytes + merges',
       default: 4096,
+      range: { min: 1 },
     },
     {
       name: 'min-frequency',
       type: 'int',
       description: 'a pair must occur this often to be merged',
       default: 2,
+      range: { min: 1 },
     },
     {
       name: 'special-tokens',
@@ -45,6 +47,7 @@ export function tokenizerCommand(): Command {
       name: 'model-max-length',
       type: 'int',
       description: 'model_max_length written to tokenizer_config.json',
+      range: { min: 1 },
     },
     {
       name: 'output-dir',
@@ -53,6 +56,7 @@ export function tokenizerCommand(): Command {
       description: 'folder to write the tokenizer files into',
     },
   ]);
+  addOptions(cmd, [ENCODING_ERRORS_OPTION]);
   addCommonOptions(cmd);
   cmd.action(async (_o, c: Command) => tokenizerTrain(await resolveOptions(c)));
   group.addCommand(cmd);
@@ -74,7 +78,7 @@ export async function tokenizerTrain(opts: Record<string, unknown>): Promise<voi
   }
   async function* lines(): AsyncGenerator<string> {
     for (const f of files) {
-      const text = await readFile(f, 'utf8');
+      const text = await readTextFile(f, textReadOptions(opts));
       yield* text.match(/[^\n]*\n|[^\n]+$/g) ?? [];
     }
   }

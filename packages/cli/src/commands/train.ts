@@ -1,19 +1,30 @@
 import { Command } from 'commander';
-import type { GPT2LMHeadModel } from '@gptft/heads';
-import { getPeftModel, type PeftModel } from '@gptft/peft';
+import type { tf } from '@gptft/backend';
+import { type Batch, causalLMCollator } from '@gptft/datasets';
+import { type ComputeMetrics, causalLMTrainable, type TrainableModel, Trainer } from '@gptft/trainer';
 import { Context, selectBackend } from '../context.js';
 import { CliError } from '../errors.js';
-import { batchBlocks, readLmTokens, toBlocks } from '../lm-data.js';
-import { runTraining, type TrainingSummary, writeRunArgs } from '../lm-training.js';
+import { ENCODING_ERRORS_OPTION, readLmTokens, textReadOptions, toBlocks } from '../lm-data.js';
+import {
+  type ModelFiles,
+  modelFiles,
+  resolveResume,
+  runTraining,
+  type SaveDtype,
+  type TrainingSummary,
+  wrapWithPeft,
+  writeRunArgs,
+} from '../lm-training.js';
 import { loadLanguageModel, loadTokenizer } from '../model-io.js';
 import { addCommonOptions, addOptions, resolveOptions } from '../options.js';
-import { loraConfigFrom, PEFT_OPTIONS } from '../peft-options.js';
+import { optimizerSteps, PEFT_OPTIONS } from '../peft-options.js';
 import { writeReport } from '../report.js';
 import {
-  type Classifier,
+  argmaxLogits,
   type ClassificationRecord,
-  classificationBatches,
-  classifierMetrics,
+  classificationCollator,
+  classificationExamples,
+  classificationMetrics,
   classifierTrainable,
   labelMapOf,
   loadClassifier,
@@ -23,7 +34,7 @@ import {
   usePadTokenOf,
   writeLabelMap,
 } from '../tasks.js';
-import { trainingArgumentsFrom, trainingOptionSpecs } from '../training-options.js';
+import { resumeOptions, trainingArgumentsFrom, trainingOptionSpecs } from '../training-options.js';
 
 export const TRAIN_DEFAULTS = {
   loggingSteps: 10,
@@ -68,17 +79,20 @@ export function trainCommand(): Command {
       type: 'number',
       description: 'percent of the training data held out when there is no --validation-data',
       default: 0,
+      range: { min: 0, max: 100, maxExclusive: true },
     },
     {
       name: 'block-size',
       type: 'int',
       description: 'causal-lm: tokens per block (default: the model’s context, at most 1024)',
+      range: { min: 2 },
     },
     {
       name: 'max-seq-length',
       type: 'int',
       description: 'classification: tokens per example at most',
       default: 128,
+      range: { min: 1 },
     },
     {
       name: 'text-column',
@@ -101,6 +115,7 @@ export function trainCommand(): Command {
     },
     ...trainingOptionSpecs(TRAIN_DEFAULTS),
   ]);
+  addOptions(cmd, [ENCODING_ERRORS_OPTION]);
   addCommonOptions(cmd);
   cmd.action(async (_o, c: Command) => train(await resolveOptions(c)));
   return cmd;
@@ -111,152 +126,181 @@ function split<T>(items: T[], pct: number): [T[], T[]] {
   return n > 0 ? [items.slice(0, items.length - n), items.slice(items.length - n)] : [items, []];
 }
 
+/** Optimizer steps of a run over `examples` training examples (AdaLoRA's budget schedule). */
+function totalSteps(opts: Record<string, unknown>, examples: number): number {
+  const args = trainingArgumentsFrom(opts);
+  return optimizerSteps(args, Math.ceil(examples / (args.perDeviceTrainBatchSize ?? 8)));
+}
+
+/** What `train` trains for its task: the model, its data and collator, how it is saved. */
+interface TaskRun {
+  trainable: TrainableModel<Batch>;
+  files: ModelFiles;
+  trainDataset: readonly unknown[];
+  evalDataset: readonly unknown[];
+  dataCollator: (examples: readonly unknown[]) => Batch;
+  computeMetrics?: ComputeMetrics;
+  preprocessLogitsForMetrics?: (logits: tf.Tensor) => tf.Tensor;
+  /** What was trained, for the report. */
+  what: string;
+  /** The metrics reported from the final evaluation. */
+  metricsOf(summary: TrainingSummary): Record<string, number>;
+  dispose(): void;
+}
+
+/** `--task causal-lm`: blocks of `--block-size` tokens (run_clm), the LM or its LoRA adapter. */
+async function causalLMRun(ctx: Context, opts: Record<string, unknown>): Promise<TaskRun> {
+  const data = (opts.data as string[] | undefined) ?? [];
+  const valFiles = opts.validationData as string[] | undefined;
+  const lm = await loadLanguageModel(opts.model as string, {
+    ...(opts.tokenizer !== undefined && { tokenizer: opts.tokenizer as string }),
+    seed: opts.seed as number,
+  });
+  const { model, tokenizer } = lm;
+  try {
+    const blockSize = (opts.blockSize as number | undefined) ?? Math.min(model.config.nPositions, 1024);
+    if (blockSize > model.config.nPositions)
+      throw new CliError(
+        `--block-size ${blockSize} exceeds the model's context (${model.config.nPositions})`,
+      );
+    let [trainBlocks, evalBlocks] = split(
+      toBlocks(await readLmTokens(data, tokenizer, textReadOptions(opts)), blockSize),
+      valFiles ? 0 : (opts.validationSplitPercentage as number),
+    );
+    if (valFiles)
+      evalBlocks = toBlocks(await readLmTokens(valFiles, tokenizer, textReadOptions(opts)), blockSize);
+    if (trainBlocks.length === 0)
+      throw new CliError(
+        `${data.join(', ')}: fewer tokens than one block of ${blockSize}`,
+        'pass a smaller --block-size',
+      );
+    ctx.log(
+      `data: ${trainBlocks.length} training and ${evalBlocks.length} validation blocks of ${blockSize} tokens`,
+    );
+    const { peft, what } = await wrapWithPeft(ctx, opts, model, {
+      taskType: 'CAUSAL_LM',
+      totalSteps: totalSteps(opts, trainBlocks.length),
+    });
+    return {
+      trainable: causalLMTrainable(peft ?? model),
+      files: modelFiles(model, peft, tokenizer),
+      trainDataset: trainBlocks,
+      evalDataset: evalBlocks,
+      dataCollator: causalLMCollator({ padTokenId: tokenizer.eosTokenId ?? 0 }) as TaskRun['dataCollator'],
+      what: what ?? `${opts.model}, full fine-tuning`,
+      metricsOf: (s): Record<string, number> =>
+        s.evalLoss !== undefined ? { perplexity: Math.exp(s.evalLoss) } : {},
+      dispose: () => {
+        peft?.unload();
+        lm.dispose();
+      },
+    };
+  } catch (e) {
+    lm.dispose();
+    throw e;
+  }
+}
+
+/** Classification: a new head with the data's labels, accuracy/F1 or seqeval metrics. */
+async function classifierRun(
+  ctx: Context,
+  opts: Record<string, unknown>,
+  task: Exclude<Task, 'causal-lm'>,
+): Promise<TaskRun> {
+  const data = (opts.data as string[] | undefined) ?? [];
+  const valFiles = opts.validationData as string[] | undefined;
+  const columns = { text: opts.textColumn as string, label: opts.labelColumn as string };
+  let records: ClassificationRecord[] = await readClassificationRecords(
+    data,
+    task,
+    columns,
+    textReadOptions(opts),
+  );
+  let valRecords: ClassificationRecord[] = [];
+  if (valFiles) valRecords = await readClassificationRecords(valFiles, task, columns, textReadOptions(opts));
+  else [records, valRecords] = split(records, opts.validationSplitPercentage as number);
+  await selectBackend(ctx, opts.backend as string);
+  const map = labelMapOf([...records, ...valRecords]);
+  const model = await loadClassifier(task, opts.model as string, map, opts.seed as number);
+  try {
+    const tokenizer = await loadTokenizer(
+      (opts.tokenizer as string | undefined) ?? (opts.model as string),
+      model.config.vocabSize,
+    );
+    usePadTokenOf(model, tokenizer);
+    const maxLength = Math.min(opts.maxSeqLength as number, model.config.nPositions);
+    ctx.log(
+      `data: ${records.length} training and ${valRecords.length} validation examples; labels: ${map.labels.join(', ')}`,
+    );
+    const head = `new ${task === 'sequence-classification' ? 'score' : 'classifier'} head (${map.labels.length} labels)`;
+    // task_type SEQ_CLS / TOKEN_CLS from the head: the head trains and is saved with the adapter.
+    const { peft, what } = await wrapWithPeft(ctx, opts, model, {
+      totalSteps: totalSteps(opts, records.length),
+    });
+    return {
+      trainable: classifierTrainable(task, peft ?? model),
+      // An adapter folder has no config.json: the labels go next to it.
+      files: modelFiles(model, peft, tokenizer, peft && ((dir) => writeLabelMap(dir, map))),
+      trainDataset: classificationExamples(records, tokenizer, map, { maxLength }),
+      evalDataset: classificationExamples(valRecords, tokenizer, map, { maxLength }),
+      dataCollator: classificationCollator(task, tokenizer) as TaskRun['dataCollator'],
+      computeMetrics: classificationMetrics(task, map),
+      preprocessLogitsForMetrics: argmaxLogits,
+      what: what
+        ? `${what} + ${head} (trained, saved with the adapter)`
+        : `${opts.model} + ${head}, full fine-tuning`,
+      metricsOf: (s) => s.evalMetrics ?? {},
+      dispose: () => {
+        peft?.unload();
+        model.dispose();
+      },
+    };
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+}
+
 export async function train(opts: Record<string, unknown>): Promise<void> {
   const ctx = new Context(opts);
   const outputDir = opts.outputDir as string | undefined;
   if (!outputDir) throw new CliError('--output-dir is required', 'e.g. --output-dir out/my-model');
   const task = opts.task as Task;
-  const data = (opts.data as string[] | undefined) ?? [];
-  const valFiles = opts.validationData as string[] | undefined;
-  const args = { ...trainingArgumentsFrom(opts), outputDir };
-  const shuffle = opts.shuffle !== false;
-  const pct = opts.validationSplitPercentage as number;
+  const resumeFrom = await resolveResume(outputDir, resumeOptions(opts));
+  if (task === 'causal-lm') await selectBackend(ctx, opts.backend as string);
+  const run = task === 'causal-lm' ? await causalLMRun(ctx, opts) : await classifierRun(ctx, opts, task);
   let summary: TrainingSummary;
-  let metrics: Record<string, number> = {};
-  let what: string;
-  if (task === 'causal-lm') {
-    await selectBackend(ctx, opts.backend as string);
-    const lm = await loadLanguageModel(opts.model as string, {
-      ...(opts.tokenizer !== undefined && { tokenizer: opts.tokenizer as string }),
+  try {
+    summary = await runTraining({
+      ctx,
+      trainable: run.trainable,
+      files: run.files,
+      args: { ...trainingArgumentsFrom(opts), outputDir },
+      hasEval: run.evalDataset.length > 0,
+      shuffle: opts.shuffle !== false,
+      saveDtype: opts.saveDtype as SaveDtype,
+      ...(resumeFrom && { resumeFrom }),
+      makeTrainer: (common) =>
+        new Trainer({
+          ...common,
+          model: run.trainable,
+          trainDataset: run.trainDataset,
+          evalDataset: run.evalDataset,
+          dataCollator: run.dataCollator,
+          ...(run.computeMetrics && { computeMetrics: run.computeMetrics }),
+          ...(run.preprocessLogitsForMetrics && {
+            preprocessLogitsForMetrics: run.preprocessLogitsForMetrics,
+          }),
+        }),
     });
-    const { model, tokenizer } = lm;
-    let peft: PeftModel<GPT2LMHeadModel> | undefined;
-    try {
-      const blockSize = (opts.blockSize as number | undefined) ?? Math.min(model.config.nPositions, 1024);
-      if (blockSize > model.config.nPositions)
-        throw new CliError(
-          `--block-size ${blockSize} exceeds the model's context (${model.config.nPositions})`,
-        );
-      let [trainBlocks, evalBlocks] = split(
-        toBlocks(await readLmTokens(data, tokenizer), blockSize),
-        valFiles ? 0 : pct,
-      );
-      if (valFiles) evalBlocks = toBlocks(await readLmTokens(valFiles, tokenizer), blockSize);
-      if (trainBlocks.length === 0)
-        throw new CliError(
-          `${data.join(', ')}: fewer tokens than one block of ${blockSize}`,
-          'pass a smaller --block-size',
-        );
-      ctx.log(
-        `data: ${trainBlocks.length} training and ${evalBlocks.length} validation blocks of ${blockSize} tokens`,
-      );
-      let params = model.namedParameters();
-      what = `${opts.model}, full fine-tuning`;
-      if (opts.peft === 'lora') {
-        const lora = loraConfigFrom(opts, opts.model as string, 'CAUSAL_LM');
-        peft = getPeftModel(model, lora.config, { seed: args.seed ?? 42 });
-        params = peft.namedTrainableParameters();
-        ctx.log(peft.trainableParametersLine());
-        what = `${opts.model} + ${lora.what}`;
-      }
-      const save = async (dir: string) => {
-        if (peft) await peft.savePretrained(dir);
-        else await model.savePretrained(dir, { dtype: opts.saveDtype as 'float32' });
-        await tokenizer.savePretrained(dir);
-      };
-      summary = await runTraining({
-        ctx,
-        model,
-        params,
-        trainData: batchBlocks(trainBlocks, args.perDeviceTrainBatchSize ?? 8),
-        evalData: batchBlocks(evalBlocks, args.perDeviceEvalBatchSize ?? 8),
-        args,
-        shuffle,
-        save,
-      });
-      await save(outputDir);
-      if (summary.evalLoss !== undefined) metrics = { perplexity: Math.exp(summary.evalLoss) };
-    } finally {
-      peft?.unload();
-      lm.dispose();
-    }
-  } else {
-    const columns = { text: opts.textColumn as string, label: opts.labelColumn as string };
-    let records: ClassificationRecord[] = await readClassificationRecords(data, task, columns);
-    let valRecords: ClassificationRecord[] = [];
-    if (valFiles) valRecords = await readClassificationRecords(valFiles, task, columns);
-    else [records, valRecords] = split(records, pct);
-    await selectBackend(ctx, opts.backend as string);
-    const map = labelMapOf([...records, ...valRecords]);
-    const model = await loadClassifier(task, opts.model as string, map);
-    let peft: PeftModel<Classifier> | undefined;
-    try {
-      const tokenizer = await loadTokenizer(
-        (opts.tokenizer as string | undefined) ?? (opts.model as string),
-        model.config.vocabSize,
-      );
-      usePadTokenOf(model, tokenizer);
-      const maxLength = Math.min(opts.maxSeqLength as number, model.config.nPositions);
-      const trainBatches = classificationBatches(records, tokenizer, map, {
-        maxLength,
-        batchSize: args.perDeviceTrainBatchSize ?? 8,
-      });
-      const evalBatches = classificationBatches(valRecords, tokenizer, map, {
-        maxLength,
-        batchSize: args.perDeviceEvalBatchSize ?? 8,
-      });
-      ctx.log(
-        `data: ${records.length} training and ${valRecords.length} validation examples; labels: ${map.labels.join(', ')}`,
-      );
-      const head = `new ${task === 'sequence-classification' ? 'score' : 'classifier'} head (${map.labels.length} labels)`;
-      let params = model.namedParameters();
-      what = `${opts.model} + ${head}, full fine-tuning`;
-      if (opts.peft === 'lora') {
-        // task_type SEQ_CLS / TOKEN_CLS from the head: the head trains and is saved with the adapter.
-        const lora = loraConfigFrom(opts, opts.model as string);
-        peft = getPeftModel(model, lora.config, { seed: args.seed ?? 42 });
-        params = peft.namedTrainableParameters();
-        ctx.log(peft.trainableParametersLine());
-        what = `${opts.model} + ${lora.what} + ${head} (trained, saved with the adapter)`;
-      }
-      const save = async (dir: string) => {
-        if (peft) {
-          await peft.savePretrained(dir);
-          await writeLabelMap(dir, map);
-        } else await model.savePretrained(dir, { dtype: opts.saveDtype as 'float32' });
-        await tokenizer.savePretrained(dir);
-      };
-      summary = await runTraining({
-        ctx,
-        model,
-        params,
-        trainable: classifierTrainable(model, params),
-        trainData: trainBatches,
-        evalData: evalBatches,
-        finalEvalLoss: () => {
-          metrics = classifierMetrics(model, evalBatches, map);
-          return metrics.loss!;
-        },
-        args,
-        shuffle,
-        save,
-      });
-      await save(outputDir);
-      if (Object.keys(metrics).length)
-        ctx.log(
-          `validation: ${Object.entries(metrics)
-            .map(([k, v]) => `${k} ${v.toFixed(4)}`)
-            .join(', ')}`,
-        );
-    } finally {
-      peft?.unload();
-      model.dispose();
-    }
+  } finally {
+    run.dispose();
   }
+  const metrics = run.metricsOf(summary);
   await writeRunArgs(outputDir, 'train', opts);
   const report = await writeReport(ctx, {
     title: `gptft train --task ${task}`,
-    model: what,
+    model: run.what,
     outputDir,
     summary,
     metrics,
@@ -267,6 +311,8 @@ export async function train(opts: Record<string, unknown>): Promise<void> {
       losses: summary.losses,
       output_dir: outputDir,
       train_loss: summary.trainingLoss,
+      global_step: summary.globalStep,
+      ...(summary.resumedFrom !== undefined && { resumed_from: summary.resumedFrom }),
       ...(summary.evalLoss !== undefined && { eval_loss: summary.evalLoss }),
       ...(Object.keys(metrics).length > 0 && { metrics }),
       report,

@@ -21,7 +21,8 @@ export interface ConllOptions extends OpenOptions {
  * Reads CoNLL-style token-per-line files (CoNLL-2003, WNUT, IOB2 NER) into one record per
  * sentence, e.g. `{ tokens: [...], tags: [...] }`. Sentences end at blank or whitespace-only
  * lines (WNUT 17's train file separates them with a lone tab); `-DOCSTART-` lines are skipped
- * and also end a sentence. Each record is located at the line of its first token.
+ * and also end a sentence. Each record is located at the line of its first token. Every token
+ * line must have as many columns as the file's first one (a ragged file fails naming the line).
  */
 export function readConll(
   path: string,
@@ -35,6 +36,9 @@ export function readConll(
   const fromStart = columns.filter(([, i]) => i >= 0).map(([, i]) => i + 1);
   const fromEnd = columns.filter(([, i]) => i < 0).map(([, i]) => -i);
   const need = Math.max(0, ...fromStart) + Math.max(0, ...fromEnd);
+  // Every token line has the columns of the first one: with a ragged file, `tags: -1` would
+  // silently take another column as the label on the shorter lines.
+  let first: { count: number; line: number } | undefined;
   const parse = (lines: Line[]) => {
     const value = Object.fromEntries(columns.map(([name]) => [name, [] as string[]]));
     for (const { text, line } of lines) {
@@ -47,6 +51,14 @@ export function readConll(
             line,
           },
         );
+      first ??= { count: cells.length, line };
+      if (cells.length !== first.count) {
+        throw new DataError(
+          `${cells.length} columns, but line ${first.line} has ${first.count}: every token line must have ` +
+            `the same columns, or the label column differs from line to line (${JSON.stringify(text)})`,
+          { file, line },
+        );
+      }
       for (const [name, index] of columns) value[name].push(cells[index < 0 ? cells.length + index : index]);
     }
     return { value, line: lines[0].line };

@@ -35,6 +35,12 @@ export interface OpenOptions {
    * skipped. Structural problems (bad gzip, invalid UTF-8, an unterminated quote or array) still throw.
    */
   onRecordError?: (error: DataError) => void;
+  /**
+   * What to do with bytes that are not valid UTF-8 (Python's `errors=` of `open`, as Hugging Face
+   * `datasets`' `encoding_errors`): `'strict'` (default) fails with the file, line and byte offset;
+   * `'replace'` decodes each bad sequence as U+FFFD.
+   */
+  encodingErrors?: 'strict' | 'replace';
 }
 
 /**

@@ -2,6 +2,8 @@
  * Logits processors and warpers (transformers' `generation/logits_process.py`): each rewrites one
  * row of next-token scores [V]; `-Infinity` removes a token. They run in the order transformers
  * uses: repetition penalty (also for greedy), then temperature, top-k, top-p (sampling only).
+ * OpenAI's presence/frequency penalties and logit bias (for an OpenAI-compatible server) run
+ * after the repetition penalty, before the warpers, as vLLM applies them.
  */
 
 /** One step of score rewriting for one row; `ids` is the row so far (prompt + generated). */
@@ -18,6 +20,44 @@ export class RepetitionPenaltyLogitsProcessor implements LogitsProcessor {
     for (const tok of new Set(ids)) {
       const s = scores[tok]!;
       scores[tok] = s < 0 ? s * this.penalty : s / this.penalty;
+    }
+    return scores;
+  }
+}
+
+/**
+ * OpenAI's `presence_penalty` / `frequency_penalty`: for every token j already *generated* (ids
+ * after the first `promptLength`, the prompt does not count), `scores[j] -= count(j) ·
+ * frequencyPenalty + presencePenalty`. Both in [-2, 2] in OpenAI's API.
+ */
+export class PresenceFrequencyPenaltyLogitsProcessor implements LogitsProcessor {
+  constructor(
+    readonly presencePenalty: number,
+    readonly frequencyPenalty: number,
+    readonly promptLength: number,
+  ) {
+    for (const [name, v] of [
+      ['presencePenalty', presencePenalty],
+      ['frequencyPenalty', frequencyPenalty],
+    ] as const)
+      if (!Number.isFinite(v)) throw new Error(`${name} must be a finite number (got ${v})`);
+  }
+  process(ids: readonly number[], scores: Float32Array): Float32Array {
+    const counts = new Map<number, number>();
+    for (let i = this.promptLength; i < ids.length; i++) counts.set(ids[i]!, (counts.get(ids[i]!) ?? 0) + 1);
+    for (const [tok, c] of counts)
+      scores[tok] = scores[tok]! - (c * this.frequencyPenalty + this.presencePenalty);
+    return scores;
+  }
+}
+
+/** OpenAI's `logit_bias` (transformers' `SequenceBiasLogitsProcessor` for single tokens): adds a bias to given ids. */
+export class LogitBiasLogitsProcessor implements LogitsProcessor {
+  constructor(readonly bias: Readonly<Record<number, number>>) {}
+  process(_ids: readonly number[], scores: Float32Array): Float32Array {
+    for (const [tok, b] of Object.entries(this.bias)) {
+      const i = Number(tok);
+      if (i >= 0 && i < scores.length) scores[i] = scores[i]! + b;
     }
     return scores;
   }
@@ -87,15 +127,30 @@ export class LogitsProcessorList implements LogitsProcessor {
 
 /** The processors `generate` builds from its options, in transformers' order. */
 export function buildLogitsProcessors(o: {
-  repetitionPenalty?: number;
-  doSample?: boolean;
-  temperature?: number;
-  topK?: number;
-  topP?: number;
+  repetitionPenalty?: number | undefined;
+  presencePenalty?: number | undefined;
+  frequencyPenalty?: number | undefined;
+  /** Prompt width of the rows (generated ids start there), for the presence/frequency penalties. */
+  promptLength?: number | undefined;
+  logitBias?: Readonly<Record<number, number>> | undefined;
+  doSample?: boolean | undefined;
+  temperature?: number | undefined;
+  topK?: number | undefined;
+  topP?: number | undefined;
 }): LogitsProcessorList {
   const list: LogitsProcessor[] = [];
   if (o.repetitionPenalty !== undefined && o.repetitionPenalty !== 1)
     list.push(new RepetitionPenaltyLogitsProcessor(o.repetitionPenalty));
+  if ((o.presencePenalty ?? 0) !== 0 || (o.frequencyPenalty ?? 0) !== 0)
+    list.push(
+      new PresenceFrequencyPenaltyLogitsProcessor(
+        o.presencePenalty ?? 0,
+        o.frequencyPenalty ?? 0,
+        o.promptLength ?? 0,
+      ),
+    );
+  if (o.logitBias && Object.keys(o.logitBias).length > 0)
+    list.push(new LogitBiasLogitsProcessor(o.logitBias));
   if (o.doSample) {
     list.push(new TemperatureLogitsWarper(o.temperature ?? 1));
     if (o.topK !== undefined && o.topK > 0) list.push(new TopKLogitsWarper(o.topK));

@@ -31,6 +31,41 @@ export interface FakeRepo {
   token?: string;
   /** Files (by path) whose served content is corrupted (one byte flipped) — for verification tests. */
   corrupt?: string[];
+  /** A hostile hub or mirror: lies in the metadata, faults in the transfer (set or clear at any time). */
+  hostile?: HostileHub;
+}
+
+/** One file entry of a tree listing / paths-info answer, as the hub sends it. */
+export interface FakeEntry {
+  type: 'file';
+  path: string;
+  size: number;
+  /** Git blob sha1 (of the LFS pointer for LFS files). */
+  oid: string;
+  lfs?: { oid: string; size: number; pointerSize: number };
+}
+
+/**
+ * How a file's content goes wrong in transit:
+ * - `body`: these bytes instead (with their own Content-Length);
+ * - `truncateTo`: only the first n bytes, with a Content-Length of n (a consistent but short answer);
+ * - `dropAfter`: Content-Length of the whole file, n bytes, then the connection is destroyed;
+ * - `stallAfter`: Content-Length of the whole file, n bytes, then nothing until the hub stops.
+ */
+export type ContentFault =
+  | { body: Uint8Array }
+  | { truncateTo: number }
+  | { dropAfter: number }
+  | { stallAfter: number };
+
+/** Hooks that make {@link FakeHub} answer as a hostile hub or `HF_ENDPOINT` mirror would. */
+export interface HostileHub {
+  /** The commit sha answered for every revision (instead of the commit's own). */
+  sha?: string;
+  /** Rewrites every file entry of tree listings and paths-info answers (oid, lfs.oid, path, size). */
+  entry?: (entry: FakeEntry) => FakeEntry;
+  /** The fault to apply when sending a file's content (undefined: send it as it is). */
+  content?: (path: string) => ContentFault | undefined;
 }
 
 /** Files at least this big, or named *.safetensors, are stored as LFS (as the hub does). */
@@ -54,7 +89,7 @@ function lfsPointer(content: Uint8Array): Uint8Array {
   );
 }
 
-function entry(path: string, content: Uint8Array) {
+function entry(path: string, content: Uint8Array): FakeEntry {
   if (isLfs(path, content)) {
     const pointer = lfsPointer(content);
     return {
@@ -77,6 +112,7 @@ export interface RecordedRequest {
 export class FakeHub {
   readonly requests: RecordedRequest[] = [];
   readonly #repos: FakeRepo[];
+  readonly #stalled = new Set<ServerResponse>();
   #server: Server | undefined;
   url = '';
   /** Page size of tree listings (small, to exercise pagination). */
@@ -100,6 +136,8 @@ export class FakeHub {
   }
 
   async stop(): Promise<void> {
+    for (const res of this.#stalled) res.destroy();
+    this.#stalled.clear();
     this.#server?.closeAllConnections();
     await new Promise<void>((resolve) => this.#server?.close(() => resolve()));
   }
@@ -158,7 +196,14 @@ export class FakeHub {
         for (const c of repo.commits) {
           for (const [p, content] of Object.entries(c.files)) {
             if (sha256(content) === cdn[1]) {
-              return this.#sendContent(req, res, this.#served(repo, p, content), { ETag: `"${cdn[1]}"` });
+              return this.#sendContent(
+                req,
+                res,
+                this.#served(repo, p, content),
+                { ETag: `"${cdn[1]}"` },
+                repo,
+                p,
+              );
             }
           }
         }
@@ -181,7 +226,7 @@ export class FakeHub {
         _id: `id-${repo.id}`,
         id: repo.id,
         private: !!repo.token,
-        sha: commit.sha,
+        sha: repo.hostile?.sha ?? commit.sha,
         lastModified: '2024-01-01T00:00:00.000Z',
         downloads: 0,
         likes: 0,
@@ -202,7 +247,9 @@ export class FakeHub {
       if (!found) return;
       const prefix = tree[4] ? `${dec(tree[4])}/` : '';
       const recursive = url.searchParams.get('recursive') === 'true';
-      const all = this.#listing(found.commit.files, prefix, recursive);
+      const all = this.#listing(found.commit.files, prefix, recursive).map((e) =>
+        e.type === 'file' && found.repo.hostile?.entry ? found.repo.hostile.entry({ ...e }) : e,
+      );
       const cursor = Number(url.searchParams.get('cursor') ?? '0');
       const page = all.slice(cursor, cursor + this.pageSize);
       const headers: Record<string, string> = {};
@@ -225,9 +272,10 @@ export class FakeHub {
       );
       if (!found) return;
       const body = JSON.parse(await readBody(req)) as { paths: string[] };
+      const rewrite = found.repo.hostile?.entry ?? ((e: FakeEntry) => e);
       const out = body.paths
         .filter((p) => p in found.commit.files)
-        .map((p) => entry(p, found.commit.files[p]!));
+        .map((p) => rewrite(entry(p, found.commit.files[p]!)));
       this.#json(res, 200, out);
       return;
     }
@@ -257,7 +305,7 @@ export class FakeHub {
         res.end();
         return;
       }
-      this.#sendContent(req, res, this.#served(found.repo, file, content), headers);
+      this.#sendContent(req, res, this.#served(found.repo, file, content), headers, found.repo, file);
       return;
     }
     this.#notFound(res, 'NotFound', `no route for ${req.method} ${path}`);
@@ -271,7 +319,7 @@ export class FakeHub {
   }
 
   #listing(files: Record<string, Uint8Array>, prefix: string, recursive: boolean) {
-    const out: Array<Record<string, unknown>> = [];
+    const out: Array<FakeEntry | { type: 'directory'; oid: string; size: number; path: string }> = [];
     const dirs = new Set<string>();
     for (const [p, content] of Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1))) {
       if (!p.startsWith(prefix)) continue;
@@ -294,9 +342,25 @@ export class FakeHub {
     res: ServerResponse,
     content: Uint8Array,
     headers: Record<string, string>,
+    repo?: FakeRepo,
+    path?: string,
   ): void {
     const base = { ...headers, 'Accept-Ranges': 'bytes', 'Content-Type': 'application/octet-stream' };
     const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
+    // The hub client asks for byte 0 alone first (file info); faults apply to the content request.
+    const fault =
+      path !== undefined && req.headers.range !== 'bytes=0-0' ? repo?.hostile?.content?.(path) : undefined;
+    if (fault && 'body' in fault) content = fault.body;
+    if (fault && 'truncateTo' in fault) content = content.subarray(0, fault.truncateTo);
+    if (fault && ('dropAfter' in fault || 'stallAfter' in fault) && req.method !== 'HEAD') {
+      const n = 'dropAfter' in fault ? fault.dropAfter : fault.stallAfter;
+      res.writeHead(200, { ...base, 'Content-Length': String(content.length) });
+      res.write(content.subarray(0, n), () => {
+        if ('dropAfter' in fault) res.destroy();
+      });
+      if ('stallAfter' in fault) this.#stalled.add(res);
+      return;
+    }
     let body = content;
     if (range) {
       const start = Number(range[1]);

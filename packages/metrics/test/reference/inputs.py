@@ -153,3 +153,76 @@ def sst2_dev():
         labels.append(int(label))
         texts.append(text)
     return labels, texts
+
+
+# ---------------------------------------------------------------- permissive data for the committed excerpts
+def gutenberg_paragraphs(book, start=10, n=40):
+    """Paragraphs (blank-line separated, lines joined by a space) of a public-domain Gutenberg book."""
+    with open(os.path.join(DATA, "gutenberg", f"{book}.txt"), encoding="utf-8", newline="") as f:
+        text = f.read().replace("\r\n", "\n")
+    paras = [" ".join(p.split("\n")).strip() for p in text.split("\n\n")]
+    paras = [p for p in paras if p]
+    return paras[start:start + n]
+
+
+def gsm8k(split):
+    with open(os.path.join(DATA, "gsm8k", f"{split}.jsonl"), encoding="utf-8") as f:
+        return [json.loads(l) for l in f if l.strip()]
+
+
+def question_lines(question):
+    """The 'system summary' for ROUGE on GSM8K: the question, one sentence per line."""
+    return question.replace(". ", ".\n")
+
+
+def gsm8k_targets(record):
+    """Three references for score_multi: the worked answer (one step per line), its final line,
+    and the question's last sentence."""
+    q = record["question"].split(". ")
+    return [record["answer"], record["answer"].split("\n")[-1], q[-1]]
+
+
+def final_answer(answer):
+    """The number after '#### ' in a GSM8K answer."""
+    return answer.split("#### ")[-1].strip()
+
+
+def em_prediction(ans, i):
+    """A deterministic 'system answer' for exact_match: exact, or off by case, punctuation, a
+    prefix, a currency sign or a digit."""
+    k = i % 6
+    if k == 0:
+        return ans + "."
+    if k == 1:
+        return "The answer is " + ans
+    if k == 2:
+        return ans + "0"
+    if k == 3:
+        return "$" + ans
+    if k == 4:
+        return ans
+    return "ANSWER: " + ans
+
+
+def rt_polarity(name):
+    """Lines of rt-polarity.pos / .neg (Pang & Lee 2005, CC BY 4.0), without trailing spaces."""
+    return [l.rstrip() for l in read_lines(os.path.join(DATA, "nltk-sentence-polarity", f"rt-polarity.{name}"))]
+
+
+def lexicon_score(sentence):
+    """Positive minus negative keyword count (the continuous score behind lexicon_predict)."""
+    words = sentence.split(" ")
+    return sum(w in POSITIVE for w in words) - sum(w in NEGATIVE for w in words)
+
+
+def entity_type_indicator(tags):
+    """Multilabel target of a sentence: 1 for each WNUT type that has a tag (B- or I-) in it."""
+    present = {t[2:] for t in tags if t != "O"}
+    return [1 if ty in present else 0 for ty in WNUT_TYPES]
+
+
+def swap_halves(line):
+    """The second half of the words, then the first half (a block shift for TER)."""
+    words = line.split(" ")
+    h = len(words) // 2
+    return " ".join(words[h:] + words[:h])

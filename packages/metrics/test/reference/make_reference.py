@@ -55,116 +55,359 @@ def write_fixture(name, lines):
 
 
 # ---------------------------------------------------------------- sacreBLEU
-def bleu_reference(src):
-    sys.path.insert(0, src)
+def import_sacrebleu(src):
+    if src not in sys.path:
+        sys.path.insert(0, src)
     version = types.ModuleType("sacrebleu.version")
     version.__version__ = "2.6.0"  # setuptools_scm writes this file at build time; the source tree lacks it
     sys.modules["sacrebleu.version"] = version
     import sacrebleu
-    from sacrebleu.metrics import BLEU
-    from sacrebleu.tokenizers.tokenizer_13a import Tokenizer13a
+    return sacrebleu
 
-    def result(s, bleu):
+
+# Hand-written Chinese sentence pairs (written for these tests; no external source) for the `zh`
+# tokenizer, and strings that hit each tokenizer's corner cases.
+ZH_PAIRS = [
+    ("我们在2020年去了北京。", "我们2020年去北京了。"),
+    ("今天天气很好，我们去公园散步吧！", "今天天气不错，我们去公园走走吧。"),
+    ("他说：“这本书非常有意思。”", "他说这本书很有趣。"),
+    ("会议将于下午3:30开始，请准时参加。", "会议下午三点半开始，请大家准时到。"),
+    ("这家餐厅的菜又便宜又好吃。", "这个饭馆的菜便宜而且好吃。"),
+    ("请把文件发到我的邮箱 test@example.com。", "请将文件发送到邮箱 test@example.com 。"),
+    ("GPT-2模型有1.5亿个参数吗？", "GPT-2 模型有 15 亿个参数吗？"),
+    ("火车晚点了二十分钟。", "列车晚点二十分钟。"),
+    ("我喜欢喝茶，不喜欢喝咖啡。", "我爱喝茶，不爱喝咖啡。"),
+    ("明天——如果不下雨——我们去爬山。", "如果明天不下雨，我们就去爬山。"),
+    ("《红楼梦》是中国古典小说。", "《红楼梦》是一部中国古典小说。"),
+    ("价格从￥100降到了￥80。", "价格由100元降至80元。"),
+]
+TRICKY = [
+    "Hello, world! It costs $5.50.", "&quot;quoted&quot; &amp; &lt;tag&gt;", "a<skipped>b", "hyphen-\nated",
+    "line\nbreak", "3.14 1,000 5-6 a-b 1.a a.1 .5 5.", "naïve café — “smart quotes” ‘x’", "tab\tsep\x0bvt\x1cfs",
+    "nbsp\xa0here\u2003em\ufeffbom", "  leading and trailing  ", "{braces} [brackets] `tick` ~tilde^ |pipe|",
+    "e-mail: a@b.com; path/to/file (x+y)*z=w", "U.S.A. Mr. Smith's", "12:30 10% #1 100,000.00", "😀 emoji, ok.",
+    "ends with digit period 5.", "comma,after,word", "9,9 9.9 9-9", "", "...", "--", "a--b",
+]
+TRICKY_MORE = [
+    "«Guillemets» ¿Qué? ¡Sí! 1.000,50 €", "Preis: 3,50€ (inkl. MwSt.)", "α+β=γ ± 0.5 × 10³ °C ™ ©",
+    "我们在2020年去了北京。", "東京タワーは333メートルです。", "한국어 문장입니다.", "１２３ＡＢＣ！？", "ＧＰＴ－２",
+    "arrow → and ⇒ ↔ ∀x∈ℝ", "tab\there 2,5 2.5 2-5", "emoji 😀😃 👍🏽", "'single' \"double\" `back`",
+    "under_score and hy-phen and en–dash", "Ⅻ ½ ² ⁂ ※", "\u2001\u2028\u2029 separators", "x\u0301 combining",
+    "Jim's “quoted” — text (x) 1,000.5", "𠀀𠀁 Ext-B and \u2f81 \u2fa1 \u2fa2", "  ",
+]
+
+
+def sacrebleu_reference(src):
+    sacrebleu = import_sacrebleu(src)
+    from sacrebleu.metrics import BLEU, CHRF, TER
+    from sacrebleu.tokenizers.tokenizer_13a import Tokenizer13a
+    from sacrebleu.tokenizers.tokenizer_intl import TokenizerV14International
+    from sacrebleu.tokenizers.tokenizer_zh import TokenizerZh
+    from sacrebleu.tokenizers.tokenizer_char import TokenizerChar
+    from sacrebleu.tokenizers.tokenizer_ter import TercomTokenizer
+
+    def bleu_result(s, m):
         return {
             "score": s.score, "counts": list(s.counts), "totals": list(s.totals),
             "precisions": list(s.precisions), "bp": s.bp, "sys_len": s.sys_len, "ref_len": s.ref_len,
-            "str": str(s), "signature": str(bleu.get_signature()),
+            "str": str(s), "signature": str(m.get_signature()),
         }
 
-    def corpus(hyps, refs, **kw):
-        b = BLEU(**kw)
-        return result(b.corpus_score(hyps, refs), b)
+    def bleu(hyps, refs, **kw):
+        m = BLEU(**kw)
+        return bleu_result(m.corpus_score(hyps, refs), m)
 
-    out = {"tool": "sacrebleu", "version": sacrebleu.__version__, "source": src, "describe": None}
-    test_en, test_de, val_en = I.multi30k("test_2016_flickr.en"), I.multi30k("test_2016_flickr.de"), I.multi30k("val.en")
-    write_fixture("multi30k.test_2016_flickr.en.head40", test_en[:40])
-    write_fixture("multi30k.test_2016_flickr.de.head40", test_de[:40])
-    write_fixture("multi30k.val.en.head40", val_en[:40])
+    def chrf(hyps, refs, **kw):
+        m = CHRF(**kw)
+        s = m.corpus_score(hyps, refs)
+        return {"score": s.score, "str": str(s), "signature": str(m.get_signature())}
 
-    def cases(test_en, test_de, val_en):
-        n = len(test_en)
-        drop7 = [I.drop_every(l, 7) for l in test_en]
-        drop5 = [I.drop_every(l, 5) for l in test_en]
+    def ter(hyps, refs, **kw):
+        m = TER(**kw)
+        s = m.corpus_score(hyps, refs)
+        return {"score": s.score, "num_edits": s.num_edits, "ref_length": s.ref_length, "str": str(s),
+                "signature": str(m.get_signature())}
+
+    def cases(ref, other, unrelated):
+        """ref: the reference text; other: a second text (German for Multi30k); unrelated: text that
+        has nothing to do with ref (low scores, zero-match 3/4-grams in the excerpt)."""
+        n = len(ref)
+        drop7 = [I.drop_every(l, 7) for l in ref]
+        drop5 = [I.drop_every(l, 5) for l in ref]
         var = [None if i % 3 == 0 else r for i, r in enumerate(drop5)]
-        c = {
-            "drop7_vs_test_en": corpus(drop7, [test_en]),
-            "val_vs_test_en": corpus(val_en[:n], [test_en]),
-            "val_vs_test_en_lowercase": corpus(val_en[:n], [test_en], lowercase=True),
-            "val_vs_test_en_tok_none": corpus(val_en[:n], [test_en], tokenize="none"),
-            "drop7_vs_test_en_drop5": corpus(drop7, [test_en, drop5]),
-            "drop7_vs_test_en_drop5_variable": corpus(drop7, [test_en, var]),
-            "drop7_vs_test_de": corpus([I.drop_every(l, 7) for l in test_de], [test_de]),
+        unrel = unrelated[:n]
+        other7 = [I.drop_every(l, 7) for l in other]
+        b = {
+            "drop7_vs_ref": bleu(drop7, [ref]),
+            "unrelated_vs_ref": bleu(unrel, [ref]),
+            "unrelated_vs_ref_lowercase": bleu(unrel, [ref], lowercase=True),
+            "unrelated_vs_ref_tok_none": bleu(unrel, [ref], tokenize="none"),
+            "drop7_vs_ref_drop5": bleu(drop7, [ref, drop5]),
+            "drop7_vs_ref_drop5_variable": bleu(drop7, [ref, var]),
+            "drop7_vs_other": bleu(other7, [other]),
         }
+        for tok in ("intl", "zh", "char"):
+            b[f"drop7_vs_ref_tok_{tok}"] = bleu(drop7, [ref], tokenize=tok)
+            b[f"unrelated_vs_ref_tok_{tok}"] = bleu(unrel, [ref], tokenize=tok)
+            b[f"drop7_vs_other_tok_{tok}"] = bleu(other7, [other], tokenize=tok)
         for m in ["none", "floor", "add-k", "exp"]:
-            c[f"val_vs_test_en_smooth_{m}"] = corpus(val_en[:n], [test_en], smooth_method=m)
-            c[f"val_vs_test_en_smooth_{m}_order6"] = corpus(val_en[:n], [test_en], smooth_method=m, max_ngram_order=6)
-        c["val_vs_test_en_floor_0.3"] = corpus(val_en[:n], [test_en], smooth_method="floor", smooth_value=0.3)
-        c["val_vs_test_en_addk_0.5"] = corpus(val_en[:n], [test_en], smooth_method="add-k", smooth_value=0.5)
-        return c
+            b[f"unrelated_vs_ref_smooth_{m}"] = bleu(unrel, [ref], smooth_method=m)
+            b[f"unrelated_vs_ref_smooth_{m}_order6"] = bleu(unrel, [ref], smooth_method=m, max_ngram_order=6)
+        b["unrelated_vs_ref_floor_0.3"] = bleu(unrel, [ref], smooth_method="floor", smooth_value=0.3)
+        b["unrelated_vs_ref_addk_0.5"] = bleu(unrel, [ref], smooth_method="add-k", smooth_value=0.5)
+        c = {
+            "drop7_vs_ref": chrf(drop7, [ref]),
+            "unrelated_vs_ref": chrf(unrel, [ref]),
+            "drop7_vs_ref_pp": chrf(drop7, [ref], word_order=2),
+            "unrelated_vs_ref_pp": chrf(unrel, [ref], word_order=2),
+            "drop7_vs_ref_beta1": chrf(drop7, [ref], beta=1),
+            "drop7_vs_ref_beta3_nc4_nw1": chrf(drop7, [ref], beta=3, char_order=4, word_order=1),
+            "unrelated_vs_ref_lowercase": chrf(unrel, [ref], lowercase=True),
+            "drop7_vs_ref_whitespace": chrf(drop7, [ref], whitespace=True),
+            "unrelated_vs_ref_eps": chrf(unrel, [ref], eps_smoothing=True),
+            "unrelated_vs_ref_pp_eps": chrf(unrel, [ref], word_order=2, eps_smoothing=True),
+            "drop7_vs_ref_drop5": chrf(drop7, [ref, drop5]),
+            "drop7_vs_ref_drop5_variable_pp": chrf(drop7, [ref, var], word_order=2),
+            "drop7_vs_other_pp": chrf(other7, [other], word_order=2),
+        }
+        t = {
+            "drop7_vs_ref": ter(drop7, [ref]),
+            "unrelated_vs_ref": ter(unrel, [ref]),
+            "drop7_vs_ref_normalized": ter(drop7, [ref], normalized=True),
+            "drop7_vs_ref_no_punct": ter(drop7, [ref], no_punct=True),
+            "drop7_vs_ref_case_sensitive": ter(drop7, [ref], case_sensitive=True),
+            "drop7_vs_ref_norm_asian": ter(drop7, [ref], normalized=True, asian_support=True),
+            "drop7_vs_ref_drop5": ter(drop7, [ref, drop5]),
+            "drop7_vs_ref_drop5_variable": ter(drop7, [ref, var]),
+            "drop7_vs_other_normalized": ter(other7, [other], normalized=True),
+            # shifts: each segment's first half moved behind its second half
+            "halves_swapped_vs_ref": ter([I.swap_halves(l) for l in ref], [ref]),
+        }
+        return {"bleu": b, "chrf": c, "ter": t}
 
-    out["corpus"] = cases(test_en, test_de, val_en)
-    out["excerpt40"] = cases(test_en[:40], test_de[:40], val_en[:40])
-    # Sentence level: sacrebleu.sentence_bleu (effective order on) and BLEU().sentence_score (off).
+    out = {"tool": "sacrebleu", "version": sacrebleu.__version__, "source": src, "describe": git_describe(src)}
+    # Full data (Multi30k, read in place, never copied): reference = Test 2016 English, other = its German,
+    # unrelated = the validation English.
+    test_en, test_de, val_en = I.multi30k("test_2016_flickr.en"), I.multi30k("test_2016_flickr.de"), I.multi30k("val.en")
+    out["multi30k"] = cases(test_en, test_de, val_en)
+    # Committed excerpt (public domain): paragraphs of three Gutenberg books.
+    ref, other, unrelated = (I.gutenberg_paragraphs(b) for b in ("pg1342", "pg2701", "pg11"))
+    write_fixture("gutenberg.pg1342.para40", ref)
+    write_fixture("gutenberg.pg2701.para40", other)
+    write_fixture("gutenberg.pg11.para40", unrelated)
+    out["excerpt"] = cases(ref, other, unrelated)
+    # Sentence level (sacrebleu.sentence_bleu with effective order on; sentence_chrf; sentence_ter).
     sent = {}
     for m in ["none", "floor", "add-k", "exp"]:
-        sent[m] = [sacrebleu.sentence_bleu(val_en[i], [test_en[i]], smooth_method=m).score for i in range(40)]
+        sent[m] = [sacrebleu.sentence_bleu(unrelated[i], [ref[i]], smooth_method=m).score for i in range(40)]
     b = BLEU(effective_order=False)
-    sent["exp_no_effective_order"] = [b.sentence_score(val_en[i], [test_en[i]]).score for i in range(40)]
-    sent["exp_two_refs"] = [sacrebleu.sentence_bleu(I.drop_every(test_en[i], 7), [test_en[i], val_en[i]]).score for i in range(40)]
-    out["sentence_head40"] = sent
-    tricky = [
-        "Hello, world! It costs $5.50.", "&quot;quoted&quot; &amp; &lt;tag&gt;", "a<skipped>b", "hyphen-\nated",
-        "line\nbreak", "3.14 1,000 5-6 a-b 1.a a.1 .5 5.", "naïve café — “smart quotes” ‘x’", "tab\tsep\x0bvt\x1cfs",
-        "nbsp\xa0here\u2003em\ufeffbom", "  leading and trailing  ", "{braces} [brackets] `tick` ~tilde^ |pipe|",
-        "e-mail: a@b.com; path/to/file (x+y)*z=w", "U.S.A. Mr. Smith's", "12:30 10% #1 100,000.00", "😀 emoji, ok.",
-        "ends with digit period 5.", "comma,after,word", "9,9 9.9 9-9", "", "...", "--", "a--b",
-    ]
-    tok = Tokenizer13a()
-    out["tokenize13a"] = [[s, tok(s.rstrip())] for s in tricky]
+    sent["exp_no_effective_order"] = [b.sentence_score(unrelated[i], [ref[i]]).score for i in range(40)]
+    sent["exp_two_refs"] = [sacrebleu.sentence_bleu(I.drop_every(ref[i], 7), [ref[i], unrelated[i]]).score for i in range(40)]
+    sent["intl_drop7"] = [sacrebleu.sentence_bleu(I.drop_every(ref[i], 7), [ref[i]], tokenize="intl").score for i in range(40)]
+    sent["chrf_drop7"] = [sacrebleu.sentence_chrf(I.drop_every(ref[i], 7), [ref[i]]).score for i in range(40)]
+    sent["chrf_pp_unrelated"] = [sacrebleu.sentence_chrf(unrelated[i], [ref[i]], word_order=2).score for i in range(40)]
+    ters = [TER().sentence_score(I.drop_every(ref[i], 7), [ref[i]]) for i in range(40)]
+    sent["ter_drop7"] = [[s.score, s.num_edits, s.ref_length] for s in ters]
+    ters = [TER().sentence_score(I.swap_halves(ref[i]), [ref[i], unrelated[i]]) for i in range(40)]
+    sent["ter_swapped_two_refs"] = [[s.score, s.num_edits, s.ref_length] for s in ters]
+    out["sentence"] = sent
+    # Chinese (hand-written pairs): the zh tokenizer, and char / intl on the same text.
+    zh_h, zh_r = [h for h, _ in ZH_PAIRS], [[r for _, r in ZH_PAIRS]]
+    out["zh_pairs"] = ZH_PAIRS
+    out["zh"] = {
+        "bleu_zh": bleu(zh_h, zh_r, tokenize="zh"),
+        "bleu_trg_lang_zh": bleu(zh_h, zh_r, trg_lang="zh"),
+        "bleu_char": bleu(zh_h, zh_r, tokenize="char"),
+        "bleu_intl": bleu(zh_h, zh_r, tokenize="intl"),
+        "chrf": chrf(zh_h, zh_r),
+        "ter_norm_asian": ter(zh_h, zh_r, normalized=True, asian_support=True),
+        "ter_nopunct_asian": ter(zh_h, zh_r, no_punct=True, asian_support=True),
+    }
+    strings = TRICKY + TRICKY_MORE + [h for h, _ in ZH_PAIRS]
+    tok13a, intl, zh, char = Tokenizer13a(), TokenizerV14International(), TokenizerZh(), TokenizerChar()
+    out["tokenize13a"] = [[s, tok13a(s.rstrip())] for s in TRICKY]
+    out["tokenizers"] = [[s, {"13a": tok13a(s.rstrip()), "intl": intl(s.rstrip()), "zh": zh(s.rstrip()),
+                              "char": char(s.rstrip())}] for s in strings]
+    ter_opts = {"default": {}, "normalized": {"normalized": True}, "no_punct": {"no_punct": True},
+                "norm_asian": {"normalized": True, "asian_support": True},
+                "nopunct_asian": {"no_punct": True, "asian_support": True},
+                "case_sensitive": {"case_sensitive": True}}
+    out["tercom"] = [[s, {k: TercomTokenizer(**o)(s.rstrip()) for k, o in ter_opts.items()}] for s in strings]
     return out
 
 
 # ---------------------------------------------------------------- rouge-score
-def rouge_reference(src):
+PUNKT_FIXTURE = "punkt-params.state-union.json.gz"
+
+
+def punkt_params_trained():
+    """Punkt parameters learned by NLTK's own PunktTrainer from the first 30 State of the Union
+    addresses (public domain). Written to ../fixtures so that the TypeScript port can load the same
+    parameters; NLTK's English model (nltk_data punkt) is not used, its licence is unclear."""
+    from nltk.tokenize.punkt import PunktParameters, PunktTrainer
+    folder = os.path.join(I.DATA, "nltk-state-union")
+    text = "".join(open(os.path.join(folder, n), encoding="utf-8", errors="replace").read()
+                   for n in sorted(os.listdir(folder))[:30])
+    trainer = PunktTrainer()
+    trainer.INCLUDE_ALL_COLLOCS = True
+    trainer.train(text, finalize=True)
+    p = trainer.get_params()
+    fixture = {
+        "about": "Punkt parameters trained by NLTK 3.8 PunktTrainer(INCLUDE_ALL_COLLOCS=True) on the first 30 "
+                 "files of shared/data/nltk-state-union (public domain); written by reference/make_reference.py",
+        "abbrev_types": sorted(p.abbrev_types),
+        "collocations": sorted(list(c) for c in p.collocations),
+        "sent_starters": sorted(p.sent_starters),
+        "ortho_context": dict(sorted(p.ortho_context.items())),
+    }
+    with gzip.GzipFile(os.path.join(FIXTURES, PUNKT_FIXTURE), "wb", mtime=0) as f:
+        f.write((json.dumps(fixture, ensure_ascii=False, indent=0, sort_keys=True) + "\n").encode("utf-8"))
+    # Rebuild from the fixture exactly as the tests do (what is tested is what was written).
+    q = PunktParameters()
+    q.abbrev_types = set(fixture["abbrev_types"])
+    q.collocations = set(tuple(c) for c in fixture["collocations"])
+    q.sent_starters = set(fixture["sent_starters"])
+    for k, v in fixture["ortho_context"].items():
+        q.ortho_context[k] = v
+    return q
+
+
+def import_evaluate_metric(evaluate_src, name):
+    """Loads `metrics/<name>/<name>.py` of huggingface/evaluate unmodified. Its module-level imports
+    of `evaluate` and `datasets` are satisfied by stubs that provide only the class-definition
+    scaffolding (Metric, MetricInfo, Features, Value, Sequence, add_start_docstrings); `_compute`,
+    the code that computes the numbers, runs as written."""
+    import importlib.util
+    from types import SimpleNamespace
+    if "evaluate" not in sys.modules:
+        ev = types.ModuleType("evaluate")
+
+        class Metric:
+            def __init__(self, config_name=None, **kw):
+                self.config_name = config_name or "default"
+
+        ev.Metric = Metric
+        ev.MetricInfo = lambda **kw: kw
+        ev.utils = SimpleNamespace(file_utils=SimpleNamespace(add_start_docstrings=lambda *a, **k: (lambda f: f)))
+        sys.modules["evaluate"] = ev
+        ds = types.ModuleType("datasets")
+        ds.Features = ds.Value = ds.Sequence = lambda *a, **k: None
+        sys.modules["datasets"] = ds
+    path = os.path.join(evaluate_src, "metrics", name, f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"evaluate_metric_{name}", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def rouge_reference(src, evaluate_src):
     sys.path.insert(0, src)
-    from rouge_score import rouge_scorer
+    from rouge_score import rouge_scorer, scoring
     import nltk
-    from nltk.stem import porter
+    import numpy as np
+    from nltk.tokenize.punkt import PunktSentenceTokenizer
 
     types_ = ["rouge1", "rouge2", "rougeL", "rougeLsum"]
     dev, test = I.dialogsum("dev"), I.dialogsum("test")
-    with open(os.path.join(FIXTURES, "dialogsum.dev.head20.jsonl"), "w", encoding="utf-8") as f:
-        for r in dev[:20]:
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
-    with open(os.path.join(FIXTURES, "dialogsum.test.head10.jsonl"), "w", encoding="utf-8") as f:
-        for r in test[:10]:
+    gsm = I.gsm8k("test")
+    with open(os.path.join(FIXTURES, "gsm8k.test.head20.jsonl"), "w", encoding="utf-8") as f:
+        for r in gsm[:20]:
             f.write(json.dumps(r, ensure_ascii=False) + "\n")
 
-    def run(records, multi, stem, full_prf):
-        sc = rouge_scorer.RougeScorer(types_, use_stemmer=stem)
-        per = []
-        for r in records:
-            pred = I.lead_two_turns(r["dialogue"])
-            if multi:
-                s = sc.score_multi([I.sentence_lines(r[f"summary{j}"]) for j in (1, 2, 3)], pred)
-            else:
-                s = sc.score(I.sentence_lines(r["summary"]), pred)
-            per.append(s)
-        mean = {t: {k: sum(getattr(p[t], k) for p in per) / len(per) for k in ("precision", "recall", "fmeasure")} for t in types_}
+    def pairs_dialogsum(records, multi, raw=False):
+        fix = (lambda x: x) if raw else I.sentence_lines
+        if multi:
+            return [(I.lead_two_turns(r["dialogue"]), [fix(r[f"summary{j}"]) for j in (1, 2, 3)]) for r in records]
+        return [(I.lead_two_turns(r["dialogue"]), fix(r["summary"])) for r in records]
+
+    def pairs_gsm(records, multi):
+        if multi:
+            return [(I.question_lines(r["question"]), I.gsm8k_targets(r)) for r in records]
+        return [(I.question_lines(r["question"]), r["answer"]) for r in records]
+
+    def run(pairs, full_prf, **kw):
+        sc = rouge_scorer.RougeScorer(kw.pop("rouge_types", types_), **kw)
+        per = [sc.score_multi(t, p) if isinstance(t, list) else sc.score(t, p) for p, t in pairs]
+        ts = list(per[0].keys())
+        mean = {t: {k: sum(getattr(p[t], k) for p in per) / len(per) for k in ("precision", "recall", "fmeasure")} for t in ts}
         res = {"mean": mean, "n": len(per)}
         if full_prf:
-            res["per_example"] = [{t: [p[t].precision, p[t].recall, p[t].fmeasure] for t in types_} for p in per]
+            res["per_example"] = [{t: [p[t].precision, p[t].recall, p[t].fmeasure] for t in ts} for p in per]
         else:
-            res["fmeasure"] = {t: [p[t].fmeasure for p in per] for t in types_}
-        return res
+            res["fmeasure"] = {t: [p[t].fmeasure for p in per] for t in ts}
+        return res, per
+
+    def agg(per, seed, **kw):
+        np.random.seed(seed)
+        a = scoring.BootstrapAggregator(**kw)
+        for p in per:
+            a.add_scores(p)
+        r = a.aggregate()
+        return {t: {b: list(getattr(v, b)) for b in ("low", "mid", "high")} for t, v in r.items()}
 
     out = {"tool": "rouge-score", "version": "0.1.2", "nltk": nltk.__version__, "source": src}
     for stem in (False, True):
         key = "stem" if stem else "nostem"
-        out[f"dev_{key}"] = run(dev, False, stem, False)
-        out[f"test_multi_{key}"] = run(test, True, stem, False)
-        out[f"dev_head20_{key}"] = run(dev[:20], False, stem, True)
-        out[f"test_head10_multi_{key}"] = run(test[:10], True, stem, True)
+        out[f"dev_{key}"] = run(pairs_dialogsum(dev, False), False, use_stemmer=stem)[0]
+        out[f"test_multi_{key}"] = run(pairs_dialogsum(test, True), False, use_stemmer=stem)[0]
+        out[f"excerpt20_{key}"] = run(pairs_gsm(gsm[:20], False), True, use_stemmer=stem)[0]
+        out[f"excerpt10_multi_{key}"] = run(pairs_gsm(gsm[:10], True), True, use_stemmer=stem)[0]
+
+    # A custom tokenizer (rouge-score's tokenizer=, evaluate's tokenizer=): Python's str.split.
+    class Split:
+        def tokenize(self, text):
+            return text.split()
+
+    out["excerpt20_tokenizer_split"] = run(pairs_gsm(gsm[:20], False), True, tokenizer=Split())[0]
+    out["dev_tokenizer_split"] = run(pairs_dialogsum(dev, False), False, tokenizer=Split())[0]
+
+    # split_summaries=True: rouge-score calls nltk.sent_tokenize, which loads NLTK's English Punkt
+    # model. We point it at a given PunktSentenceTokenizer instead (untrained, and trained on public
+    # domain text by NLTK itself), and feed the raw summaries (sentences not on separate lines).
+    trained = punkt_params_trained()
+    real_sent_tokenize = nltk.sent_tokenize
+    for name, tok in (("untrained", PunktSentenceTokenizer()), ("trained", PunktSentenceTokenizer(trained))):
+        nltk.sent_tokenize = lambda text, language="english", _t=tok: _t.tokenize(text)
+        out[f"dev_split_{name}"] = run(pairs_dialogsum(dev, False, raw=True), False, rouge_types=["rougeLsum"],
+                                       split_summaries=True)[0]
+        out[f"excerpt20_split_{name}"] = run([(r["question"], r["answer"]) for r in gsm[:20]], True,
+                                             rouge_types=["rougeL", "rougeLsum"], split_summaries=True)[0]
+        texts = [r["question"] for r in gsm[:20]] + [r["summary"] for r in dev[:30]]
+        out[f"punkt_{name}"] = [[t, tok.tokenize(t)] for t in texts]
+    nltk.sent_tokenize = real_sent_tokenize
+
+    # The bootstrap aggregator after np.random.seed(seed).
+    _, per_dev = run(pairs_dialogsum(dev, False), False)
+    _, per_ex = run(pairs_gsm(gsm[:20], False), False, use_stemmer=True)
+    out["bootstrap"] = {
+        "dev_seed0": agg(per_dev, 0),
+        "dev_seed42_n200_ci90": agg(per_dev, 42, n_samples=200, confidence_interval=0.9),
+        "excerpt20_stem_seed0": agg(per_ex, 0),
+        "excerpt20_stem_seed7": agg(per_ex, 7),
+        "excerpt20_stem_seed0_ci50_n31": agg(per_ex, 0, n_samples=31, confidence_interval=0.5),
+    }
+    # Hugging Face evaluate's rouge (metrics/rouge/rouge.py, _compute unmodified) after np.random.seed.
+    mod = import_evaluate_metric(evaluate_src, "rouge")
+    metric = mod.Rouge()
+
+    def hf(preds, refs, seed, **kw):
+        np.random.seed(seed)
+        r = metric._compute(predictions=preds, references=refs, **kw)
+        return {k: (float(v) if not isinstance(v, list) else [float(x) for x in v]) for k, v in r.items()}
+
+    dp = pairs_dialogsum(dev, False)
+    tp = pairs_dialogsum(test, True)
+    gp = pairs_gsm(gsm[:20], False)
+    out["evaluate"] = {
+        "dev_seed0": hf([p for p, _ in dp], [t for _, t in dp], 0),
+        "dev_stem_seed1": hf([p for p, _ in dp], [t for _, t in dp], 1, use_stemmer=True),
+        "test_multi_seed0": hf([p for p, _ in tp], [t for _, t in tp], 0),
+        "excerpt20_seed0": hf([p for p, _ in gp], [t for _, t in gp], 0),
+        "excerpt20_no_aggregator": hf([p for p, _ in gp], [t for _, t in gp], 0, use_aggregator=False),
+        "excerpt20_split_tokenizer_seed3": hf([p for p, _ in gp], [t for _, t in gp], 3, tokenizer=lambda x: x.split(),
+                                              rouge_types=["rouge1", "rougeL"]),
+    }
+
     hand = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rouge3", "rougeL", "rougeLsum"], use_stemmer=True)
     cases = [
         ("The quick brown fox jumps over the lazy dog", "The quick brown dog jumps on the log."),
@@ -215,7 +458,8 @@ def seqeval_reference(src):
             warnings.simplefilter("ignore")
             kw = dict(output_dict=True, suffix=suffix, zero_division=zero_division)
             if mode == "strict":
-                r = classification_report(yt, yp, mode="strict", scheme=schemes[scheme], **kw)
+                # scheme None: seqeval's classification_report detects it (auto_detect(y_true)).
+                r = classification_report(yt, yp, mode="strict", scheme=schemes[scheme] if scheme else None, **kw)
             else:
                 r = classification_report(yt, yp, **kw)
         return {k: {kk: float(vv) for kk, vv in v.items()} for k, v in r.items()}
@@ -232,7 +476,15 @@ def seqeval_reference(src):
             "strict_bilou": report([I.to_iobes(s, "U", "L") for s in gold], [I.to_iobes(s, "U", "L") for s in pred], "strict", "BILOU"),
             "default_suffix": report([I.to_suffix(s) for s in gold], [I.to_suffix(s) for s in pred], suffix=True),
             "strict_suffix_iob2": report([I.to_suffix(s) for s in gold], [I.to_suffix(s) for s in pred], "strict", "IOB2", suffix=True),
+            "strict_auto_iob2": report(gold, pred, "strict"),
+            "strict_auto_iobes": report([I.to_iobes(s) for s in gold], [I.to_iobes(s) for s in pred], "strict"),
+            "strict_auto_bilou": report([I.to_iobes(s, "U", "L") for s in gold], [I.to_iobes(s, "U", "L") for s in pred], "strict"),
+            "strict_auto_suffix": report([I.to_suffix(s) for s in gold], [I.to_suffix(s) for s in pred], "strict", suffix=True),
         }
+        try:  # IOB1 tags have prefixes {I, O} (B only between same-type chunks): no scheme fits
+            c["strict_auto_iob1"] = report([I.to_iob1(s) for s in gold], [I.to_iob1(s) for s in pred], "strict")
+        except ValueError as e:
+            c["strict_auto_iob1"] = {"error": str(e)}
         c["accuracy"] = accuracy_score(gold, pred)
         c["n_sentences"] = len(gold)
         c["n_tokens"] = sum(map(len, gold))
@@ -263,6 +515,14 @@ def seqeval_reference(src):
                 row["strict"][name] = "error"
         edge.append(row)
     out["edge"] = edge
+    from seqeval.scheme import auto_detect
+    detect = []
+    for seq in edge_seqs + [["B-PER", "E-PER", "O"], ["I-PER", "E-PER", "O"], ["S-PER"], ["U-PER", "O"], ["O"]]:
+        try:
+            detect.append([seq, auto_detect([seq]).__name__])
+        except ValueError:
+            detect.append([seq, "error"])
+    out["auto_detect"] = detect
     dev = I.read_conll(os.path.join(I.DATA, "wnut17", "emerging.dev.conll"))
     test = I.read_conll(os.path.join(I.DATA, "wnut17", "emerging.test.annotated"))
     write_fixture("wnut17.dev.head120.conll", [l for s in dev[:120] for l in [f"{w}\t{t}" for w, t in s] + [""]])
@@ -362,6 +622,200 @@ def sklearn_reference():
     return out
 
 
+def classification_more_reference():
+    """Multilabel P/R/F (all averages), accuracy (subset), confusion matrices and Matthews'
+    correlation with scikit-learn on real data."""
+    import sklearn
+    import numpy as np
+    from sklearn.metrics import (precision_recall_fscore_support as prfs, accuracy_score, confusion_matrix,
+                                 matthews_corrcoef, multilabel_confusion_matrix)
+
+    def fl(x):
+        v = x.tolist() if hasattr(x, "tolist") else x
+        if isinstance(v, list):
+            return [fl(e) for e in v]
+        return None if v is None else float(v)
+
+    def run(yt, yp, **kw):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            p, r, fs, s = prfs(yt, yp, **kw)
+        return {"precision": fl(p), "recall": fl(r), "fscore": fl(fs), "support": fl(s)}
+
+    def multilabel(sents):
+        gold = [[t for _, t in s] for s in sents]
+        pred = I.perturb_tags(gold)
+        yt = np.array([I.entity_type_indicator(s) for s in gold])
+        yp = np.array([I.entity_type_indicator(s) for s in pred])
+        c = {"n": len(yt), "n_true_labels": int(yt.sum()), "n_pred_labels": int(yp.sum()),
+             "subset_accuracy": float(accuracy_score(yt, yp))}
+        w = [(i % 4) + 1 for i in range(len(yt))]
+        for avg in (None, "micro", "macro", "weighted", "samples"):
+            c[f"avg_{avg}"] = run(yt, yp, average=avg)
+            c[f"avg_{avg}_labels_3_0_5"] = run(yt, yp, average=avg, labels=[3, 0, 5])
+            c[f"avg_{avg}_weights"] = run(yt, yp, average=avg, sample_weight=w)
+        for z in (0, 1):
+            c[f"samples_zero_division_{z}"] = run(yt, yp, average="samples", zero_division=z)
+        c["samples_beta_2"] = run(yt, yp, average="samples", beta=2)
+        c["subset_accuracy_weights"] = float(accuracy_score(yt, yp, sample_weight=w))
+        c["mcm"] = fl(multilabel_confusion_matrix(yt, yp))
+        c["mcm_samplewise_head"] = fl(multilabel_confusion_matrix(yt, yp, samplewise=True)[:20])
+        return c
+
+    def tags_multiclass(sents):
+        gold = [[t for _, t in s] for s in sents]
+        yt = [t for s in gold for t in s]
+        yp = [t for s in I.perturb_tags(gold) for t in s]
+        labels = sorted(set(yt) | set(yp))
+        no_o = [l for l in labels if l != "O"]
+        w = [(i % 3) + 1 for i in range(len(yt))]
+        c = {"labels": labels, "mcc": float(matthews_corrcoef(yt, yp)),
+             "mcc_weights": float(matthews_corrcoef(yt, yp, sample_weight=w)),
+             "cm": fl(confusion_matrix(yt, yp)), "cm_no_O": fl(confusion_matrix(yt, yp, labels=no_o)),
+             "cm_weights": fl(confusion_matrix(yt, yp, sample_weight=w))}
+        for norm in ("true", "pred", "all"):
+            c[f"cm_{norm}"] = fl(confusion_matrix(yt, yp, normalize=norm))
+            c[f"cm_no_O_{norm}"] = fl(confusion_matrix(yt, yp, labels=no_o + ["B-absent"], normalize=norm))
+        return c
+
+    def binary(pos, neg):
+        texts = pos + neg
+        yt = [1] * len(pos) + [0] * len(neg)
+        yp = [I.lexicon_predict(t) for t in texts]
+        return {"n": len(yt), "accuracy": float(accuracy_score(yt, yp)), "mcc": float(matthews_corrcoef(yt, yp)),
+                "cm": fl(confusion_matrix(yt, yp)), "cm_labels_1_0": fl(confusion_matrix(yt, yp, labels=[1, 0])),
+                "binary": run(yt, yp, average="binary"),
+                "mcc_strings": float(matthews_corrcoef(["pos" if v else "neg" for v in yt], ["pos" if v else "neg" for v in yp]))}
+
+    dev = I.read_conll(os.path.join(I.DATA, "wnut17", "emerging.dev.conll"))
+    test = I.read_conll(os.path.join(I.DATA, "wnut17", "emerging.test.annotated"))
+    pos, neg = I.rt_polarity("pos"), I.rt_polarity("neg")
+    write_fixture("rt-polarity.pos.head100", pos[:100])
+    write_fixture("rt-polarity.neg.head100", neg[:100])
+    out = {"tool": "scikit-learn", "version": sklearn.__version__, "source": "Debian python3-sklearn"}
+    out["multilabel_wnut17_dev"] = multilabel(dev)
+    out["multilabel_wnut17_test"] = multilabel(test)
+    out["multilabel_wnut17_dev_head120"] = multilabel(dev[:120])
+    out["tags_wnut17_dev"] = tags_multiclass(dev)
+    out["tags_wnut17_dev_head120"] = tags_multiclass(dev[:120])
+    out["rt_polarity"] = binary(pos, neg)
+    out["rt_polarity_head100"] = binary(pos[:100], neg[:100])
+    labels, texts = I.sst2_dev()
+    pred = [I.lexicon_predict(t) for t in texts]
+    out["sst2_dev_lexicon"] = {"mcc": float(matthews_corrcoef(labels, pred)), "cm": fl(confusion_matrix(labels, pred))}
+    small = {
+        "mcc_constant_pred": float(matthews_corrcoef([0, 1, 1, 0], [1, 1, 1, 1])),
+        "mcc_perfect_multiclass": float(matthews_corrcoef([0, 1, 2, 2], [0, 1, 2, 2])),
+        "cm_empty_labels_given": fl(confusion_matrix([], [], labels=[0, 1])),
+        "cm_duplicate_label": fl(confusion_matrix([0, 1, 1, 2], [0, 1, 2, 2], labels=[0, 1, 1, 2])),
+    }
+    out["small"] = small
+    return out
+
+
+def scipy_reference():
+    """Pearson and Spearman correlations with their p-values (scipy.stats) on pairs from real data."""
+    import scipy
+    from scipy.stats import pearsonr, spearmanr
+
+    def both(x, y):
+        p = pearsonr(x, y)
+        s = spearmanr(x, y)
+        return {"x": x, "y": y, "pearson": [float(p[0]), float(p[1])], "spearman": [float(s[0]), float(s[1])]}
+
+    def wnut(sents):
+        gold = [[t for _, t in s] for s in sents]
+        pred = I.perturb_tags(gold)
+        length = [len(s) for s in gold]
+        ents = [sum(t != "O" for t in s) for s in gold]
+        ents_pred = [sum(t != "O" for t in s) for s in pred]
+        return {"length_vs_entity_tokens": both(length, ents), "gold_vs_pred_entity_tokens": both(ents, ents_pred)}
+
+    def gsm(records):
+        q = [len(r["question"].split()) for r in records]
+        a = [len(r["answer"].split()) for r in records]
+        ans = [float(I.final_answer(r["answer"]).replace(",", "")) for r in records]
+        return {"question_vs_answer_words": both(q, a), "answer_words_vs_final_answer": both(a, ans)}
+
+    def rt(pos, neg):
+        texts = pos + neg
+        return {"lexicon_score_vs_label": both([I.lexicon_score(t) for t in texts], [1] * len(pos) + [0] * len(neg))}
+
+    dev = I.read_conll(os.path.join(I.DATA, "wnut17", "emerging.dev.conll"))
+    gsm8k = I.gsm8k("test")
+    pos, neg = I.rt_polarity("pos"), I.rt_polarity("neg")
+    out = {"tool": "scipy", "version": scipy.__version__, "source": "Debian python3-scipy"}
+    out["wnut17_dev"] = wnut(dev)
+    out["wnut17_dev_head120"] = wnut(dev[:120])
+    out["gsm8k_test"] = gsm(gsm8k)
+    out["gsm8k_test_head20"] = gsm(gsm8k[:20])
+    out["rt_polarity"] = rt(pos, neg)
+    out["rt_polarity_head100"] = rt(pos[:100], neg[:100])
+    out["small"] = {
+        "n3": both([1.0, 2.0, 4.0], [1.0, 3.0, 2.0]),
+        "n2": both([1.0, 2.0], [5.0, 3.0]),
+        "ties": both([1, 1, 2, 2, 3, 3, 3], [2, 1, 4, 3, 5, 5, 6]),
+        "perfect": both([1, 2, 3, 4, 5], [2, 4, 6, 8, 10]),
+        "anti": both([1, 2, 3, 4, 5], [5, 4, 3, 2, 1]),
+    }
+    return out
+
+
+def evaluate_reference(evaluate_src):
+    """Hugging Face evaluate's exact_match, matthews_correlation (multilabel), confusion_matrix,
+    pearsonr and spearmanr: their metrics/<name>/<name>.py loaded unmodified (see
+    import_evaluate_metric) and `_compute` called as `evaluate.load(name).compute` would."""
+    import numpy as np
+    out = {"tool": "huggingface/evaluate", "source": evaluate_src, "describe": git_describe(evaluate_src)}
+    em = import_evaluate_metric(evaluate_src, "exact_match").ExactMatch()
+    gsm = I.gsm8k("test")
+
+    def em_cases(records):
+        refs = [I.final_answer(r["answer"]) for r in records]
+        preds = [I.em_prediction(a, i) for i, a in enumerate(refs)]
+        opts = {
+            "plain": {},
+            "ignore_case": {"ignore_case": True},
+            "ignore_punctuation": {"ignore_punctuation": True},
+            "ignore_numbers": {"ignore_numbers": True},
+            "regexes": {"regexes_to_ignore": ["The answer is ", "^ANSWER: "]},
+            "all": {"regexes_to_ignore": ["the answer is "], "ignore_case": True, "ignore_punctuation": True,
+                    "ignore_numbers": False},
+            "case_punct": {"ignore_case": True, "ignore_punctuation": True},
+        }
+        return {"n": len(refs), **{k: float(em._compute(predictions=preds, references=refs, **o)["exact_match"])
+                                   for k, o in opts.items()}}
+
+    out["exact_match_gsm8k_test"] = em_cases(gsm)
+    out["exact_match_gsm8k_test_head20"] = em_cases(gsm[:20])
+    mcc = import_evaluate_metric(evaluate_src, "matthews_correlation").MatthewsCorrelation(config_name="multilabel")
+    dev = I.read_conll(os.path.join(I.DATA, "wnut17", "emerging.dev.conll"))
+
+    def ml(sents):
+        gold = [[t for _, t in s] for s in sents]
+        pred = I.perturb_tags(gold)
+        yt = [I.entity_type_indicator(s) for s in gold]
+        yp = [I.entity_type_indicator(s) for s in pred]
+        return {"per_label": [float(v) for v in mcc._compute(predictions=yp, references=yt)["matthews_correlation"]],
+                "macro": float(mcc._compute(predictions=yp, references=yt, average="macro")["matthews_correlation"])}
+
+    out["matthews_multilabel_wnut17_dev"] = ml(dev)
+    out["matthews_multilabel_wnut17_dev_head120"] = ml(dev[:120])
+    cm = import_evaluate_metric(evaluate_src, "confusion_matrix").ConfusionMatrix()
+    pos, neg = I.rt_polarity("pos")[:100], I.rt_polarity("neg")[:100]
+    yt = [1] * 100 + [0] * 100
+    yp = [I.lexicon_predict(t) for t in pos + neg]
+    out["confusion_matrix_rt_head100"] = {n: np.asarray(cm._compute(predictions=yp, references=yt, normalize=n)["confusion_matrix"]).tolist()
+                                          for n in (None, "true")}
+    pr = import_evaluate_metric(evaluate_src, "pearsonr").Pearsonr()
+    sr = import_evaluate_metric(evaluate_src, "spearmanr").Spearmanr()
+    q = [len(r["question"].split()) for r in gsm[:20]]
+    a = [len(r["answer"].split()) for r in gsm[:20]]
+    out["pearsonr_gsm8k_head20"] = {k: float(v) for k, v in pr._compute(predictions=q, references=a, return_pvalue=True).items()}
+    out["spearmanr_gsm8k_head20"] = {k: float(v) for k, v in sr._compute(predictions=q, references=a, return_pvalue=True).items()}
+    return out
+
+
 def perplexity_reference():
     """exp(mean NLL) computed with Python's math on real losses: the PyTorch losses of the shared
     GPT-2 fixtures (expected.json lm[*].loss, train losses)."""
@@ -378,13 +832,23 @@ def main():
     ap.add_argument("--sacrebleu-src", required=True)
     ap.add_argument("--rouge-src", required=True)
     ap.add_argument("--seqeval-src", required=True)
+    ap.add_argument("--evaluate-src", required=True)
+    ap.add_argument("--only", nargs="*", help="compute only these outputs (default: all)")
     a = ap.parse_args()
-    dump("sacrebleu.json", bleu_reference(a.sacrebleu_src))
-    dump("rouge-score.json.gz", rouge_reference(a.rouge_src), gz=True)
-    dump("nltk-porter.json.gz", porter_reference(), gz=True)
-    dump("seqeval.json", seqeval_reference(a.seqeval_src))
-    dump("sklearn.json", sklearn_reference())
-    dump("perplexity.json", perplexity_reference())
+    jobs = {
+        "sacrebleu": lambda: dump("sacrebleu.json.gz", sacrebleu_reference(a.sacrebleu_src), gz=True),
+        "rouge": lambda: dump("rouge-score.json.gz", rouge_reference(a.rouge_src, a.evaluate_src), gz=True),
+        "porter": lambda: dump("nltk-porter.json.gz", porter_reference(), gz=True),
+        "seqeval": lambda: dump("seqeval.json", seqeval_reference(a.seqeval_src)),
+        "sklearn": lambda: dump("sklearn.json", sklearn_reference()),
+        "sklearn-more": lambda: dump("sklearn-more.json.gz", classification_more_reference(), gz=True),
+        "scipy": lambda: dump("scipy.json.gz", scipy_reference(), gz=True),
+        "evaluate": lambda: dump("evaluate.json", evaluate_reference(a.evaluate_src)),
+        "perplexity": lambda: dump("perplexity.json", perplexity_reference()),
+    }
+    for name, job in jobs.items():
+        if not a.only or name in a.only:
+            job()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,3 @@
+import { sharedVitestConfig } from '@gptft/tooling/vitest';
+
+export default sharedVitestConfig();

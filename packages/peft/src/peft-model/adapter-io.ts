@@ -1,0 +1,96 @@
+/** PEFT's adapter folder on disk: `adapter_config.json` + `adapter_model.safetensors`. */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Tensor, tf, type Variable } from '@gptft/backend';
+import { SafetensorsFile, writeFileAtomic, writeSafetensors } from '@gptft/hub';
+import type { BasePeftConfig } from '../method.js';
+
+/** PEFT's file names. */
+export const ADAPTER_CONFIG_NAME = 'adapter_config.json';
+export const ADAPTER_WEIGHTS_NAME = 'adapter_model.safetensors';
+
+/** The folder an adapter is saved in: `dir` for `default`, `dir/<name>` otherwise (as PEFT). */
+export function adapterFolder(dir: string, name: string): string {
+  return name === 'default' ? dir : join(dir, name);
+}
+
+/** Reads `adapter_config.json` as JSON (not yet parsed by a method); errors name the file. */
+export async function readAdapterConfigJson(adapterDir: string): Promise<{ json: unknown; path: string }> {
+  const path = join(adapterDir, ADAPTER_CONFIG_NAME);
+  try {
+    return { json: JSON.parse(await readFile(path, 'utf8')), path };
+  } catch (e) {
+    throw new Error(`${path}: ${(e as Error).message}`);
+  }
+}
+
+/** An open `adapter_model.safetensors`. */
+export interface AdapterWeights {
+  path: string;
+  file: SafetensorsFile;
+  /** Shape of every tensor in the file, by key. */
+  shapes: Map<string, readonly number[]>;
+}
+
+export async function openAdapterWeights(adapterDir: string): Promise<AdapterWeights> {
+  const path = join(adapterDir, ADAPTER_WEIGHTS_NAME);
+  const file = await SafetensorsFile.open(path);
+  return { path, file, shapes: new Map(file.names().map((k) => [k, file.info(k).shape])) };
+}
+
+/**
+ * Copies the file's tensors into `stateDict`'s variables after checking that the keys are exactly
+ * the adapter's and every shape matches (errors name the file and the tensor; nothing is assigned
+ * unless everything matches).
+ */
+export function assignAdapterWeights(
+  weights: AdapterWeights,
+  stateDict: Array<[string, Variable]>,
+  peftType: string,
+): void {
+  const { file, path } = weights;
+  const want = new Set(stateDict.map(([k]) => k));
+  const extra = file.names().filter((k) => !want.has(k));
+  if (extra.length > 0) {
+    throw new Error(`${path}: tensor "${extra[0]}" is not a parameter of this ${peftType} adapter`);
+  }
+  for (const [key, v] of stateDict) {
+    if (!file.has(key)) throw new Error(`${path}: tensor "${key}" is missing`);
+    const shape = file.info(key).shape;
+    if (shape.join(',') !== v.shape.join(',')) {
+      throw new Error(`${path}: tensor "${key}" has shape [${shape}] but the model needs [${v.shape}]`);
+    }
+  }
+  for (const [key, v] of stateDict) {
+    const t = tf.tensor(file.getFloat32(key), v.shape, 'float32');
+    v.assign(t);
+    t.dispose();
+  }
+}
+
+/** Tensor data as written to safetensors (copied now, so later changes do not reach the file). */
+export type TensorData = Record<string, { dtype: 'F32'; shape: number[]; data: Float32Array }>;
+
+/** Copies `tensors` to host memory for {@link writeAdapterFolder}. */
+export function snapshotTensors(tensors: ReadonlyArray<readonly [string, Tensor]>): TensorData {
+  const data: TensorData = {};
+  for (const [key, v] of tensors) {
+    data[key] = { dtype: 'F32', shape: [...v.shape], data: (v.dataSync() as Float32Array).slice() };
+  }
+  return data;
+}
+
+/**
+ * Writes an adapter as PEFT does: `adapter_config.json` (sorted keys, 2-space indent,
+ * `inference_mode: true`) and `adapter_model.safetensors` (F32, metadata `format: pt`), atomically.
+ */
+export async function writeAdapterFolder(
+  folder: string,
+  config: BasePeftConfig,
+  tensors: TensorData,
+): Promise<void> {
+  const out = { ...config, inference_mode: true };
+  const sorted = Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  await writeSafetensors(join(folder, ADAPTER_WEIGHTS_NAME), tensors, { format: 'pt' });
+  await writeFileAtomic(join(folder, ADAPTER_CONFIG_NAME), `${JSON.stringify(sorted, null, 2)}\n`);
+}

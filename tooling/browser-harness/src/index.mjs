@@ -1,0 +1,126 @@
+// A minimal browser harness for gptft's tests: bundle a TypeScript entry for the browser (esbuild),
+// serve it on 127.0.0.1 (an ephemeral port), open it in headless Chromium (Debian's chromium
+// package, driven by playwright-core: nothing is downloaded) and return what the page reported.
+//
+// The page reports by calling `report(result)` (from `@gptft/browser-harness/page`, or by setting
+// `window.__gptftResult`); an uncaught error or a console error is recorded too. Node's built-in
+// modules are replaced by empty stubs in the bundle (gptft's Node-only code paths never run in a
+// page), as is any specifier listed in `stub`.
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { build } from 'esbuild';
+import { chromium } from 'playwright-core';
+
+export const CHROMIUM = process.env.GPTFT_CHROMIUM ?? '/usr/bin/chromium';
+
+/**
+ * Flags for a headless Chromium on a closed, shared machine: no sandbox (CI runs as root), no
+ * background networking (its connections are refused here), WebGPU on (SwiftShader when there is
+ * no GPU).
+ */
+export const CHROMIUM_FLAGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-default-apps',
+  '--disable-extensions',
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--use-angle=swiftshader',
+  '--use-webgpu-adapter=swiftshader',
+];
+
+/** Bundles `entry` (and what it imports) into one browser script. */
+export async function bundle(entry, { stub = [] } = {}) {
+  const stubs = {
+    name: 'gptft-node-stubs',
+    setup(b) {
+      const filter = new RegExp(
+        `^(node:.*|${['fs', 'path', 'url', 'module', 'os', 'child_process', 'worker_threads', 'util', 'crypto', ...stub].map((s) => s.replace(/[/.]/g, '\\$&')).join('|')})$`,
+      );
+      b.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'gptft-stub' }));
+      b.onLoad({ filter: /.*/, namespace: 'gptft-stub' }, () => ({
+        contents: 'module.exports = {};',
+        loader: 'js',
+      }));
+    },
+  };
+  const out = await build({
+    entryPoints: [entry],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+    logLevel: 'silent',
+    plugins: [stubs],
+    define: { 'process.env.NODE_ENV': '"production"' },
+  });
+  return out.outputFiles[0].text;
+}
+
+/** Serves one page (index.html running `script`) on 127.0.0.1; returns its URL and a close(). */
+export async function serve(script) {
+  const html =
+    '<!doctype html><meta charset="utf-8"><title>gptft</title><script type="module" src="/main.js"></script>';
+  const server = createServer((req, res) => {
+    if (req.url === '/main.js') {
+      res.writeHead(200, { 'content-type': 'text/javascript' });
+      res.end(script);
+    } else if (req.url === '/' || req.url === '/index.html') {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(html);
+    } else {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((r) => server.close(r)) };
+}
+
+/**
+ * Bundles `entry`, opens it in headless Chromium and waits (at most `timeoutMs`) for the page's
+ * report. Resolves with `{ result, console, errors }`; rejects with the page's errors when it
+ * reports nothing in time, or when Chromium is missing (naming the Debian package).
+ */
+export async function runInChromium(entry, { timeoutMs = 300_000, flags = [], stub = [] } = {}) {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} not found: install Debian's chromium package (apt-get install -y chromium)`);
+  }
+  const script = await bundle(entry, { stub });
+  const site = await serve(script);
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    // playwright gives every launch a new empty profile of its own.
+    args: [...CHROMIUM_FLAGS, ...flags].filter((f) => f !== '--headless=new'),
+    timeout: 120_000,
+  });
+  const consoleLines = [];
+  const errors = [];
+  try {
+    const page = await browser.newPage();
+    page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(site.url);
+    await page
+      .waitForFunction(() => window.__gptftResult !== undefined, null, { timeout: timeoutMs, polling: 250 })
+      .catch((e) => {
+        throw new Error(
+          `the page reported nothing within ${timeoutMs} ms (${e.message.split('\n')[0]}); ` +
+            `page errors: ${errors.join(' | ') || 'none'}; console: ${consoleLines.slice(-5).join(' | ')}`,
+        );
+      });
+    const result = await page.evaluate(() => window.__gptftResult);
+    return { result, console: consoleLines, errors };
+  } finally {
+    await browser.close();
+    await site.close();
+  }
+}
