@@ -6,7 +6,10 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readShopFacts } from '../src/shop/facts.js';
 import { generateShopConversations, toJsonl } from '../src/shop/generate.js';
-import { gptft, okJson, repoRoot, tempDir, tokenizerTrainArgs } from './helpers.js';
+import { gptft as gptftAt, okJson, repoRoot, SLOW_RUN_MS, tempDir, tokenizerTrainArgs } from './helpers.js';
+
+/** Every run here waits as long as a loaded machine may need (nothing asserts on time). */
+const gptft = (args: string[], o: { input?: string } = {}) => gptftAt(args, { ...o, timeoutMs: SLOW_RUN_MS });
 
 const dir = tempDir('gptft-demo-');
 const base = join(dir, 'base');
@@ -28,17 +31,14 @@ beforeAll(async () => {
     ...['--per-device-train-batch-size', '4', '--eval-strategy', 'no', '--output-dir', base],
   ]);
   expect(r.code, r.stderr).toBe(0);
-  r = await gptft(
-    [
-      'demo',
-      ...['--model', base, '--max-steps', '6', '--max-eval-samples', String(EVAL), '--samples', '2'],
-      ...['--output-dir', out, '--json'],
-    ],
-    { timeoutMs: 300_000 },
-  );
+  r = await gptft([
+    'demo',
+    ...['--model', base, '--max-steps', '6', '--max-eval-samples', String(EVAL), '--samples', '2'],
+    ...['--output-dir', out, '--json'],
+  ]);
   res = okJson(r);
   stdoutLines = r.stdout.trim().split('\n');
-}, 400_000);
+}, 3 * SLOW_RUN_MS);
 
 describe('gptft demo (6 steps on a tiny model)', () => {
   it('prints exactly one JSON object with the scores, the losses, the time and the output folder', () => {
@@ -68,7 +68,9 @@ describe('gptft demo (6 steps on a tiny model)', () => {
     }
   });
 
-  it('gptft eval --task chat-facts gives the same fact accuracy, before (base) and after (adapter)', async () => {
+  it('gptft eval --task chat-facts gives the same fact accuracy, before (base) and after (adapter)', {
+    timeout: 2 * SLOW_RUN_MS,
+  }, async () => {
     for (const [model, key] of [
       [base, 'fact_accuracy_before'],
       [out, 'fact_accuracy_after'],
@@ -92,7 +94,9 @@ describe('gptft demo (6 steps on a tiny model)', () => {
     expect(html).toContain(res.samples[0].question.replace(/[?'&]/g, '').slice(0, 12));
   });
 
-  it('gptft chat on the result answers the first held-out question as the demo scored it', async () => {
+  it('gptft chat on the result answers the first held-out question as the demo scored it', {
+    timeout: SLOW_RUN_MS,
+  }, async () => {
     const r = await gptft(
       ['chat', '--model', out, '--greedy', '--max-new-tokens', '40', '--repetition-penalty', '1', '--json'],
       { input: `${res.samples[0].question}\n` },

@@ -67,18 +67,27 @@ export function demoCommand(): Command {
       type: 'int',
       description:
         'optimizer steps (default: 450 for a small local model such as the bundled one, 60 for others)',
+      range: { min: 1 },
     },
     {
       name: 'max-eval-samples',
       type: 'int',
       description: 'score only the first N test conversations (default: all)',
+      range: { min: 1 },
     },
-    { name: 'samples', type: 'int', description: 'held-out questions shown before and after', default: 5 },
+    {
+      name: 'samples',
+      type: 'int',
+      description: 'held-out questions shown before and after',
+      default: 5,
+      range: { min: 0 },
+    },
     {
       name: 'seed',
       type: 'int',
       description: 'seed of the conversations, LoRA init, data order and dropout',
       default: 42,
+      range: { min: 0 },
     },
     {
       name: 'write-data',
