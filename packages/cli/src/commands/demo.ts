@@ -60,7 +60,7 @@ export function demoCommand(): Command {
       type: 'string',
       placeholder: 'dir',
       description: 'where the conversations (data/), the adapter, the tokenizer and report.html go',
-      default: 'models/demo-shop',
+      default: 'models/demo-chat',
     },
     {
       name: 'max-steps',
