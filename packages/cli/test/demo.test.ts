@@ -1,7 +1,7 @@
 // `gptft demo`, shortened, on a tiny base model made here: shop facts → conversations → LoRA SFT →
 // fact accuracy before/after → report.html → chat's first reply. Nothing here depends on timing:
 // the wasm backend runs one thread and every step is seeded.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readShopFacts } from '../src/shop/facts.js';
@@ -103,5 +103,17 @@ describe('gptft demo (6 steps on a tiny model)', () => {
     );
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).turns[0].assistant).toBe(res.samples[0].after);
+  });
+
+  it.each([
+    [['--max-steps', '0'], '--max-steps must be ≥ 1, got 0'],
+    [['--samples', '-1'], '--samples must be ≥ 0, got -1'],
+    [['--seed', '-5'], '--seed must be in [0, 4294967295], got -5'],
+  ])('refuses demo %j before doing anything', async (args, message) => {
+    const r = await gptft(['demo', ...args, '--output-dir', join(dir, 'refused')]);
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')[0]).toContain(message);
+    expect(existsSync(join(dir, 'refused'))).toBe(false);
   });
 });

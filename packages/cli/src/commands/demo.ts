@@ -6,6 +6,7 @@ import { type ChatFactsReply, type ChatFactsResult, chatFactsOfModel } from '../
 import { Context, selectBackend } from '../context.js';
 import { CliError } from '../errors.js';
 import { addCommonOptions, addOptions, resolveOptions } from '../options.js';
+import { SEED_RANGE } from '../training-options.js';
 import { writeReport } from '../report.js';
 import { readShopFacts } from '../shop/facts.js';
 import { generateShopConversations, writeShopConversations } from '../shop/generate.js';
@@ -87,7 +88,7 @@ export function demoCommand(): Command {
       type: 'int',
       description: 'seed of the conversations, LoRA init, data order and dropout',
       default: 42,
-      range: { min: 0 },
+      range: SEED_RANGE,
     },
     {
       name: 'write-data',
