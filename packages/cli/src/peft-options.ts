@@ -1,9 +1,9 @@
 /**
  * `--peft <method>` and every method's options for `gptft train` and `gptft sft`: the config of
  * the chosen method, the `PeftModel` built from it (method packages `@gptft/peft-<method>` found
- * as plugins through `@gptft/peft`'s registry), and the trainer hooks the method needs.
+ * as plugins through `@gptft/peft`'s registry). The `PeftModel` itself carries the method's
+ * training hooks (its loss term and `onOptimizerStep`).
  */
-import { tf } from '@gptft/backend';
 import type { Module } from '@gptft/gpt2-model';
 import {
   type BasePeftConfig,
@@ -16,7 +16,6 @@ import {
   pfeifferConfig,
   prefixTuningConfig,
 } from '@gptft/peft';
-import type { TrainableModel } from '@gptft/trainer';
 import { CliError } from './errors.js';
 import type { OptionSpec } from './options.js';
 
