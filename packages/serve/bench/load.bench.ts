@@ -362,32 +362,38 @@ if (!only || only === 'demo') {
 if (!only || only === 'mixed') {
   const fx = `${REPO}fixtures/gpt2-tiny-ref/`;
   const weighted = `${REPO}packages/peft/test/fixtures/weighted/`;
-  const { model, tokenizer } = await loadChatModel(`${fx}gpt2-tiny`);
-  const peft = (await loadAdapters(model, { lora: `${fx}lora`, a: `${weighted}a`, b: `${weighted}b` }))!;
-  ok =
-    (await runMixedScenario(
-      'mixed (gpt2-tiny + three LoRA adapters: base / lora / a / b)',
-      { model, tokenizer, peft },
-      ['base', 'lora', 'a', 'b'],
-    )) && ok;
-  model.dispose();
-}
-if (!only || only === 'mixed') {
-  // tiny-base with three LoRA adapters (random, non-zero: the outputs are noise, the work is real)
-  const { model, tokenizer } = await loadChatModel(`${REPO}models/tiny-base`);
-  const cfg = () =>
-    loraConfig({ r: 8, lora_alpha: 16, target_modules: ['c_attn'], init_lora_weights: false });
-  const peft = getPeftModel(model, cfg(), { adapterName: 'one', seed: 1 });
-  peft.addAdapter('two', cfg(), { seed: 2 });
-  peft.addAdapter('three', cfg(), { seed: 3 });
-  peft.eval();
-  ok =
-    (await runMixedScenario(
-      'mixed (models/tiny-base + three LoRA adapters: base / one / two / three)',
-      { model, tokenizer, peft },
-      ['base', 'one', 'two', 'three'],
-    )) && ok;
-  model.dispose();
+  const setups: Array<[string, string, (m: GPT2LMHeadModel) => Promise<PeftModel<GPT2LMHeadModel>>]> = [
+    [
+      'gpt2-tiny + three LoRA adapters',
+      `${fx}gpt2-tiny`,
+      async (m) => (await loadAdapters(m, { lora: `${fx}lora`, a: `${weighted}a`, b: `${weighted}b` }))!,
+    ],
+    [
+      // random, non-zero adapters: the outputs are noise, the work is real
+      'models/tiny-base + three LoRA adapters',
+      `${REPO}models/tiny-base`,
+      async (m) => {
+        const cfg = () =>
+          loraConfig({ r: 8, lora_alpha: 16, target_modules: ['c_attn'], init_lora_weights: false });
+        const peft = getPeftModel(m, cfg(), { adapterName: 'one', seed: 1 });
+        peft.addAdapter('two', cfg(), { seed: 2 });
+        peft.addAdapter('three', cfg(), { seed: 3 });
+        return peft.eval();
+      },
+    ],
+  ];
+  for (const [label, dir, attach] of setups) {
+    const { model, tokenizer } = await loadChatModel(dir);
+    const peft = await attach(model);
+    const models = ['base', ...Object.keys(peft.peftConfig)];
+    ok =
+      (await runMixedScenario(
+        `mixed (${label}: ${models.join(' / ')})`,
+        { model, tokenizer, peft },
+        models,
+      )) && ok;
+    model.dispose();
+  }
 }
 if (Date.now() > deadline) {
   console.log('the time bound passed');
