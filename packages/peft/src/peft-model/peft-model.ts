@@ -255,8 +255,11 @@ export class PeftModel<M extends Module = GPT2Model> {
   /**
    * The wrapped model's forward (HF PEFT's `PeftModel.forward`) with the active adapter — the
    * backbone's for a `GPT2Model`, the head's for a task model. With `adapterNames`, each batch row
-   * runs with its own adapter ({@link withAdapterNames}). A loss in the output gets the active
-   * adapter's loss term added (AdaLoRA's orthogonal regularisation).
+   * runs with its own adapter ({@link withAdapterNames}). In training mode, a loss in the output
+   * gets the active adapter's loss term added (AdaLoRA's orthogonal regularisation): it is a
+   * regulariser of training, so an evaluation (eval mode) reports the task loss alone — the same
+   * number for the live adapter at the end of training and for the saved adapter loaded again.
+   * (HF PEFT's `AdaLoraModel.forward` adds it to every loss, evaluation included.)
    */
   forward(input: ForwardInput<M> & MixedBatchInput): ForwardOutput<M> {
     const { adapterNames, ...rest } = input as ForwardInput<M> & MixedBatchInput & object;
@@ -264,7 +267,7 @@ export class PeftModel<M extends Module = GPT2Model> {
     const run = () => model.forward(rest) as ForwardOutput<M>;
     const out = adapterNames ? this.withAdapterNames(adapterNames, run) : run();
     const withLoss = out as { loss?: Tensor };
-    const term = withLoss.loss ? this.lossTerm() : undefined;
+    const term = withLoss.loss && this.model.training ? this.lossTerm() : undefined;
     if (term && withLoss.loss) {
       const loss = withLoss.loss;
       withLoss.loss = tf.add(loss, term);
