@@ -70,7 +70,7 @@ describe('a trainer log', () => {
     expect(Math.max(...lrs)).toBeCloseTo(0.05, 10);
     expect(lr).toHaveLength(12);
     expect(html).toContain('<h1>toy regression</h1>');
-    expect(html).toContain('12 steps');
+    expect(html).toContain('12 optimizer steps');
     // final metrics: the last logged evaluation plus the caller's
     const lastEval = history.filter((e) => e.eval_loss !== undefined).at(-1)!.eval_loss!;
     expect(html).toContain(`<td>eval_loss</td><td class="num">${Number(lastEval.toPrecision(5))}</td>`);
