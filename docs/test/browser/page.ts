@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // The browser test's page (docs/test/browser.test.ts): bundled without any Node polyfill and run
 // in headless Chromium. Reads the fixture model by URL from the test's 127.0.0.1 server, checks
 // its logits against PyTorch's, trains LoRA on wasm (lora-run.ts), zips the adapter.
