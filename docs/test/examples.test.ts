@@ -1,9 +1,12 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chatFactsOfModel } from '@gptft/cli';
 import { GPT2Tokenizer } from '@gptft/tokenizer';
 import { describe, expect, it, vi } from 'vitest';
 import { main as backendSmoke } from '../examples/backend-smoke.js';
+import { chatFacts } from '../examples/chat-facts.js';
 import { chatSft } from '../examples/chat-sft.js';
 import { datasetsAndCollators } from '../examples/datasets-collators.js';
 import { TINY_GPT2 } from '../examples/fixture.js';
@@ -156,6 +159,20 @@ describe('docs examples run', () => {
     expect(scores.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 6);
     expect([...scores].sort((a, b) => b - a)).toEqual(scores);
     for (const e of out.entities) expect('John lives in New York'.slice(e.start, e.end)).toBe(e.word);
+  });
+
+  it('chat-facts: the library path gives the replies and fact accuracy of gptft eval --task chat-facts', async () => {
+    const tinyBase = fileURLToPath(new URL('../../models/tiny-base/', import.meta.url));
+    const test = fileURLToPath(new URL('../../data/shop/test.jsonl', import.meta.url));
+    const log = console.log;
+    console.log = quiet;
+    const lib = await chatFacts(tinyBase, undefined, test, 4).finally(() => {
+      console.log = log;
+    });
+    const cli = await chatFactsOfModel(tinyBase, [test], { maxSamples: 4 });
+    expect(lib.replies).toEqual(cli.replies.map((r) => r.reply));
+    expect(lib.accuracy).toBe(cli.fact_accuracy);
+    expect(lib.replies.every((r) => r.length > 0)).toBe(true);
   });
 
   it('chat-sft: SFT with LoRA on two conversations lowers the loss and changes the reply', async () => {

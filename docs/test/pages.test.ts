@@ -166,13 +166,36 @@ describe('recorded runs', () => {
   }
 });
 
-describe.skipIf(!existsSync(resolve(docs, 'runs/chat-sft/result.json')))('recorded chat run', () => {
-  it('tasks/chat-sft.md states the validation losses and replies of runs/chat-sft (gptft demo --json)', () => {
+/** What a page states for a fact accuracy of the demo: a percentage with one decimal. */
+const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+describe.skipIf(!existsSync(resolve(docs, 'runs/chat-sft/result.json')))('recorded demo run', () => {
+  it('the README main job, tasks/chat-sft.md and tasks/index.md state the fact accuracy, losses and time of runs/chat-sft (gptft demo --json)', () => {
     const r = JSON.parse(readFileSync(resolve(docs, 'runs/chat-sft/result.json'), 'utf8'));
-    const text = readFileSync(resolve(docs, 'tasks/chat-sft.md'), 'utf8');
-    expect(text).toContain(r.first_eval_loss.toFixed(4));
-    expect(text).toContain(r.eval_loss.toFixed(4));
-    expect(text).toContain(readFileSync(resolve(docs, 'runs/chat-sft/command.txt'), 'utf8').trim());
+    const page = readFileSync(resolve(docs, 'tasks/chat-sft.md'), 'utf8');
+    const overview = readFileSync(resolve(docs, 'tasks/index.md'), 'utf8');
+    const readme = readFileSync(resolve(docs, '../README.md'), 'utf8');
+    const mainJob = readme.slice(readme.indexOf('## Two commands'), readme.indexOf('## Documentation'));
+    expect(mainJob.length).toBeGreaterThan(200);
+    const numbers = [
+      percent(r.fact_accuracy_before),
+      percent(r.fact_accuracy_after),
+      `${r.correct_after} of ${r.test_questions}`,
+      r.eval_loss_before.toFixed(4),
+      r.eval_loss_after.toFixed(4),
+      `${Math.round(r.seconds)} s`,
+    ];
+    for (const n of numbers) {
+      expect(page, `tasks/chat-sft.md should state ${n}`).toContain(n);
+      expect(mainJob, `README.md's main job should state ${n}`).toContain(n);
+    }
+    for (const n of numbers.slice(0, 2)) expect(overview, `tasks/index.md should state ${n}`).toContain(n);
+    expect(page).toContain(readFileSync(resolve(docs, 'runs/chat-sft/command.txt'), 'utf8').trim());
+    // the held-out questions and the replies before and after, as the run printed them
     expect(r.samples.length).toBeGreaterThan(0);
+    const cell = (s: string) => s.replace(/\s+/g, ' ').trim().replace(/\|/g, '\\|');
+    for (const s of r.samples) {
+      for (const t of [s.question, s.after]) expect(page, t).toContain(cell(t));
+    }
   });
 });

@@ -6,3 +6,11 @@ export { buildProgram, main, VERSION } from './main.js';
 export { CliError, describeError } from './errors.js';
 export { readConfigFile } from './config-file.js';
 export { type DecodeSettings, generateReply, type Reply } from './generate-reply.js';
+export {
+  type ChatFactsExample,
+  type ChatFactsReply,
+  type ChatFactsResult,
+  chatFactsOfModel,
+  evaluateChatFacts,
+  readChatFactsExamples,
+} from './chat-facts.js';

@@ -1,9 +1,9 @@
 /**
  * `--peft <method>` and every method's options for `gptft train` and `gptft sft`: the config of
  * the chosen method, the `PeftModel` built from it (method packages `@gptft/peft-<method>` found
- * as plugins through `@gptft/peft`'s registry), and the trainer hooks the method needs.
+ * as plugins through `@gptft/peft`'s registry). The `PeftModel` itself carries the method's
+ * training hooks (its loss term and `onOptimizerStep`).
  */
-import { tf } from '@gptft/backend';
 import type { Module } from '@gptft/gpt2-model';
 import {
   type BasePeftConfig,
@@ -16,7 +16,6 @@ import {
   pfeifferConfig,
   prefixTuningConfig,
 } from '@gptft/peft';
-import type { TrainableModel } from '@gptft/trainer';
 import { CliError } from './errors.js';
 import type { OptionSpec } from './options.js';
 
@@ -139,6 +138,14 @@ export const PEFT_OPTIONS: OptionSpec[] = [
     description: 'AdaLoRA total steps of the budget schedule (default: the run’s optimizer steps)',
     range: { min: 1 },
   },
+  {
+    name: 'modules-to-save',
+    type: 'string',
+    placeholder: 'name',
+    variadic: true,
+    description:
+      'modules trained in full and saved with the adapter (PEFT modules_to_save), e.g. wte when the chat tokens are new to the model',
+  },
 ];
 
 /**
@@ -157,11 +164,16 @@ export function loraConfigFrom(
     lora_alpha: opts.loraAlpha as number,
     lora_dropout: opts.loraDropout as number,
     target_modules: targets,
+    ...(opts.modulesToSave !== undefined && { modules_to_save: opts.modulesToSave as string[] }),
     fan_in_fan_out: true,
     base_model_name_or_path: modelPath,
     ...(taskType !== undefined && { task_type: taskType }),
   } as Parameters<typeof loraConfig>[0]);
-  return { config, what: `LoRA r=${opts.loraR} on ${targets.join(', ')}` };
+  const saved = opts.modulesToSave as string[] | undefined;
+  return {
+    config,
+    what: `LoRA r=${opts.loraR} on ${targets.join(', ')}${saved?.length ? ` (+ ${saved.join(', ')} trained in full)` : ''}`,
+  };
 }
 
 /** Where the run's PEFT config comes from besides the flags. */

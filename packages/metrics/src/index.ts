@@ -105,3 +105,11 @@ export {
   type PunktParameters,
 } from './punkt.js';
 export { perplexity, perplexityFromMeanNll, perplexityFromNll } from './perplexity.js';
+export {
+  factAccuracy,
+  isFactCorrect,
+  containsFact,
+  normalizeFactText,
+  type FactReference,
+  type FactAccuracyOptions,
+} from './fact-accuracy.js';

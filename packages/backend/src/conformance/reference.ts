@@ -1,5 +1,6 @@
 // Float64 reference implementations, written out from the definitions with no tfjs involved.
 // Matrices are row-major flat arrays.
+import { IGNORE_INDEX } from '../labels.js';
 
 /** Rows `ids` of a row-major [V, C] matrix, concatenated. */
 export function gatherRowsRef(weight: readonly number[], width: number, ids: readonly number[]): number[] {
@@ -237,7 +238,7 @@ export function linearCrossEntropyRef(
   c: number,
   v: number,
 ): { loss: number; dHidden: number[]; dWeight: number[]; logits: number[] } {
-  const kept = labels.filter((y) => y !== -100).length;
+  const kept = labels.filter((y) => y !== IGNORE_INDEX).length;
   let loss = 0;
   const dHidden = new Array<number>(n * c).fill(0);
   const dWeight = new Array<number>(v * c).fill(0);
@@ -249,7 +250,7 @@ export function linearCrossEntropyRef(
       logits[i * v + j] = s;
     }
     const y = labels[i]!;
-    if (y === -100) continue;
+    if (y === IGNORE_INDEX) continue;
     const z = logits.slice(i * v, (i + 1) * v);
     const m = Math.max(...z);
     const sum = z.reduce((a, x) => a + Math.exp(x - m), 0);

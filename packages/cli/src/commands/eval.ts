@@ -13,18 +13,22 @@ import {
 import { LOAD_MODEL_OPTIONS, loadLanguageModel, modelSources } from '../model-io.js';
 import { addCommonOptions, addOptions, resolveOptions } from '../options.js';
 import { evaluateClassifier, TASKS, taskOfModel } from '../tasks.js';
+import { CHAT_FACTS_MAX_NEW_TOKENS, chatFactsOfModel } from '../chat-facts.js';
+
+/** What `eval --task` accepts: the training tasks, and chat-facts (generated replies scored on facts). */
+const EVAL_TASKS = [...TASKS, 'chat-facts'] as const;
 
 /** `gptft eval`: perplexity of a causal LM on a text file, or a classifier's metrics. */
 export function evalCommand(): Command {
   const cmd = new Command('eval')
     .summary('perplexity on text, or a classifier’s metrics')
     .description(
-      'causal-lm (default): the file’s tokens are concatenated and cut into non-overlapping blocks of --block-size tokens (remainder dropped), as transformers’ run_clm.py; loss = mean next-token cross-entropy over all predicted positions (Trainer.evaluate); perplexity = exp(loss). With --json: {"loss", "perplexity", "tokens"}. sequence-classification: accuracy and macro precision/recall/F1 (scikit-learn’s definitions); token-classification: entity precision/recall/F1 (seqeval) and token accuracy.',
+      'causal-lm (default): the file’s tokens are concatenated and cut into non-overlapping blocks of --block-size tokens (remainder dropped), as transformers’ run_clm.py; loss = mean next-token cross-entropy over all predicted positions (Trainer.evaluate); perplexity = exp(loss). With --json: {"loss", "perplexity", "tokens"}. sequence-classification: accuracy and macro precision/recall/F1 (scikit-learn’s definitions); token-classification: entity precision/recall/F1 (seqeval) and token accuracy. chat-facts: a chat model answers each test conversation ({"messages": [..., user question, reference reply], "expected": "fact" | ["fact", ...]}, as gptft demo writes them) greedily, and fact accuracy is the share of replies that contain every expected string (case-insensitive, whole words and numbers; @gptft/metrics factAccuracy); with --json also per kind and every reply.',
     );
   addOptions(cmd, [
     {
       name: 'task',
-      type: TASKS,
+      type: EVAL_TASKS,
       description:
         'what the model does (default: an adapter’s task_type SEQ_CLS/TOKEN_CLS, else the config.json architecture, else causal-lm)',
     },
@@ -48,6 +52,11 @@ export function evalCommand(): Command {
       type: 'int',
       description: 'evaluate at most this many blocks or examples',
       range: { min: 1 },
+    },
+    {
+      name: 'max-new-tokens',
+      type: 'int',
+      description: `tokens generated per reply at most (chat-facts; default ${CHAT_FACTS_MAX_NEW_TOKENS})`,
     },
     {
       name: 'text-column',
@@ -77,6 +86,23 @@ export async function evaluate(opts: Record<string, unknown>): Promise<void> {
     (opts.task as string | undefined) ??
     taskOfModel(opts.model as string, opts.adapter as string | undefined);
   ctx.debug(`task: ${task}`);
+  if (task === 'chat-facts') {
+    const r = await chatFactsOfModel(opts.model as string, files, {
+      ...modelSources(opts),
+      ...(opts.maxEvalSamples !== undefined && { maxSamples: opts.maxEvalSamples as number }),
+      ...(opts.maxNewTokens !== undefined && { maxNewTokens: opts.maxNewTokens as number }),
+      onProgress: (done, total) => ctx.debug(`${done}/${total} replies`),
+    });
+    ctx.result(r, () =>
+      [
+        `fact_accuracy: ${r.fact_accuracy.toFixed(4)} (${r.correct} of ${r.total})`,
+        ...Object.entries(r.by_kind).map(
+          ([k, v]) => `  ${k}: ${v.fact_accuracy.toFixed(4)} (${v.correct} of ${v.total})`,
+        ),
+      ].join('\n'),
+    );
+    return;
+  }
   if (task !== 'causal-lm') {
     const metrics = await evaluateClassifier(ctx, { ...opts, task });
     ctx.result(metrics, () =>
