@@ -61,6 +61,28 @@ export function isWritableFolder(value: unknown): value is WritableFolder {
   return isFolder(value) && typeof (value as WritableFolder).write === 'function';
 }
 
+/** The folder for a path (`fromPath`) or the folder itself, which must be writable. */
+export function writableFolderOf(
+  pathOrFolder: string | WritableFolder,
+  fromPath: (path: string) => WritableFolder,
+): WritableFolder {
+  if (typeof pathOrFolder === 'string') return fromPath(pathOrFolder);
+  if (!isWritableFolder(pathOrFolder))
+    throw new Error(`${(pathOrFolder as Folder).location}: this folder is read-only`);
+  return pathOrFolder;
+}
+
+/** Files of an in-page store by name: `pathOf` for messages and a lookup that throws ENOENT. */
+function namedStore<T>(location: string, get: (name: string) => T | undefined, missing: string) {
+  const pathOf = (name: string) => `${location}${location.endsWith(':') ? '' : '/'}${joinNames(name)}`;
+  const find = (name: string): T => {
+    const f = get(joinNames(name));
+    if (f === undefined) throw new FolderError(pathOf(name), missing, 'ENOENT');
+    return f;
+  };
+  return { pathOf, find };
+}
+
 /** Joins `/`-separated path parts, dropping empty parts and `.` (no `..` is allowed in a name). */
 export function joinNames(...parts: string[]): string {
   const out: string[] = [];
@@ -186,12 +208,7 @@ export function filesFolder(files: Iterable<FileLike> | ArrayLike<FileLike>, loc
     const rel = f.webkitRelativePath ? f.webkitRelativePath.split('/').slice(1).join('/') : f.name;
     byName.set(joinNames(rel || f.name), f);
   }
-  const pathOf = (name: string) => `${location}${location.endsWith(':') ? '' : '/'}${joinNames(name)}`;
-  const find = (name: string): FileLike => {
-    const f = byName.get(joinNames(name));
-    if (!f) throw new FolderError(pathOf(name), 'not among the chosen files', 'ENOENT');
-    return f;
-  };
+  const { pathOf, find } = namedStore(location, (n) => byName.get(n), 'not among the chosen files');
   return {
     location,
     pathOf,
@@ -211,12 +228,7 @@ export interface MemoryFolder extends WritableFolder {
 /** A folder held in memory: what a page saves an adapter into before zipping it. */
 export function memoryFolder(location = 'memory:'): MemoryFolder {
   const files = new Map<string, Uint8Array>();
-  const pathOf = (name: string) => `${location}${location.endsWith(':') ? '' : '/'}${joinNames(name)}`;
-  const find = (name: string): Uint8Array => {
-    const f = files.get(joinNames(name));
-    if (!f) throw new FolderError(pathOf(name), 'no such file', 'ENOENT');
-    return f;
-  };
+  const { pathOf, find } = namedStore(location, (n) => files.get(n), 'no such file');
   return {
     location,
     files,

@@ -5,7 +5,7 @@
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
-import { type Folder, isFolder, isWritableFolder, type WritableFolder } from './folder.js';
+import { type Folder, isFolder, type WritableFolder, writableFolderOf } from './folder.js';
 
 /** A folder on disk; writes are atomic (temporary sibling + fsync + rename). Node only. */
 export function nodeFolder(path: string): WritableFolder {
@@ -37,10 +37,7 @@ export function toFolder(pathOrFolder: string | Folder): Folder {
 
 /** A {@link WritableFolder} for a path (Node: a folder on disk) or the writable folder itself. */
 export function toWritableFolder(pathOrFolder: string | WritableFolder): WritableFolder {
-  if (typeof pathOrFolder === 'string') return nodeFolder(pathOrFolder);
-  if (!isWritableFolder(pathOrFolder))
-    throw new Error(`${(pathOrFolder as Folder).location}: this folder is read-only`);
-  return pathOrFolder;
+  return writableFolderOf(pathOrFolder, nodeFolder);
 }
 
 /** Whether a path is a folder on disk (a page has none: false there). */

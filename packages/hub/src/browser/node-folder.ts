@@ -2,7 +2,7 @@
  * The browser build's stand-in for `node-folder.ts` (package.json `browser` map): a path string
  * names a URL (relative to the page), read with `fetch`; there is no disk to write to.
  */
-import { type Folder, isFolder, isWritableFolder, urlFolder, type WritableFolder } from '../folder.js';
+import { type Folder, isFolder, urlFolder, type WritableFolder, writableFolderOf } from '../folder.js';
 
 const baseUrl = (): string | undefined => (globalThis as { location?: { href: string } }).location?.href;
 
@@ -22,10 +22,7 @@ export function toFolder(pathOrFolder: string | Folder): Folder {
 
 /** In a page a path string cannot be written to: pass `memoryFolder()` or `opfsFolder(dir)`. */
 export function toWritableFolder(pathOrFolder: string | WritableFolder): WritableFolder {
-  if (typeof pathOrFolder === 'string') return nodeFolder(pathOrFolder);
-  if (!isWritableFolder(pathOrFolder))
-    throw new Error(`${(pathOrFolder as Folder).location}: this folder is read-only`);
-  return pathOrFolder;
+  return writableFolderOf(pathOrFolder, nodeFolder);
 }
 
 /** A page has no folders on disk. */
