@@ -35,7 +35,16 @@ function startServe(args: string[]): Promise<string> {
 }
 
 beforeAll(async () => {
-  url = await startServe(['--model', model, '--adapter', `lora=${lora}`, '--port', '0']);
+  url = await startServe([
+    '--model',
+    model,
+    '--adapter',
+    `lora=${lora}`,
+    '--adapter',
+    `prefix=${join(ref, 'prefix')}`,
+    '--port',
+    '0',
+  ]);
   client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'none', maxRetries: 0, timeout: 120_000 });
 });
 afterAll(() => {
@@ -43,10 +52,13 @@ afterAll(() => {
 });
 
 describe('gptft serve', () => {
-  it('prints "listening on http://HOST:PORT" (--port 0: a free port) and serves base + the adapter', async () => {
+  it('prints "listening on http://HOST:PORT" (--port 0: a free port) and serves base + the adapters; says which adapters cannot share forward passes', async () => {
     expect(stderr).toMatch(/^listening on http:\/\/127\.0\.0\.1:[1-9]\d*$/m);
     const models = await client.models.list();
-    expect(models.data.map((m) => m.id)).toEqual(['base', 'lora']);
+    expect(models.data.map((m) => m.id)).toEqual(['base', 'lora', 'prefix']);
+    // LoRA rows share the base's forward passes; prefix tuning cannot, and it says so
+    expect(stderr).toMatch(/note: adapter "prefix" is decoded in forward passes of its own.*prompt-learning/);
+    expect(stderr).not.toContain('note: adapter "lora"');
   });
 
   it('text completion, streamed or not, equals `gptft generate --greedy` on the same prompt', async () => {

@@ -33,12 +33,28 @@ function lastLogits(model: GPT2LMHeadModel, ids: number[]): Float32Array {
 
 describe('AdaLoRA (PyTorch reference of HF PEFT)', () => {
   it('a PEFT adapter loads: logits, merged weights and the loss with the orthogonal regulariser match PyTorch', async () => {
-    const model = await GPT2LMHeadModel.fromPretrained(GPT2_TINY);
+    // training mode without dropout: the regulariser is a training term
+    const config = (await GPT2Config.fromFile(join(GPT2_TINY, 'config.json'))).with({
+      residPdrop: 0,
+      embdPdrop: 0,
+      attnPdrop: 0,
+    });
+    const model = await GPT2LMHeadModel.fromPretrained(GPT2_TINY, { config });
     const pm = await PeftModel.fromPretrained(model, join(FIXTURES, 'init'), { isTrainable: true });
     expect(model.transformer.getSubmodule('h.1.attn.c_attn')).toBeInstanceOf(SVDLinear);
     expect(maxAbsDiff(lastLogits(model, text1), ref.getFloat32('init.last_logits'))).toBeLessThan(1e-4);
-    const loss = tf.tidy(() => pm.forward({ inputIds: [text1], labels: [text1] }).loss!.dataSync()[0]!);
+    const lossOf = () =>
+      tf.tidy(() => pm.forward({ inputIds: [text1], labels: [text1] }).loss!.dataSync()[0]!);
+    pm.train();
+    const loss = lossOf();
     expect(Math.abs(loss - expected.init_loss) / expected.init_loss).toBeLessThan(1e-5);
+    // in eval mode the loss is the task loss alone (the wrapped head's), without the regulariser
+    pm.eval();
+    const taskLoss = tf.tidy(
+      () => model.forward({ inputIds: [text1], labels: [text1] }).loss!.dataSync()[0]!,
+    );
+    expect(lossOf()).toBe(taskLoss);
+    expect(taskLoss).toBeLessThan(loss);
     // without the regulariser (disabled adapter = base model) the loss differs
     pm.mergeAdapter();
     for (const i of [0, 1]) {

@@ -147,6 +147,46 @@ describe('several LoRA adapters on the same layers', () => {
     pm.dispose();
   });
 
+  it('a mixed batch of LoRA rows beside a bottleneck adapter: allowed while the bottleneck is off and not named', async () => {
+    const lm = await GPT2LMHeadModel.fromPretrained(`${FIXTURES}gpt2-tiny`);
+    const pm = await PeftModel.fromPretrained(lm, join(WEIGHTED, 'a'), { adapterName: 'a' });
+    await pm.loadAdapter(fileURLToPath(new URL('./fixtures/bottleneck/houlsby', import.meta.url)), 'bn');
+    const rows = [
+      [15496, 11, 616, 1438, 318, 13],
+      [464, 3290, 318, 257, 1643, 13],
+    ];
+    const names = ['a', '__base__'];
+    const logitsOf = (ids: number[][], adapterNames?: string[]) =>
+      tf.tidy(() =>
+        pm
+          .forward({ inputIds: ids, ...(adapterNames && { adapterNames }) })
+          .logits.dataSync()
+          .slice(),
+      );
+    // the bottleneck adapter active: its layers would change every row, so the mixed batch is refused
+    pm.setAdapter('bn');
+    expect(() => logitsOf(rows, names)).toThrow(/AdapterBlock, which cannot run a mixed-adapter batch/);
+    // switched off (or another adapter active), its layers pass through: the LoRA rows mix
+    for (const off of [() => pm.disableAdapter(), () => pm.setAdapter('a')]) {
+      pm.enableAdapter();
+      off();
+      const mixed = logitsOf(rows, names);
+      pm.enableAdapter();
+      pm.setAdapter('a');
+      const wantA = logitsOf([rows[0]!]);
+      pm.disableAdapter();
+      const wantBase = logitsOf([rows[1]!]);
+      pm.enableAdapter();
+      const v = wantA.length;
+      expect(maxAbsDiff(mixed.slice(0, v), wantA)).toBeLessThan(1e-5);
+      expect(maxAbsDiff(mixed.slice(v), wantBase)).toBeLessThan(1e-5);
+    }
+    // naming it is refused whatever is active
+    pm.disableAdapter();
+    expect(() => logitsOf(rows, ['bn', '__base__'])).toThrow(/cannot run a mixed-adapter batch/);
+    pm.dispose();
+  });
+
   it('addWeightedAdapter: linear, cat and svd write what HF PEFT computes (PyTorch re-implementation)', async () => {
     const ref = await SafetensorsFile.open(join(WEIGHTED, 'expected.safetensors'));
     const model = await GPT2Model.fromPretrained(`${FIXTURES}gpt2-tiny`);

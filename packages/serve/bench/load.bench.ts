@@ -7,7 +7,11 @@
 // Prints requests/s, tokens/s, p50/p99 time to first token and per-token latency, the mean batch,
 // batching's speed-up over one-at-a-time, that no request was lost and that tensors/bytes are
 // the same after as before. Exits 1 if a request was lost, memory grew or the time bound passed.
-//   pnpm --filter @gptft/serve bench     (GPTFT_BENCH_TIMEOUT seconds, default 900; GPTFT_BENCH_CLIENTS, default 32)
+//   - mixed:   the fixture with three LoRA adapters (its own and @gptft/peft's two `weighted` ones):
+//     base / lora / a / b in turn, 32 concurrent clients decoded in one forward pass per step
+//     (mixed-adapter batches) against the same clients with one forward pass per adapter and step.
+//   pnpm --filter @gptft/serve bench     (GPTFT_BENCH_TIMEOUT seconds, default 900; GPTFT_BENCH_CLIENTS, default 32;
+//                                         GPTFT_BENCH_ONLY=fixture|demo|mixed runs one scenario)
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg } from 'node:os';
@@ -17,7 +21,14 @@ import { tf, useBackend } from '@gptft/backend';
 import { GPT2LMHeadModel, setupChatModel } from '@gptft/heads';
 import { getPeftModel, loraConfig, type PeftModel } from '@gptft/peft';
 import { GPT2Tokenizer } from '@gptft/tokenizer';
-import { createServer, loadAdapters, type ServeOptions } from '../src/index.js';
+import {
+  type AdapterRouter,
+  BASE_MODEL,
+  createServer,
+  loadAdapters,
+  PeftAdapterRouter,
+  type ServeOptions,
+} from '../src/index.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const CLIENTS = Number(process.env.GPTFT_BENCH_CLIENTS ?? 32);
@@ -182,6 +193,95 @@ async function runScenario(name: string, options: ServeOptions, models: string[]
   return lost === 0 && same && mem1.numTensors === mem0.numTensors && mem1.numBytes === mem0.numBytes;
 }
 
+/** One forward pass per adapter and step (what the server did before mixed-adapter batches). */
+function groupedRouter(peft: PeftModel<GPT2LMHeadModel>): AdapterRouter {
+  const inner = new PeftAdapterRouter(peft);
+  return {
+    names: inner.names,
+    batchKey: (adapter) => adapter,
+    reservedPositions: (adapter) => inner.reservedPositions(adapter),
+    run(rowAdapters, forward) {
+      const adapter = rowAdapters[0] ?? BASE_MODEL;
+      if (adapter === BASE_MODEL) peft.disableAdapter();
+      else {
+        peft.enableAdapter();
+        peft.setAdapter(adapter);
+      }
+      return forward({});
+    },
+  };
+}
+
+/** The same concurrent clients with mixed-adapter batches and with one forward pass per adapter. */
+async function runMixedScenario(
+  name: string,
+  options: ServeOptions & { peft: PeftModel<GPT2LMHeadModel> },
+  models: string[],
+): Promise<boolean> {
+  const messages = userMessages();
+  const jobs = Array.from({ length: CLIENTS }, (_, i) => ({
+    model: models[i % models.length]!,
+    content: messages[(i * 7) % messages.length]!,
+  }));
+  const modes = [
+    { mode: 'mixed batches', router: undefined },
+    { mode: 'one pass per adapter', router: groupedRouter(options.peft) },
+  ].map(({ mode, router }) => ({
+    mode,
+    server: createServer({ ...options, ...(router && { router }), maxBatchRows: CLIENTS, maxQueue: CLIENTS }),
+  }));
+  for (const { server } of modes) await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const urlOf = (server: (typeof modes)[number]['server']) =>
+    `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  for (const { server } of modes) await Promise.all(models.map((m) => streamChat(urlOf(server), m, 'Hello'))); // warm-up
+  const mem0 = tf.memory();
+  // A B A B: the first round of each warms the process (a first run is markedly slower); the second is reported
+  const rows: Array<Record<string, string | number>> = [];
+  const texts: string[][] = [];
+  let lost = 0;
+  for (const round of [0, 1]) {
+    for (const { mode, server } of modes) {
+      const s0 = server.engine.stats;
+      const t0 = performance.now();
+      const samples = await Promise.all(jobs.map((j) => streamChat(urlOf(server), j.model, j.content)));
+      const wall = (performance.now() - t0) / 1000;
+      const s1 = server.engine.stats;
+      lost += samples.filter((x) => !x.done).length;
+      texts.push(samples.map((x) => x.text));
+      if (round === 0) continue;
+      const tokens = samples.reduce((n, x) => n + x.tokens, 0);
+      const steps = s1.decodeSteps - s0.decodeSteps;
+      rows.push({
+        mode,
+        requests: samples.length,
+        'wall s': wall.toFixed(2),
+        'tok/s': (tokens / wall).toFixed(1),
+        'TTFT p50 ms': pct(
+          samples.map((x) => x.ttft),
+          50,
+        ).toFixed(0),
+        'ms/token p50': pct(
+          samples.map((x) => x.perToken).filter((x) => x > 0),
+          50,
+        ).toFixed(1),
+        'decode passes': steps,
+        'mean batch': ((s1.decodedRows - s0.decodedRows) / Math.max(1, steps)).toFixed(1),
+      });
+    }
+  }
+  for (const { server } of modes) await server.shutdown({ graceMs: 0 });
+  const mem1 = tf.memory();
+  const flat = mem1.numTensors === mem0.numTensors && mem1.numBytes === mem0.numBytes;
+  console.log(`\n## ${name}`);
+  console.table(rows);
+  const same = texts.every((run) => run.every((t, i) => t === texts[0]![i]));
+  const speedup = Number(rows[0]!['tok/s']) / Number(rows[1]!['tok/s']);
+  console.log(
+    `speed-up of mixed batches over one pass per adapter (tok/s): ${speedup.toFixed(2)}×; decode passes ${rows[0]!['decode passes']} vs ${rows[1]!['decode passes']}; requests lost: ${lost}; same texts: ${same}; memory flat: ${flat}`,
+  );
+  return lost === 0 && same && flat;
+}
+
 /** A LoRA adapter on tiny-base, trained for a few AdamW steps on ChatML conversations of data/chat. */
 async function quickChatAdapter(
   model: GPT2LMHeadModel,
@@ -219,6 +319,14 @@ async function quickChatAdapter(
   return peft;
 }
 
+/** A model folder with its tokenizer, ChatML set up as `gptft chat` does. */
+async function loadChatModel(dir: string): Promise<{ model: GPT2LMHeadModel; tokenizer: GPT2Tokenizer }> {
+  const model = await GPT2LMHeadModel.fromPretrained(dir);
+  const tokenizer = await GPT2Tokenizer.fromPretrained(dir);
+  setupChatModel(model, tokenizer);
+  return { model, tokenizer };
+}
+
 await useBackend('wasm');
 console.log(
   `@gptft/serve load test — ${new Date().toISOString()}, ${cpus().length} CPUs, load average ${loadavg()
@@ -226,11 +334,10 @@ console.log(
     .join(' ')}, ${CLIENTS} clients, ${MAX_TOKENS} max tokens each, greedy, wasm backend`,
 );
 let ok = true;
-{
+const only = process.env.GPTFT_BENCH_ONLY;
+if (!only || only === 'fixture') {
   const fx = `${REPO}fixtures/gpt2-tiny-ref/`;
-  const model = await GPT2LMHeadModel.fromPretrained(`${fx}gpt2-tiny`);
-  const tokenizer = await GPT2Tokenizer.fromPretrained(`${fx}gpt2-tiny`);
-  setupChatModel(model, tokenizer);
+  const { model, tokenizer } = await loadChatModel(`${fx}gpt2-tiny`);
   const peft = await loadAdapters(model, { lora: `${fx}lora`, prefix: `${fx}prefix` });
   ok =
     (await runScenario('fixture (gpt2-tiny + LoRA + prefix)', { model, tokenizer, ...(peft && { peft }) }, [
@@ -240,11 +347,8 @@ let ok = true;
     ])) && ok;
   model.dispose();
 }
-{
-  const dir = `${REPO}models/tiny-base`;
-  const model = await GPT2LMHeadModel.fromPretrained(dir);
-  const tokenizer = await GPT2Tokenizer.fromPretrained(dir);
-  setupChatModel(model, tokenizer);
+if (!only || only === 'demo') {
+  const { model, tokenizer } = await loadChatModel(`${REPO}models/tiny-base`);
   const given = process.env.GPTFT_BENCH_ADAPTER;
   const peft = given ? await loadAdapters(model, { chat: given }) : await quickChatAdapter(model, tokenizer);
   ok =
@@ -254,6 +358,42 @@ let ok = true;
       ['base', 'chat'],
     )) && ok;
   model.dispose();
+}
+if (!only || only === 'mixed') {
+  const fx = `${REPO}fixtures/gpt2-tiny-ref/`;
+  const weighted = `${REPO}packages/peft/test/fixtures/weighted/`;
+  const setups: Array<[string, string, (m: GPT2LMHeadModel) => Promise<PeftModel<GPT2LMHeadModel>>]> = [
+    [
+      'gpt2-tiny + three LoRA adapters',
+      `${fx}gpt2-tiny`,
+      async (m) => (await loadAdapters(m, { lora: `${fx}lora`, a: `${weighted}a`, b: `${weighted}b` }))!,
+    ],
+    [
+      // random, non-zero adapters: the outputs are noise, the work is real
+      'models/tiny-base + three LoRA adapters',
+      `${REPO}models/tiny-base`,
+      async (m) => {
+        const cfg = () =>
+          loraConfig({ r: 8, lora_alpha: 16, target_modules: ['c_attn'], init_lora_weights: false });
+        const peft = getPeftModel(m, cfg(), { adapterName: 'one', seed: 1 });
+        peft.addAdapter('two', cfg(), { seed: 2 });
+        peft.addAdapter('three', cfg(), { seed: 3 });
+        return peft.eval();
+      },
+    ],
+  ];
+  for (const [label, dir, attach] of setups) {
+    const { model, tokenizer } = await loadChatModel(dir);
+    const peft = await attach(model);
+    const models = ['base', ...Object.keys(peft.peftConfig)];
+    ok =
+      (await runMixedScenario(
+        `mixed (${label}: ${models.join(' / ')})`,
+        { model, tokenizer, peft },
+        models,
+      )) && ok;
+    model.dispose();
+  }
 }
 if (Date.now() > deadline) {
   console.log('the time bound passed');

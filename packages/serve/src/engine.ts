@@ -36,6 +36,8 @@ export interface EngineStats {
   decodeSteps: number;
   /** Rows decoded, summed over decode steps (÷ decodeSteps = mean batch size). */
   decodedRows: number;
+  /** Decode steps whose rows used more than one model (base and adapters in one forward pass). */
+  mixedDecodeSteps: number;
   completed: number;
   cancelled: number;
 }
@@ -66,7 +68,8 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 /**
  * Continuous batching: requests join the running batch as soon as a row is free (their prompt is
  * run alone — a prefill — and its keys/values are added to the batch's {@link BatchedKVCache}),
- * every step is one forward pass over all active rows of an adapter group, and rows leave the
+ * every step is one forward pass over all active rows of a batch key (the router's: with
+ * `PeftAdapterRouter`, the base and every LoRA adapter share one), and rows leave the
  * batch (their cache rows freed) as soon as they finish, are cancelled or time out. Each request
  * keeps its own {@link RowDecoder} (processors, seeded RNG, stop criteria), so its result does not
  * depend on what else is in the batch. Between forward passes the event loop runs (I/O, aborts).
@@ -76,6 +79,7 @@ export class BatchEngine {
   private readonly groups = new Map<string, Group>();
   private running = false;
   private closed = false;
+  private paused = false;
   private idleWaiters: Array<() => void> = [];
   readonly maxBatchRows: number;
   readonly maxQueue: number;
@@ -83,6 +87,7 @@ export class BatchEngine {
     prefills: 0,
     decodeSteps: 0,
     decodedRows: 0,
+    mixedDecodeSteps: 0,
     completed: 0,
     cancelled: 0,
   };
@@ -143,6 +148,21 @@ export class BatchEngine {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /**
+   * Stops admitting queued requests: rows already decoding go on, new requests wait in the queue
+   * (up to `maxQueue`) until {@link resume}. For maintenance, and for tests that must start
+   * several requests in the same step.
+   */
+  pause(): void {
+    this.paused = true;
+  }
+
+  /** Admits queued requests again (see {@link pause}). */
+  resume(): void {
+    this.paused = false;
+    if (this.waiting.length > 0) this.kick();
+  }
+
   /** Rejects everything queued or running with `reason` and frees every cache; no new requests. */
   close(reason: unknown = new Error('the engine is closed')): void {
     this.closed = true;
@@ -178,10 +198,10 @@ export class BatchEngine {
 
   private async loop(): Promise<void> {
     try {
-      while (!this.closed && (this.waiting.length > 0 || this.groups.size > 0)) {
+      while (!this.closed && ((!this.paused && this.waiting.length > 0) || this.groups.size > 0)) {
         this.dropCancelled();
         // Admit waiting requests (first come, first served) while rows are free.
-        while (this.waiting.length > 0 && this.hasRoomFor(this.waiting[0]!.req.n)) {
+        while (!this.paused && this.waiting.length > 0 && this.hasRoomFor(this.waiting[0]!.req.n)) {
           const seq = this.waiting.shift()!;
           if (seq.req.signal?.aborted) {
             this.counters.cancelled++;
@@ -200,8 +220,8 @@ export class BatchEngine {
       }
     } finally {
       this.running = false;
-      if (this.waiting.length > 0 && !this.closed) this.kick();
-      else for (const w of this.idleWaiters.splice(0)) w();
+      if (this.waiting.length > 0 && !this.closed && !this.paused) this.kick();
+      else if (this.waiting.length === 0 || this.closed) for (const w of this.idleWaiters.splice(0)) w();
     }
   }
 
@@ -280,6 +300,7 @@ export class BatchEngine {
     }
     this.counters.decodeSteps++;
     this.counters.decodedRows += g.rows.length;
+    if (new Set(g.rows.map((r) => r.seq.req.adapter)).size > 1) this.counters.mixedDecodeSteps++;
     const v = values.length / g.rows.length;
     // Each request chooses for its open rows from their logits.
     const bySeq = new Map<Sequence, Map<number, number>>(); // row of the request → row of the batch

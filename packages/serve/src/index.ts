@@ -4,7 +4,13 @@
  * `model`, continuous batching on the KV cache, and a small chat page. `gptft serve` is this
  * package's `createServer` behind a command line.
  */
-export { type AdapterRouter, BASE_MODEL, loadAdapters, PeftAdapterRouter } from './adapters.js';
+export {
+  type AdapterRouter,
+  BASE_MODEL,
+  loadAdapters,
+  MIXED_BATCH_KEY,
+  PeftAdapterRouter,
+} from './adapters.js';
 export {
   BatchEngine,
   type BatchEngineOptions,

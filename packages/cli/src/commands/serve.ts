@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { basename, join, resolve } from 'node:path';
 import { GPT2LMHeadModel, resizeTokenEmbeddings } from '@gptft/heads';
-import { createServer, loadAdapters } from '@gptft/serve';
+import { createServer, loadAdapters, PeftAdapterRouter } from '@gptft/serve';
 import { Command } from 'commander';
 import { prepareChatFormat } from '../chat-setup.js';
 import { Context, selectBackend } from '../context.js';
@@ -15,7 +15,7 @@ export function serveCommand(): Command {
   const cmd = new Command('serve')
     .summary('serve a model and its adapters over an OpenAI-compatible HTTP API')
     .description(
-      'Serve --model over HTTP with OpenAI’s API: POST /v1/chat/completions and /v1/completions (stream: true for server-sent events), GET /v1/models, GET /health, and a chat page at /. Each --adapter NAME=DIR is served on the same loaded base: a request picks it with "model": "NAME" ("base" is the model without adapter). Concurrent requests are decoded together (continuous batching). Prints "listening on http://HOST:PORT" on stderr once it accepts requests; SIGTERM or Ctrl-C lets running requests finish (up to 10 s), then exits 0.',
+      'Serve --model over HTTP with OpenAI’s API: POST /v1/chat/completions and /v1/completions (stream: true for server-sent events), GET /v1/models, GET /health, and a chat page at /. Each --adapter NAME=DIR is served on the same loaded base: a request picks it with "model": "NAME" ("base" is the model without adapter). Concurrent requests are decoded together (continuous batching), the base and every LoRA adapter in the same forward passes (mixed-adapter batches); other adapter methods take forward passes of their own. Prints "listening on http://HOST:PORT" on stderr once it accepts requests; SIGTERM or Ctrl-C lets running requests finish (up to 10 s), then exits 0.',
     );
   addOptions(cmd, [
     {
@@ -143,6 +143,12 @@ export async function serve(opts: Record<string, unknown>): Promise<void> {
     const shown = host.includes(':') ? `[${host}]` : host;
     const url = `http://${shown}:${port}`;
     ctx.log(`serving ${['base', ...names].join(', ')} (${modelPath})`);
+    const router = s.engine.router;
+    if (router instanceof PeftAdapterRouter)
+      for (const [name, why] of router.alone)
+        ctx.log(
+          `note: adapter "${name}" is decoded in forward passes of its own, not with the others: ${why}`,
+        );
     ctx.log(`listening on ${url}`);
     await new Promise<void>((done) => {
       const stop = (signal: string) => {

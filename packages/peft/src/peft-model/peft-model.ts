@@ -256,8 +256,11 @@ export class PeftModel<M extends Module = GPT2Model> {
   /**
    * The wrapped model's forward (HF PEFT's `PeftModel.forward`) with the active adapter — the
    * backbone's for a `GPT2Model`, the head's for a task model. With `adapterNames`, each batch row
-   * runs with its own adapter ({@link withAdapterNames}). A loss in the output gets the active
-   * adapter's loss term added (AdaLoRA's orthogonal regularisation).
+   * runs with its own adapter ({@link withAdapterNames}). In training mode, a loss in the output
+   * gets the active adapter's loss term added (AdaLoRA's orthogonal regularisation): it is a
+   * regulariser of training, so an evaluation (eval mode) reports the task loss alone — the same
+   * number for the live adapter at the end of training and for the saved adapter loaded again.
+   * (HF PEFT's `AdaLoraModel.forward` adds it to every loss, evaluation included.)
    */
   forward(input: ForwardInput<M> & MixedBatchInput): ForwardOutput<M> {
     const { adapterNames, ...rest } = input as ForwardInput<M> & MixedBatchInput & object;
@@ -265,7 +268,7 @@ export class PeftModel<M extends Module = GPT2Model> {
     const run = () => model.forward(rest) as ForwardOutput<M>;
     const out = adapterNames ? this.withAdapterNames(adapterNames, run) : run();
     const withLoss = out as { loss?: Tensor };
-    const term = withLoss.loss ? this.lossTerm() : undefined;
+    const term = withLoss.loss && this.model.training ? this.lossTerm() : undefined;
     if (term && withLoss.loss) {
       const loss = withLoss.loss;
       withLoss.loss = tf.add(loss, term);
@@ -289,7 +292,9 @@ export class PeftModel<M extends Module = GPT2Model> {
   /**
    * Runs `fn` (a forward pass, `generate`, …) with a mixed-adapter batch, as HF PEFT's
    * `adapter_names` argument: batch row b uses adapter `adapterNames[b]` (`__base__` for the base
-   * model). Needs the model in eval mode and tuner layers that support it (LoRA).
+   * model). Needs the model in eval mode and tuner layers that support it (LoRA); a layer of
+   * another method (IA³, bottleneck, AdaLoRA) may be in the model as long as it is off for this
+   * batch: none of its adapters active (`disableAdapter`, or another adapter set), merged or named.
    */
   withAdapterNames<T>(adapterNames: readonly string[], fn: () => T): T {
     for (const n of new Set(adapterNames)) {
@@ -303,7 +308,12 @@ export class PeftModel<M extends Module = GPT2Model> {
     const layers = this.baseModel.namedModules().filter(([, m]) => m instanceof BaseTunerLayer) as Array<
       [string, BaseTunerLayer]
     >;
-    const unsupported = layers.find(([, l]) => !l.supportsMixedBatch);
+    const named = new Set(adapterNames);
+    const unsupported = layers.find(
+      ([, l]) =>
+        !l.supportsMixedBatch &&
+        (l.activeAdapters.length > 0 || l.merged || l.adapterNames().some((n) => named.has(n))),
+    );
     if (unsupported) {
       throw new Error(
         `adapterNames: ${unsupported[0]} is a ${unsupported[1].constructor.name}, which cannot run a mixed-adapter batch (LoRA layers can)`,
