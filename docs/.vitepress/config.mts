@@ -24,6 +24,7 @@ const guide: DefaultTheme.SidebarItem[] = [
       { text: 'Tokenizer', link: '/guide/tokenizer' },
       { text: 'Heads, generation & pipelines', link: '/guide/heads-generation' },
       { text: 'Serve it (OpenAI-compatible)', link: '/guide/serve' },
+      { text: 'In the browser', link: '/guide/browser' },
       { text: 'PEFT: LoRA, prefix tuning, adapters, IA³', link: '/guide/peft' },
       { text: 'Write your own PEFT method', link: '/guide/write-a-peft-method' },
       { text: 'Trainer', link: '/guide/trainer' },

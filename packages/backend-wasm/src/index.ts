@@ -19,6 +19,8 @@ export {
 export { idleCoreThreads, requestedThreads } from './initialize.js';
 export { installedWasmKernels, installWasmKernels, uninstallWasmKernels } from './kernels.js';
 export { threadsUnsupportedReason } from './threads.js';
+/** tfjs' wasm binaries' location (a page serves `@tensorflow/tfjs-backend-wasm/dist/*.wasm`). */
+export { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 export { transposeMatrices } from './transpose.js';
 export { WasmHeapExhaustedError } from './wasm-internals.js';
 

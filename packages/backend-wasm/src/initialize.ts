@@ -1,6 +1,6 @@
-import { availableParallelism, loadavg } from 'node:os';
 import { type BackendOptions, tf } from '@gptft/backend';
 import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { availableParallelism, envThreads, loadavg } from './host.js';
 import { threadsUnsupportedReason, withNodeThreadPatches } from './threads.js';
 import { guardHeapAllocations } from './wasm-internals.js';
 
@@ -45,7 +45,7 @@ export function requestedThreads(options: BackendOptions): { threads: number; so
     }
     return { threads: options.threads, source: 'options.threads' };
   }
-  const env = process.env.GPTFT_WASM_THREADS?.trim();
+  const env = envThreads();
   if (env) {
     if (env === 'auto') return { threads: availableParallelism(), source: 'GPTFT_WASM_THREADS=auto' };
     if (env === 'off') return { threads: 1, source: 'GPTFT_WASM_THREADS=off' };

@@ -14,10 +14,15 @@ export interface MemoryStats {
 
 let peakRss = 0;
 
+/** The process' RSS (0 in a page, which has no process to measure). */
+function processRss(): number {
+  return typeof process === 'undefined' ? 0 : process.memoryUsage.rss();
+}
+
 /** Current memory figures. */
 export function memoryStats(): MemoryStats {
   const m = tf.memory();
-  const rss = process.memoryUsage.rss();
+  const rss = processRss();
   peakRss = Math.max(peakRss, rss);
   return { numTensors: m.numTensors, numBytes: m.numBytes, rss, peakRss };
 }

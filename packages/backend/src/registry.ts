@@ -1,8 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { BackendUnavailableError } from './errors.js';
+import { resolveFromApp } from './resolve-from-app.js';
 import { tf } from './tf.js';
 
 /** The gptft names of the backends; third-party packages may register others. */
@@ -124,29 +121,6 @@ function firstLine(error: unknown): string {
 }
 
 /**
- * The file `import(specifier)` would load from `folder`. `require.resolve` alone fails for an
- * ESM-only package (its `exports` has no `require`/`default` condition), so that case reads the
- * package's `exports['.'].import` (or `module`/`main`) itself.
- */
-function resolveFrom(folder: string, specifier: string): string {
-  const require = createRequire(join(folder, 'noop.js'));
-  try {
-    return require.resolve(specifier);
-  } catch (error) {
-    if ((error as { code?: string }).code !== 'ERR_PACKAGE_PATH_NOT_EXPORTED') throw error;
-  }
-  const manifest = require.resolve(`${specifier}/package.json`);
-  const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as {
-    exports?: Record<string, string | { import?: string; default?: string }>;
-    module?: string;
-    main?: string;
-  };
-  const root = pkg.exports?.['.'];
-  const entry = (typeof root === 'string' ? root : (root?.import ?? root?.default)) ?? pkg.module ?? pkg.main;
-  return join(dirname(manifest), entry ?? 'index.js');
-}
-
-/**
  * Imports a backend package so that it registers itself. Looks first where this package can
  * see (hoisted installs), then from the application's own folder (pnpm's strict layout).
  */
@@ -162,12 +136,12 @@ async function importBackendPackage(name: BackendName, packages: readonly string
     }
     let resolved: string;
     try {
-      resolved = resolveFrom(process.cwd(), specifier);
+      resolved = resolveFromApp(specifier);
     } catch {
       throw new BackendUnavailableError(name, packages, `the package ${specifier} is not installed`);
     }
     try {
-      await import(pathToFileURL(resolved).href);
+      await import(/* @vite-ignore */ resolved);
     } catch (inner) {
       throw new BackendUnavailableError(name, packages, `loading ${specifier} failed: ${firstLine(inner)}`);
     }

@@ -3,7 +3,7 @@
 // module keeps no state and imports its memory, so one instance runs on whichever memory it is given:
 // tfjs' wasm heap (@gptft/backend-wasm's kernels read and write tensors in place) or a memory of its
 // own (`HostFloatArena`: host-side buffers such as the AdamW moments, off every backend's heap).
-import { readFileSync } from 'node:fs';
+import { kernelWasmBytes } from './kernel-bytes.js';
 
 /** The parts of the WebAssembly JS API used here (@types/node declares too little of it). */
 export interface WasmMemory {
@@ -69,8 +69,7 @@ const instances = new WeakMap<WasmMemory, SimdKernels>();
 function compiledModule(shared: boolean): object {
   let m = compiled.get(shared);
   if (m === undefined) {
-    const file = new URL(`../wasm/${shared ? 'kernels-shared' : 'kernels'}.wasm`, import.meta.url);
-    m = new Wasm.Module(readFileSync(file));
+    m = new Wasm.Module(kernelWasmBytes(shared));
     compiled.set(shared, m);
   }
   return m;

@@ -18,3 +18,4 @@ for f in "$out/kernels.wasm" "$out/kernels-shared.wasm"; do
   if llvm-objdump -d "$f" | grep -q 'global\.[gs]et'; then echo "build.sh: $f touches a global (the stack)" >&2; exit 1; fi
   if llvm-objdump -h "$f" | grep -qw 'DATA'; then echo "build.sh: $f has a data section" >&2; exit 1; fi
 done
+node "$(dirname "$0")/embed.mjs"

@@ -1,8 +1,8 @@
-import { readdir, stat } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
 import { type DataFormat, inferFormat } from './read.js';
 
 /** Which files make up which split: a pattern or list (all `train`), or patterns per split. */
+export { listFiles } from './io/fs.js';
+
 export type DataFiles = string | readonly string[] | Readonly<Record<string, string | readonly string[]>>;
 
 /**
@@ -25,31 +25,6 @@ const METADATA_FILES = new Set([
   'state.json',
   'README.md',
 ]);
-
-/** Lists the files below `dir` (relative paths with `/`), skipping hidden files and folders. */
-export async function listFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (d: string): Promise<void> => {
-    const entries = await readdir(d, { withFileTypes: true });
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const e of entries) {
-      if (e.name.startsWith('.')) continue;
-      const full = join(d, e.name);
-      let isDir = e.isDirectory();
-      let isFile = e.isFile();
-      if (e.isSymbolicLink()) {
-        // The HF cache's snapshot folders are symlinks into blobs/.
-        const s = await stat(full);
-        isDir = s.isDirectory();
-        isFile = s.isFile();
-      }
-      if (isDir) await walk(full);
-      else if (isFile) out.push(relative(dir, full).split(sep).join('/'));
-    }
-  };
-  await walk(dir);
-  return out;
-}
 
 /**
  * A glob as a RegExp over `/`-separated relative paths: `*` and `?` stay within one path

@@ -1,8 +1,7 @@
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { type HubOptions, resolvePretrained } from '@gptft/hub';
 import type { z } from 'zod';
-import { type DataFiles, listFiles, resolveDataFiles } from './data-files.js';
+import { type DataFiles, resolveDataFiles } from './data-files.js';
+import { join, listFiles, pathKind } from './io/fs.js';
 import type { Dataset } from './dataset.js';
 import { DataError, type Located } from './errors.js';
 import { IterableDataset } from './iterable-dataset.js';
@@ -206,15 +205,6 @@ function patternsOf(dataFiles: DataFiles): string[] {
   return Object.values(dataFiles as Record<string, string | readonly string[]>).flatMap((v) =>
     typeof v === 'string' ? [v] : [...v],
   );
-}
-
-async function pathKind(p: string): Promise<'file' | 'dir' | 'missing'> {
-  try {
-    const s = await stat(p);
-    return s.isDirectory() ? 'dir' : 'file';
-  } catch {
-    return 'missing';
-  }
 }
 
 function checkOneFormat(files: readonly DataFile[], format: DataFormat | undefined, split: string): void {

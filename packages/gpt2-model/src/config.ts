@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { type Folder, readTextFile } from '@gptft/hub';
 import type { z } from 'zod';
 import { ALIASES, type Activation, CAMEL, type ConfigJSON, configSchema } from './config-schema.js';
 import { ConfigError } from './errors.js';
@@ -248,7 +248,16 @@ export class GPT2Config {
 
   /** Reads and validates a config.json file; errors name the file and the field. */
   static async fromFile(path: string): Promise<GPT2Config> {
-    const text = await readFile(path, 'utf8');
+    return GPT2Config.fromText(await readTextFile(path), path);
+  }
+
+  /** Reads and validates `config.json` (or `name`) of a folder (a URL base, dropped files, OPFS…). */
+  static async fromFolder(folder: Folder, name = 'config.json'): Promise<GPT2Config> {
+    return GPT2Config.fromText(await folder.readText(name), folder.pathOf(name));
+  }
+
+  /** Parses the text of a config.json read from `path` (named in errors). */
+  static fromText(text: string, path: string): GPT2Config {
     let json: unknown;
     try {
       json = JSON.parse(text);

@@ -1,6 +1,5 @@
-import { join } from 'node:path';
 import { type Tensor, type Tensor3D, type Variable, tf } from '@gptft/backend';
-import { openCheckpoint } from '@gptft/hub';
+import { type Folder, openCheckpoint, type WritableFolder } from '@gptft/hub';
 import { asInt2D, positionsAndBias } from './attention-mask.js';
 import { GPT2Block } from './block.js';
 import { GPT2Config } from './config.js';
@@ -10,7 +9,7 @@ import { emitLoadWarning, nonFiniteWarning, unusedKeysWarning } from './load-war
 import { type PastKeyValues, pastLength } from './kv-cache.js';
 import { Dropout, Embedding, LayerNorm } from './layers.js';
 import { type Layer, Module, ModuleList } from './module.js';
-import { type FromPretrainedOptions, type LoadedBackbone, resolveFolder } from './pretrained.js';
+import { type FromPretrainedOptions, type LoadedBackbone, resolveSource } from './pretrained.js';
 import { SeedSequence } from './random.js';
 import { tidy } from './tidy.js';
 import { checkConfigAgainstCheckpoint, loadWeights } from './weights-load.js';
@@ -116,7 +115,10 @@ export class GPT2Model extends Module {
    * ignored. The model is returned in eval mode. On any error (missing tensor, wrong shape,
    * corrupt file) it throws a `CheckpointError` naming file and tensor, and leaves no tensor behind.
    */
-  static async fromPretrained(pathOrRepoId: string, options: FromPretrainedOptions = {}): Promise<GPT2Model> {
+  static async fromPretrained(
+    pathOrRepoId: string | Folder,
+    options: FromPretrainedOptions = {},
+  ): Promise<GPT2Model> {
     const { model, folder, plan } = await GPT2Model.loadPretrained(pathOrRepoId, options);
     const unused = unusedKeysWarning(folder, 'GPT2Model', plan.unusedKeys);
     if (unused) emitLoadWarning(unused, options.onWarning);
@@ -128,7 +130,7 @@ export class GPT2Model extends Module {
    * warn about the keys they do not use either). Warns about weights holding NaN/Inf.
    */
   static async loadPretrained(
-    pathOrRepoId: string,
+    pathOrRepoId: string | Folder,
     options: FromPretrainedOptions = {},
   ): Promise<LoadedBackbone> {
     if (options.dtype !== undefined && options.dtype !== 'float32' && options.dtype !== 'auto') {
@@ -136,13 +138,14 @@ export class GPT2Model extends Module {
         `dtype "${options.dtype}" is not supported: gptft computes in float32 (weights are upcast)`,
       );
     }
-    const folder = await resolveFolder(pathOrRepoId, options);
-    const configFile = join(folder, 'config.json');
-    const config = options.config ?? (await GPT2Config.fromFile(configFile));
-    const checkpoint = await openCheckpoint(folder);
+    const source = await resolveSource(pathOrRepoId, options);
+    const folder = source.location;
+    const configFile = source.pathOf('config.json');
+    const config = options.config ?? (await GPT2Config.fromFolder(source));
+    const checkpoint = await openCheckpoint(typeof pathOrRepoId === 'string' ? folder : source);
     // Before anything is allocated: an absurd or mismatched config.json is named, not run out of memory.
-    const source = options.config ? (options.configSource ?? 'options.config') : configFile;
-    checkConfigAgainstCheckpoint(config, checkpoint, source);
+    const configFrom = options.config ? (options.configSource ?? 'options.config') : configFile;
+    checkConfigAgainstCheckpoint(config, checkpoint, configFrom);
     const model = new GPT2Model(config, { init: 'none', seed: options.seed });
     try {
       const plan = loadWeights(model, checkpoint);
@@ -152,7 +155,7 @@ export class GPT2Model extends Module {
       );
       if (nonFinite) emitLoadWarning(nonFinite, options.onWarning);
       model.eval();
-      return { model, folder, checkpoint, plan };
+      return { model, folder, source, checkpoint, plan };
     } catch (e) {
       model.dispose();
       throw e;
@@ -173,7 +176,7 @@ export class GPT2Model extends Module {
    * tensors (`score.weight`), config fields (`architectures`, `id2label`) and files.
    */
   async savePretrained(
-    dir: string,
+    dir: string | WritableFolder,
     options: SavePretrainedOptions & {
       extraTensors?: Record<string, Tensor>;
       extraConfig?: Record<string, unknown>;

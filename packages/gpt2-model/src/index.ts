@@ -37,7 +37,12 @@ export {
 export { initWeights } from './init.js';
 export { checkpointedBlock } from './gradient-checkpointing.js';
 export { GPT2Model, type GPT2ModelInput, type GPT2ModelOptions, type GPT2ModelOutput } from './gpt2-model.js';
-export { type FromPretrainedOptions, type LoadedBackbone, resolveFolder } from './pretrained.js';
+export {
+  type FromPretrainedOptions,
+  type LoadedBackbone,
+  resolveFolder,
+  resolveSource,
+} from './pretrained.js';
 export {
   asInt2D,
   documentPositions,

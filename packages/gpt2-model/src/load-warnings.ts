@@ -12,6 +12,8 @@ export type LoadWarningHandler = (message: string) => void;
 /** Sends a load warning to `onWarning`, or to `process.emitWarning(message, 'CheckpointWarning')`. */
 export function emitLoadWarning(message: string, onWarning?: LoadWarningHandler): void {
   if (onWarning) onWarning(message);
+  else if (typeof process === 'undefined')
+    console.warn(`CheckpointWarning: ${message}`); // a page
   else process.emitWarning(message, 'CheckpointWarning');
 }
 

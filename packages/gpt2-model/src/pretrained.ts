@@ -1,6 +1,5 @@
-import { stat } from 'node:fs/promises';
-import type { CheckpointReader } from '@gptft/hub';
-import { resolvePretrained } from '@gptft/hub';
+import type { CheckpointReader, Folder } from '@gptft/hub';
+import { isFolder, isLocalFolder, resolvePretrained, toFolder } from '@gptft/hub';
 import type { GPT2Config } from './config.js';
 import type { GPT2Model } from './gpt2-model.js';
 import type { WeightsPlan } from './weights-load.js';
@@ -35,20 +34,14 @@ export interface FromPretrainedOptions {
 /** A backbone loaded from a checkpoint folder, with what a head needs to load its own weights. */
 export interface LoadedBackbone {
   model: GPT2Model;
-  /** The local folder (a hub snapshot folder for repo ids). */
+  /** The local folder (a hub snapshot folder for repo ids); a URL or `Folder.location` in a page. */
   folder: string;
+  /** The folder the files were read from (on disk in Node; a URL base, dropped files, OPFS… in a page). */
+  source: Folder;
   /** The open checkpoint: read head tensors from it (`getFloat32('score.weight')`). */
   checkpoint: CheckpointReader;
   /** Which checkpoint key each backbone parameter came from; `unusedKeys` are the head's candidates. */
   plan: WeightsPlan;
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 /** A local folder for a path, or for a hub repo id (downloaded into the HF cache by @gptft/hub). */
@@ -56,7 +49,7 @@ export async function resolveFolder(
   pathOrRepoId: string,
   options: FromPretrainedOptions = {},
 ): Promise<string> {
-  if (await isDirectory(pathOrRepoId)) return pathOrRepoId;
+  if (await isLocalFolder(pathOrRepoId)) return pathOrRepoId;
   return resolvePretrained(pathOrRepoId, {
     ...(options.revision !== undefined && { revision: options.revision }),
     ...(options.cacheDir !== undefined && { cacheDir: options.cacheDir }),
@@ -64,4 +57,16 @@ export async function resolveFolder(
     ...(options.localFilesOnly !== undefined && { localFilesOnly: options.localFilesOnly }),
     ...(options.token !== undefined && { accessToken: options.token }),
   });
+}
+
+/**
+ * The {@link Folder} to load from: a `Folder` as is; a path or hub repo id through
+ * {@link resolveFolder} (Node: a folder on disk; a page: a URL, a repo id its hub `resolve/` URL).
+ */
+export async function resolveSource(
+  pathOrRepoId: string | Folder,
+  options: FromPretrainedOptions = {},
+): Promise<Folder> {
+  if (isFolder(pathOrRepoId)) return pathOrRepoId;
+  return toFolder(await resolveFolder(pathOrRepoId, options));
 }

@@ -1,7 +1,6 @@
-import { link, mkdir, readdir, copyFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Tensor } from '@gptft/backend';
-import { type TensorToWrite, writeDirAtomic, writeFileAtomic, writeSafetensors } from '@gptft/hub';
+import { isWritableFolder, serializeSafetensors, type TensorToWrite, type WritableFolder } from '@gptft/hub';
+import { type FolderWriter, writeDirWith } from './weights-save-dir.js';
 
 /** dtype names as transformers spells them (`torch_dtype`). */
 export type SaveDtype = 'float32' | 'float16' | 'bfloat16';
@@ -64,36 +63,16 @@ export function parseSize(size: number | string): number {
 const WEIGHT_FILE =
   /^(model(-\d{5}-of-\d{5})?\.safetensors(\.index\.json)?|pytorch_model.*\.bin(\.index\.json)?)$/;
 
-/** Hard-links (or copies) `from` into `to`, recursively; skips what `skip` names at the top level. */
-async function carryOver(from: string, to: string, skip: (name: string) => boolean): Promise<void> {
-  let entries: import('node:fs').Dirent[];
-  try {
-    entries = await readdir(from, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  for (const e of entries) {
-    if (skip(e.name)) continue;
-    const src = join(from, e.name);
-    const dst = join(to, e.name);
-    if (e.isDirectory()) {
-      await mkdir(dst);
-      await carryOver(src, dst, () => false);
-    } else if (e.isFile()) {
-      await link(src, dst).catch(() => copyFile(src, dst));
-    }
-  }
-}
-
 /**
  * Writes a Hugging Face model folder atomically: `config.json`, `model.safetensors` (or shards +
  * `model.safetensors.index.json`) and any extra files, built in a temporary sibling folder and
  * swapped in; a crash or error mid-save leaves the previous folder as it was. Tensors are read
  * one at a time, so memory stays near the largest tensor. This is what `GPT2Model.savePretrained`
- * uses; heads call it with the backbone's tensors plus their own.
+ * uses; heads call it with the backbone's tensors plus their own. `dir` may also be a
+ * `WritableFolder` (a page: `memoryFolder()` to zip, `opfsFolder`): each file is written whole.
  */
 export async function writePretrainedFolder(
-  dir: string,
+  dir: string | WritableFolder,
   content: PretrainedFolder,
   options: SavePretrainedOptions = {},
 ): Promise<void> {
@@ -135,11 +114,8 @@ export async function writePretrainedFolder(
   const sorted = Object.fromEntries(Object.entries(config).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   const ownFiles = new Set(['config.json', ...Object.keys(content.files ?? {})]);
 
-  await writeDirAtomic(dir, async (tmp) => {
-    if (options.keepOtherFiles ?? true) {
-      await carryOver(dir, tmp, (name) => ownFiles.has(name) || WEIGHT_FILE.test(name));
-    }
-    await writeFileAtomic(join(tmp, 'config.json'), `${JSON.stringify(sorted, null, 2)}\n`);
+  const fill = async (out: FolderWriter) => {
+    await out.write('config.json', `${JSON.stringify(sorted, null, 2)}\n`);
     const weightMap: Record<string, string> = {};
     for (let i = 0; i < shards.length; i++) {
       const file =
@@ -156,7 +132,7 @@ export async function writePretrainedFolder(
         };
         weightMap[name] = file;
       }
-      await writeSafetensors(join(tmp, file), toWrite, { format: 'pt' });
+      await out.writeSafetensors(file, toWrite, { format: 'pt' });
     }
     if (shards.length > 1) {
       const index = {
@@ -165,11 +141,19 @@ export async function writePretrainedFolder(
           Object.entries(weightMap).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
         ),
       };
-      await writeFileAtomic(join(tmp, 'model.safetensors.index.json'), `${JSON.stringify(index, null, 2)}\n`);
+      await out.write('model.safetensors.index.json', `${JSON.stringify(index, null, 2)}\n`);
     }
     for (const [name, data] of Object.entries(content.files ?? {})) {
-      await mkdir(join(tmp, name, '..'), { recursive: true });
-      await writeFileAtomic(join(tmp, name), data);
+      await out.write(name, data);
     }
-  });
+  };
+  if (isWritableFolder(dir)) {
+    await fill({
+      write: (name, data) => dir.write(name, data),
+      writeSafetensors: (name, tensors, metadata) => dir.write(name, serializeSafetensors(tensors, metadata)),
+    });
+  } else {
+    const keep = options.keepOtherFiles ?? true;
+    await writeDirWith(dir, keep ? (name) => ownFiles.has(name) || WEIGHT_FILE.test(name) : undefined, fill);
+  }
 }

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { type Tensor, tf } from '@gptft/backend';
 import {
   type FromPretrainedOptions,
@@ -7,6 +6,7 @@ import {
   type LoadedBackbone,
   resolveFolder,
 } from '@gptft/gpt2-model';
+import { type Folder, toFolder } from '@gptft/hub';
 import { type HeadModel, headWeight, type LoadingInfo, warnAfterLoading } from './head-model.js';
 import { Linear } from './linear.js';
 
@@ -92,7 +92,7 @@ export function loadLinear(
  * `options` change the config first; `build` gets whether mismatched head shapes may be re-initialised.
  */
 export async function loadHead<H extends HeadModel>(
-  pathOrRepoId: string,
+  pathOrRepoId: string | Folder,
   options: ClassificationFromPretrainedOptions,
   headKeys: RegExp,
   build: (loaded: LoadedBackbone, info: LoadingInfo, ignoreMismatchedSizes: boolean) => H,
@@ -102,12 +102,13 @@ export async function loadHead<H extends HeadModel>(
   let loadOptions: FromPretrainedOptions = hub;
   let from = pathOrRepoId;
   if (labelsGiven || problemType !== undefined) {
-    from = await resolveFolder(pathOrRepoId, hub);
-    const base = hub.config ?? (await GPT2Config.fromFile(join(from, 'config.json')));
+    from = typeof pathOrRepoId === 'string' ? await resolveFolder(pathOrRepoId, hub) : pathOrRepoId;
+    const source = toFolder(from);
+    const base = hub.config ?? (await GPT2Config.fromFolder(source));
     loadOptions = {
       ...hub,
       config: applyLabelOverrides(base, options),
-      configSource: hub.config ? (hub.configSource ?? 'options.config') : join(from, 'config.json'),
+      configSource: hub.config ? (hub.configSource ?? 'options.config') : source.pathOf('config.json'),
     };
   }
   const loaded = await GPT2Model.loadPretrained(from, loadOptions);

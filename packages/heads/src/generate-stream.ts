@@ -3,7 +3,11 @@ import { encodePrompts, type GenerateOptions, type GenerateTextResult, Generatio
 import type { GPT2LMHeadModel } from './lm-head.js';
 
 /** Lets timers and I/O run (an abort from a timer or a request handler) between decoding steps. */
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+// setImmediate in Node; a page has none (a macrotask through setTimeout there).
+const yieldToEventLoop = () =>
+  new Promise<void>((resolve) =>
+    typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0),
+  );
 
 /**
  * Streaming generation for one prompt (text, or ids as `number[]`): an async iterable of text pieces

@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { type Folder, toFolder } from '@gptft/hub';
 import type { GenerateOptions } from './generate.js';
 
 const KEYS: Record<string, keyof GenerateOptions> = {
@@ -23,11 +22,12 @@ const KEYS: Record<string, keyof GenerateOptions> = {
  * understands; others ignored). `{}` when the file is absent; a clear error when it is not JSON
  * or a field has the wrong type.
  */
-export async function readGenerationConfig(folder: string): Promise<GenerateOptions> {
-  const path = join(folder, 'generation_config.json');
+export async function readGenerationConfig(folder: string | Folder): Promise<GenerateOptions> {
+  const source = toFolder(folder);
+  const path = source.pathOf('generation_config.json');
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await source.readText('generation_config.json');
   } catch {
     return {};
   }

@@ -1,4 +1,5 @@
 import type { Tensor } from '@gptft/backend';
+import type { Folder } from '@gptft/hub';
 import {
   countNonFinite,
   emitLoadWarning,
@@ -101,7 +102,7 @@ export abstract class HeadModel extends Module implements TaskModel {
 
   /** Loads the backbone; the caller builds the head from the open checkpoint. */
   protected static async loadBackbone(
-    pathOrRepoId: string,
+    pathOrRepoId: string | Folder,
     options: FromPretrainedOptions,
   ): Promise<LoadedBackbone> {
     return GPT2Model.loadPretrained(pathOrRepoId, options);

@@ -1,4 +1,5 @@
 import { fusedLinearCrossEntropy, matMul, shiftLabels, type Tensor, tf } from '@gptft/backend';
+import type { Folder } from '@gptft/hub';
 import type { FromPretrainedOptions, GPT2Model, PastKeyValues } from '@gptft/gpt2-model';
 import type { GenerateOptions } from './generate.js';
 import { readGenerationConfig } from './generation-config.js';
@@ -78,7 +79,7 @@ export class GPT2LMHeadModel extends HeadModel {
 
   /** Loads a checkpoint folder or hub repo id (`lm_head.weight` used only when untied). */
   static async fromPretrained(
-    pathOrRepoId: string,
+    pathOrRepoId: string | Folder,
     options: FromPretrainedOptions = {},
   ): Promise<GPT2LMHeadModel> {
     const loaded = await HeadModel.loadBackbone(pathOrRepoId, options);
@@ -88,7 +89,7 @@ export class GPT2LMHeadModel extends HeadModel {
         ? undefined
         : headWeight(loaded, 'lm_head.weight', [c.vocabSize, c.nEmbd]);
       const m = new GPT2LMHeadModel(loaded.model, w && tf.tensor2d(w.values, [c.vocabSize, c.nEmbd]));
-      m.generationConfig = await readGenerationConfig(loaded.folder);
+      m.generationConfig = await readGenerationConfig(loaded.source);
       m.loadingInfo = {
         newlyInitialized: !c.tieWordEmbeddings && !w ? ['lm_head.weight'] : [],
         unexpectedKeys: loaded.plan.unusedKeys.filter((k) => !/^(transformer\.)?lm_head\.weight$/.test(k)),

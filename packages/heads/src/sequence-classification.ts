@@ -1,4 +1,5 @@
 import { embedding, type Tensor, tf } from '@gptft/backend';
+import type { Folder } from '@gptft/hub';
 import type { GPT2Model } from '@gptft/gpt2-model';
 import {
   type ClassificationFromPretrainedOptions,
@@ -57,7 +58,7 @@ export class GPT2ForSequenceClassification extends HeadModel {
 
   /** Loads a checkpoint; a plain GPT-2 checkpoint gets a new `score` (see `loadingInfo.newlyInitialized`). */
   static async fromPretrained(
-    pathOrRepoId: string,
+    pathOrRepoId: string | Folder,
     options: ClassificationFromPretrainedOptions = {},
   ): Promise<GPT2ForSequenceClassification> {
     return loadHead(

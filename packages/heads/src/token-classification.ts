@@ -1,4 +1,5 @@
 import type { Tensor } from '@gptft/backend';
+import type { Folder } from '@gptft/hub';
 import type { GPT2Model } from '@gptft/gpt2-model';
 import { Dropout, type Layer } from '@gptft/nn';
 import { type ClassificationFromPretrainedOptions, loadHead, loadLinear } from './classification.js';
@@ -47,7 +48,7 @@ export class GPT2ForTokenClassification extends HeadModel {
 
   /** Loads a checkpoint; a plain GPT-2 checkpoint gets a new `classifier` (see `loadingInfo`). */
   static async fromPretrained(
-    pathOrRepoId: string,
+    pathOrRepoId: string | Folder,
     options: ClassificationFromPretrainedOptions = {},
   ): Promise<GPT2ForTokenClassification> {
     return loadHead(

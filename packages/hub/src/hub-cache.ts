@@ -12,6 +12,9 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { isCommitHash, repoFolderName } from './hub-names.js';
+
+export { isCommitHash, repoFolderName } from './hub-names.js';
 
 /** Options shared by the hub functions. */
 export interface HubOptions {
@@ -53,24 +56,12 @@ export function isOfflineEnv(): boolean {
   return ['1', 'true', 'yes', 'on'].includes((process.env.HF_HUB_OFFLINE ?? '').trim().toLowerCase());
 }
 
-/** The repo's folder name in the cache: `models--org--name` / `datasets--org--name`. */
-export function repoFolderName(repoId: string, repoType: 'model' | 'dataset' = 'model'): string {
-  return [`${repoType}s`, ...repoId.split('/')].join('--');
-}
-
 /** Absolute path of a repo's storage folder in the cache. */
 export function repoCacheDir(
   repoId: string,
   options: Pick<HubOptions, 'cacheDir' | 'repoType'> = {},
 ): string {
   return join(options.cacheDir ?? defaultCacheDir(), repoFolderName(repoId, options.repoType ?? 'model'));
-}
-
-const COMMIT = /^[0-9a-f]{40}$/;
-
-/** Whether a revision is a full commit sha (40 lowercase hex digits). */
-export function isCommitHash(revision: string): boolean {
-  return COMMIT.test(revision);
 }
 
 /** The snapshot folder of a commit in a repo's storage folder. */

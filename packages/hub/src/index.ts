@@ -1,6 +1,8 @@
 /**
  * @gptft/hub — Hugging Face files: safetensors read/write, checkpoint folders and shards, the HF
- * hub cache and downloads, atomic writes. Pure TypeScript + Node (no tensor library).
+ * hub cache and downloads, atomic writes, and the I/O boundary (`Folder`: disk in Node; URL, dropped
+ * files, OPFS or memory in a page; zip). Pure TypeScript (no tensor library); the browser build
+ * (package.json `browser` map) swaps the Node-only modules for ones that need no Node built-in.
  */
 export { writeDirAtomic, writeFileAtomic, writeFileAtomicWith, recoverDirAtomic } from './atomic.js';
 export {
@@ -8,6 +10,7 @@ export {
   type CheckpointTensorInfo,
   type OpenCheckpointOptions,
   openCheckpoint,
+  openCheckpointFolder,
 } from './checkpoint.js';
 export { downloadFile, type ResolveOptions, resolvePretrained } from './download.js';
 export { CheckpointError, HubError } from './errors.js';
@@ -32,3 +35,23 @@ export {
   type SafetensorsTensorInfo,
 } from './safetensors.js';
 export { serializeSafetensors, type TensorToWrite, writeSafetensors } from './safetensors-write.js';
+export {
+  type DirectoryHandleLike,
+  type FileLike,
+  type Folder,
+  FolderError,
+  filesFolder,
+  hubResolveUrl,
+  isFolder,
+  isWritableFolder,
+  joinNames,
+  type MemoryFolder,
+  memoryFolder,
+  opfsFolder,
+  subFolder,
+  type UrlFolderOptions,
+  urlFolder,
+  type WritableFolder,
+} from './folder.js';
+export { isLocalFolder, nodeFolder, readTextFile, toFolder, toWritableFolder } from './node-folder.js';
+export { crc32, type ZipEntry, unzipEntries, zipEntries, zipFolder } from './zip.js';

@@ -4,7 +4,6 @@
  * listing them in that order, padded with spaces to a multiple of 8 bytes.
  */
 import type { FileHandle } from 'node:fs/promises';
-import { endianness } from 'node:os';
 import { writeFileAtomicWith } from './atomic.js';
 import { f32BitsToBf16Bits, f32BitsToF16Bits, floatToBf16Bits, floatToF16Bits } from './half.js';
 import { DTYPE_SIZE, type SafetensorsDtype } from './safetensors.js';
@@ -41,8 +40,15 @@ const DTYPE_RANK: Record<SafetensorsDtype, number> = {
 };
 
 /** Compares strings by UTF-8 bytes, as Rust's `String` ordering does. */
+const utf8 = new TextEncoder();
+
+/** Byte order of the UTF-8 encodings (Rust's `String` order, which safetensors sorts by). */
 function compareUtf8(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  const x = utf8.encode(a);
+  const y = utf8.encode(b);
+  const n = Math.min(x.length, y.length);
+  for (let i = 0; i < n; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+  return x.length - y.length;
 }
 
 function fail(name: string, message: string): never {
@@ -51,7 +57,8 @@ function fail(name: string, message: string): never {
 
 /** Encodes one tensor's data to little-endian bytes of its dtype. */
 export function encodeTensor(name: string, t: TensorToWrite): Uint8Array {
-  if (endianness() !== 'LE') throw new Error('@gptft/hub: big-endian hosts are not supported');
+  if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1)
+    throw new Error('@gptft/hub: big-endian hosts are not supported');
   const size = DTYPE_SIZE[t.dtype];
   if (size === undefined) fail(name, `unknown dtype ${String(t.dtype)}`);
   for (const d of t.shape) {
@@ -150,7 +157,7 @@ function layout(tensors: Record<string, TensorToWrite>, metadata?: Record<string
     );
     offset += n;
   }
-  const json = Buffer.from(`{${parts.join(',')}}`, 'utf8');
+  const json = utf8.encode(`{${parts.join(',')}}`);
   const padded = Math.ceil(json.length / 8) * 8;
   const header = new Uint8Array(8 + padded);
   new DataView(header.buffer).setBigUint64(0, BigInt(padded), true);

@@ -4,12 +4,10 @@
  * then the tensors' bytes, contiguous and little-endian. Every claim the header makes is checked
  * against the file before any tensor is handed out.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
-import { open as openFile } from 'node:fs/promises';
-import { endianness } from 'node:os';
 import { z } from 'zod';
 import { CheckpointError } from './errors.js';
 import { f16Table16 } from './half.js';
+import { readFileHead, readRangeSync } from './safetensors-open.js';
 
 export { CheckpointError } from './errors.js';
 
@@ -71,7 +69,7 @@ const entrySchema = z.strictObject({
 });
 const metadataSchema = z.record(z.string(), z.string());
 
-const littleEndian = endianness() === 'LE';
+const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Reads `length` bytes at absolute `offset`. */
 type RangeReader = (offset: number, length: number) => Uint8Array;
@@ -217,28 +215,9 @@ export class SafetensorsFile {
 
   /** Opens and validates a file; tensor data is read from disk when asked for, not kept in memory. */
   static async open(path: string): Promise<SafetensorsFile> {
-    let handle: Awaited<ReturnType<typeof openFile>>;
-    try {
-      handle = await openFile(path, 'r');
-    } catch (err) {
-      throw new CheckpointError(path, `cannot open: ${(err as Error).message}`, { cause: err });
-    }
-    try {
-      const { size } = await handle.stat();
-      const prefix = new Uint8Array(Math.min(8, size));
-      await handle.read(prefix, 0, prefix.length, 0);
-      let head = prefix;
-      if (size >= 8) {
-        const n = new DataView(prefix.buffer).getBigUint64(0, true);
-        const want = n <= BigInt(Math.min(size, MAX_HEADER_BYTES + 8)) - 8n ? Number(n) + 8 : 8;
-        head = new Uint8Array(want);
-        await handle.read(head, 0, want, 0);
-      }
-      const parsed = parseHeader(path, head, size);
-      return new SafetensorsFile(path, parsed, (offset, length) => readRangeSync(path, offset, length));
-    } finally {
-      await handle.close();
-    }
+    const { head, size } = await readFileHead(path, MAX_HEADER_BYTES);
+    const parsed = parseHeader(path, head, size);
+    return new SafetensorsFile(path, parsed, (offset, length) => readRangeSync(path, offset, length));
   }
 
   /** Parses a whole file held in memory. */
@@ -377,26 +356,4 @@ function assertLittleEndianHost(): void {
 function copyAligned(bytes: Uint8Array): Uint8Array {
   if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) return bytes;
   return Uint8Array.prototype.slice.call(bytes);
-}
-
-function readRangeSync(path: string, offset: number, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (err) {
-    throw new CheckpointError(path, `cannot open: ${(err as Error).message}`, { cause: err });
-  }
-  try {
-    let done = 0;
-    while (done < length) {
-      const chunk = Math.min(length - done, 1 << 30);
-      const got = readSync(fd, out, done, chunk, offset + done);
-      if (got === 0) break;
-      done += got;
-    }
-    return done === length ? out : out.subarray(0, done);
-  } finally {
-    closeSync(fd);
-  }
 }

@@ -1,7 +1,5 @@
 /** Writing a tokenizer as HF's `GPT2Tokenizer.save_pretrained` does. */
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { writeFileAtomic } from '@gptft/hub';
+import { toWritableFolder, type WritableFolder } from '@gptft/hub';
 import type { AddedToken } from './added-tokens.js';
 import type { TokenizerData } from './tokenizer-data.js';
 
@@ -104,15 +102,18 @@ export function tokenizerFiles(data: TokenizerData): Map<string, string> {
  * `added_tokens.json` (when none is needed) and `tokenizer.json` (HF would load it instead of
  * these files). Returns the paths written.
  */
-export async function writeTokenizerFolder(dir: string, data: TokenizerData): Promise<string[]> {
+export async function writeTokenizerFolder(
+  dir: string | WritableFolder,
+  data: TokenizerData,
+): Promise<string[]> {
+  const folder = toWritableFolder(dir);
   const files = tokenizerFiles(data);
   const written: string[] = [];
   for (const [name, content] of files) {
-    const path = join(dir, name);
-    await writeFileAtomic(path, content);
-    written.push(path);
+    await folder.write(name, content);
+    written.push(folder.pathOf(name));
   }
-  if (!files.has('added_tokens.json')) await rm(join(dir, 'added_tokens.json'), { force: true });
-  await rm(join(dir, 'tokenizer.json'), { force: true });
+  if (!files.has('added_tokens.json')) await folder.remove('added_tokens.json');
+  await folder.remove('tokenizer.json');
   return written;
 }

@@ -2,7 +2,7 @@
  * Reading and writing a tokenizer in Hugging Face's folder layout: `vocab.json` + `merges.txt`
  * (or `tokenizer.json`), `tokenizer_config.json`, `special_tokens_map.json`, `added_tokens.json`.
  */
-import { join } from 'node:path';
+import { type Folder, toFolder } from '@gptft/hub';
 import { type AddedToken, toAddedToken } from './added-tokens.js';
 import type { Merge } from './bpe.js';
 import { parseJson, readJsonIfExists, readTextIfExists, TokenizerFileError, validate } from './json-file.js';
@@ -145,15 +145,16 @@ class AddedTokenCollector {
 }
 
 /** Reads a tokenizer folder into {@link TokenizerData}. */
-export async function readTokenizerFolder(dir: string): Promise<TokenizerData> {
-  const p = (name: string) => join(dir, name);
+export async function readTokenizerFolder(dir: string | Folder): Promise<TokenizerData> {
+  const folder = toFolder(dir);
+  const p = (name: string) => folder.pathOf(name);
   const config: TokenizerConfigJson =
-    (await readJsonIfExists(p('tokenizer_config.json'), tokenizerConfigJson)) ?? {};
-  const specialMap = await readJsonIfExists(p('special_tokens_map.json'), specialTokensMapJson);
-  const addedJson = await readJsonIfExists(p('added_tokens.json'), addedTokensJson);
-  const vocabText = await readTextIfExists(p('vocab.json'));
-  const mergesText = await readTextIfExists(p('merges.txt'));
-  const fastText = await readTextIfExists(p('tokenizer.json'));
+    (await readJsonIfExists(folder, 'tokenizer_config.json', tokenizerConfigJson)) ?? {};
+  const specialMap = await readJsonIfExists(folder, 'special_tokens_map.json', specialTokensMapJson);
+  const addedJson = await readJsonIfExists(folder, 'added_tokens.json', addedTokensJson);
+  const vocabText = await readTextIfExists(folder, 'vocab.json');
+  const mergesText = await readTextIfExists(folder, 'merges.txt');
+  const fastText = await readTextIfExists(folder, 'tokenizer.json');
 
   let vocab: Map<string, number>;
   let merges: Merge[];
@@ -197,7 +198,7 @@ export async function readTokenizerFolder(dir: string): Promise<TokenizerData> {
   } else if (fastText === undefined) {
     const missing = vocabText === undefined ? 'vocab.json' : 'merges.txt';
     throw new TokenizerFileError(
-      join(dir, missing),
+      p(missing),
       `not found: a GPT-2 tokenizer folder needs vocab.json and merges.txt (or tokenizer.json)`,
     );
   }

@@ -1,5 +1,5 @@
 /** Reading JSON files with errors that name the file, the line and the field. */
-import { readFile } from 'node:fs/promises';
+import type { Folder } from '@gptft/hub';
 import type { z } from 'zod';
 
 /** A tokenizer file that is missing a piece, malformed, or contradicts another file. */
@@ -48,22 +48,24 @@ export function validate<T extends z.ZodType>(file: string, schema: T, value: un
   throw new TokenizerFileError(file, `${field}: ${issue.message}`);
 }
 
-/** Reads a file as UTF-8, or undefined when it does not exist. */
-export async function readTextIfExists(path: string): Promise<string | undefined> {
+/** Reads a file of a folder as UTF-8, or undefined when it does not exist. */
+export async function readTextIfExists(folder: Folder, name: string): Promise<string | undefined> {
   try {
-    return await readFile(path, 'utf8');
+    return await folder.readText(name);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if ((err as { code?: string }).code === 'ENOENT') return undefined;
     throw err;
   }
 }
 
 /** Reads and validates a JSON file, or undefined when it does not exist. */
 export async function readJsonIfExists<T extends z.ZodType>(
-  path: string,
+  folder: Folder,
+  name: string,
   schema: T,
 ): Promise<z.output<T> | undefined> {
-  const text = await readTextIfExists(path);
+  const text = await readTextIfExists(folder, name);
   if (text === undefined) return undefined;
+  const path = folder.pathOf(name);
   return validate(path, schema, parseJson(path, text));
 }

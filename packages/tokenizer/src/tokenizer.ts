@@ -3,7 +3,7 @@
  * checkpoints' own vocabularies and added tokens, padding and truncation, offsets and word ids,
  * streaming decode.
  */
-import { resolvePretrained } from '@gptft/hub';
+import { type Folder, isFolder, resolvePretrained, type WritableFolder } from '@gptft/hub';
 import { type AllowedSpecial, toAddedToken } from './added-tokens.js';
 import { type BatchEncoding, padBatch, type RowEncoding, truncateRow } from './batch.js';
 import { ByteLevelBPE } from './bpe.js';
@@ -73,15 +73,17 @@ export class GPT2Tokenizer extends TokenizerVocabulary {
   }
 
   /**
-   * Loads a tokenizer from a local folder in HF layout, or from a hub repo id (downloaded into
-   * the HF cache by `@gptft/hub`). Reads `vocab.json` + `merges.txt` (or `tokenizer.json`),
+   * Loads a tokenizer from a local folder in HF layout, a hub repo id (downloaded into the HF cache
+   * by `@gptft/hub`; in a page, fetched from its `resolve/` URL) or any `Folder` (a URL base,
+   * dropped files, OPFS). Reads `vocab.json` + `merges.txt` (or `tokenizer.json`),
    * `tokenizer_config.json`, `special_tokens_map.json` and `added_tokens.json`.
    */
   static async fromPretrained(
-    pathOrRepoId: string,
+    pathOrRepoId: string | Folder,
     options: FromPretrainedOptions = {},
   ): Promise<GPT2Tokenizer> {
     const { engine, ...hub } = options;
+    if (isFolder(pathOrRepoId)) return new GPT2Tokenizer(await readTokenizerFolder(pathOrRepoId), { engine });
     const dir = await resolvePretrained(pathOrRepoId, {
       ...hub,
       allowPatterns: [...TOKENIZER_FILES],
@@ -95,7 +97,7 @@ export class GPT2Tokenizer extends TokenizerVocabulary {
    * in the layout HF's `GPT2Tokenizer`/`GPT2TokenizerFast` load. A stale `tokenizer.json` in `dir`
    * is removed (HF would prefer it). Returns the paths written.
    */
-  async savePretrained(dir: string): Promise<string[]> {
+  async savePretrained(dir: string | WritableFolder): Promise<string[]> {
     return writeTokenizerFolder(dir, this.toData());
   }
 

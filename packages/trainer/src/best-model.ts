@@ -2,7 +2,7 @@
  * Best-model tracking (HF `_determine_best_metric`): after each evaluation, whether
  * `metricForBestModel` improved, the best value and the checkpoint folder that holds it.
  */
-import { join } from 'node:path';
+import { join } from './node-fs.js';
 import type { TrainingArguments } from './training-arguments.js';
 
 /** The evaluation key of `metricForBestModel` (`eval_` prepended when missing), or undefined. */

@@ -3,9 +3,6 @@
  * their files validated, listed and rotated. A folder holds the model (the trainer's `saveModel`),
  * `optimizer.safetensors`, `trainer_state.json` and `rng_state.json`.
  */
-import { existsSync } from 'node:fs';
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { tf } from '@gptft/backend';
 import {
   CheckpointError,
@@ -14,6 +11,7 @@ import {
   writeDirAtomic,
   writeSafetensors,
 } from '@gptft/hub';
+import { existsSync, join, readdir, readFile, rm, writeFile } from './node-fs.js';
 import type { z } from 'zod';
 import type { StateArray } from './adamw.js';
 import { type RngStateFile, rngStateSchema, type TrainerState, trainerStateSchema } from './trainer-state.js';

@@ -8,12 +8,10 @@
  * One host read per optimizer step (the step's loss and gradient norm together, needed to refuse a
  * non-finite update before it happens); none per micro-batch.
  */
-import { randomUUID } from 'node:crypto';
-import { appendFile, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { tf } from '@gptft/backend';
 import { writeFileAtomic } from '@gptft/hub';
 import { AdamW } from './adamw.js';
+import { appendFile, join, mkdir } from './node-fs.js';
 import { BestModelTracker } from './best-model.js';
 import { CallbackHandler, type TrainerCallbacks, type TrainerStateView } from './callbacks.js';
 import {
@@ -226,10 +224,11 @@ export class Trainer<B, E = unknown> {
       if (!dir) throw new Error(`resumeFromCheckpoint: no checkpoint-N folder in ${a.outputDir}`);
       await this.loadCheckpoint(dir);
     }
-    this.runId ??= randomUUID();
+    this.runId ??= globalThis.crypto.randomUUID();
     await this.rewriteLogFile();
     const params = this.model.namedParameters();
-    const stream = this.opts.progress ?? process.stderr;
+    // A page has no stderr: no progress display unless one is given.
+    const stream = this.opts.progress ?? (typeof process === 'undefined' ? false : process.stderr);
     this.progress = stream && !a.disableTqdm ? new ProgressDisplay({ stream }) : undefined;
     this.progress?.start(total, this.globalStep);
     let lossSum = 0;
@@ -474,7 +473,7 @@ export class Trainer<B, E = unknown> {
     const dir = join(this.args.outputDir, `checkpoint-${this.globalStep}`);
     const params = this.model.namedParameters();
     assertFiniteParameters(params, dir, this.globalStep);
-    this.runId ??= randomUUID();
+    this.runId ??= globalThis.crypto.randomUUID();
     const state: TrainerState = {
       globalStep: this.globalStep,
       microBatchesSeen: this.microBatchesSeen,

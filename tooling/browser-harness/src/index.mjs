@@ -6,8 +6,9 @@
 // `window.__gptftResult`); an uncaught error or a console error is recorded too. Node's built-in
 // modules are replaced by empty stubs in the bundle (gptft's Node-only code paths never run in a
 // page), as is any specifier listed in `stub`.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { extname, join, normalize, sep } from 'node:path';
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
 
@@ -34,8 +35,12 @@ export const CHROMIUM_FLAGS = [
   '--use-webgpu-adapter=swiftshader',
 ];
 
-/** Bundles `entry` (and what it imports) into one browser script. */
-export async function bundle(entry, { stub = [] } = {}) {
+/**
+ * Bundles `entry` (and what it imports) into one browser script. `strict`: no Node built-in is
+ * stubbed, so the build fails if the page reaches one (how gptft proves its packages need no
+ * Node polyfills); `minify` for size reports.
+ */
+export async function bundle(entry, { stub = [], strict = false, minify = false } = {}) {
   const stubs = {
     name: 'gptft-node-stubs',
     setup(b) {
@@ -57,18 +62,52 @@ export async function bundle(entry, { stub = [] } = {}) {
     target: 'es2022',
     write: false,
     logLevel: 'silent',
-    plugins: [stubs],
+    plugins: strict ? [] : [stubs],
+    minify,
     define: { 'process.env.NODE_ENV': '"production"' },
   });
   return out.outputFiles[0].text;
 }
 
-/** Serves one page (index.html running `script`) on 127.0.0.1; returns its URL and a close(). */
-export async function serve(script) {
+const TYPES = {
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.html': 'text/html',
+  '.txt': 'text/plain',
+};
+
+/** The file under one of `folders` (URL prefix → folder) that `url` names, or undefined. */
+function staticFile(folders, url) {
+  const path = decodeURIComponent(url.split('?')[0]);
+  for (const [prefix, dir] of Object.entries(folders)) {
+    if (!path.startsWith(prefix)) continue;
+    const rel = normalize(path.slice(prefix.length));
+    if (rel.startsWith('..') || rel.startsWith(sep)) return undefined;
+    const file = join(dir, rel);
+    try {
+      if (statSync(file).isFile()) return file;
+    } catch {}
+  }
+  return undefined;
+}
+
+/**
+ * Serves one page (index.html running `script`) on 127.0.0.1, plus the files of `folders`
+ * (URL prefix → folder, e.g. `{ '/fixtures/': dir }`); returns its URL and a close().
+ */
+export async function serve(script, { folders = {}, headers = {} } = {}) {
   const html =
     '<!doctype html><meta charset="utf-8"><title>gptft</title><script type="module" src="/main.js"></script>';
   const server = createServer((req, res) => {
-    if (req.url === '/main.js') {
+    for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+    const file = staticFile(folders, req.url ?? '/');
+    if (file) {
+      const body = readFileSync(file);
+      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    } else if (req.url === '/main.js') {
       res.writeHead(200, { 'content-type': 'text/javascript' });
       res.end(script);
     } else if (req.url === '/' || req.url === '/index.html') {
@@ -86,15 +125,20 @@ export async function serve(script) {
 
 /**
  * Bundles `entry`, opens it in headless Chromium and waits (at most `timeoutMs`) for the page's
- * report. Resolves with `{ result, console, errors }`; rejects with the page's errors when it
- * reports nothing in time, or when Chromium is missing (naming the Debian package).
+ * report. Resolves with `{ result, console, errors, scriptBytes }`; rejects with the page's errors
+ * when it reports nothing in time, or when Chromium is missing (naming the Debian package).
+ * `folders` are served beside the page (see `serve`); `strict` bundles without Node stubs;
+ * `screenshot` saves a PNG of the page once it has reported.
  */
-export async function runInChromium(entry, { timeoutMs = 300_000, flags = [], stub = [] } = {}) {
+export async function runInChromium(
+  entry,
+  { timeoutMs = 300_000, flags = [], stub = [], strict = false, folders = {}, headers = {}, screenshot } = {},
+) {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} not found: install Debian's chromium package (apt-get install -y chromium)`);
   }
-  const script = await bundle(entry, { stub });
-  const site = await serve(script);
+  const script = await bundle(entry, { stub, strict });
+  const site = await serve(script, { folders, headers });
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -118,7 +162,8 @@ export async function runInChromium(entry, { timeoutMs = 300_000, flags = [], st
         );
       });
     const result = await page.evaluate(() => window.__gptftResult);
-    return { result, console: consoleLines, errors };
+    if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
+    return { result, console: consoleLines, errors, scriptBytes: Buffer.byteLength(script) };
   } finally {
     await browser.close();
     await site.close();

@@ -1,4 +1,3 @@
-import { constants } from 'node:buffer';
 import { DataError } from '../errors.js';
 import { isGzipFile, type OpenOptions, readBytes } from './open.js';
 import { firstInvalidUtf8, hexBytes } from './utf8.js';
@@ -19,7 +18,7 @@ export interface LineBatch {
 }
 
 /** The longest string Node can hold (V8: 2^29 − 24 UTF-16 code units). */
-export const MAX_STRING_LENGTH = constants.MAX_STRING_LENGTH;
+export const MAX_STRING_LENGTH = 2 ** 29 - 24; // node:buffer constants.MAX_STRING_LENGTH, without node:buffer
 
 function isInvalidDataError(err: unknown): boolean {
   return (err as { code?: string }).code === 'ERR_ENCODING_INVALID_ENCODED_DATA';

@@ -32,7 +32,9 @@ export class TextStreamer implements Streamer {
     private readonly options: TextStreamerOptions = {},
   ) {
     this.decoder = tokenizer.createStreamDecoder({ skipSpecialTokens: options.skipSpecialTokens ?? true });
-    this.callback = options.callback ?? ((t) => process.stdout.write(t));
+    this.callback =
+      options.callback ??
+      (typeof process === 'undefined' ? (t) => console.log(t) : (t) => process.stdout.write(t));
   }
 
   put(ids: readonly number[]): void {

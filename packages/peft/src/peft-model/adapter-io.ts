@@ -1,8 +1,18 @@
-/** PEFT's adapter folder on disk: `adapter_config.json` + `adapter_model.safetensors`. */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+/**
+ * PEFT's adapter folder: `adapter_config.json` + `adapter_model.safetensors`, in any `Folder`
+ * (Node: a path on disk; a page: a URL, dropped files, OPFS, or `memoryFolder()` to zip).
+ */
 import { type Tensor, tf, type Variable } from '@gptft/backend';
-import { SafetensorsFile, writeFileAtomic, writeSafetensors } from '@gptft/hub';
+import {
+  CheckpointError,
+  type Folder,
+  SafetensorsFile,
+  serializeSafetensors,
+  subFolder,
+  toFolder,
+  toWritableFolder,
+  type WritableFolder,
+} from '@gptft/hub';
 import type { BasePeftConfig } from '../method.js';
 
 /** PEFT's file names. */
@@ -10,15 +20,19 @@ export const ADAPTER_CONFIG_NAME = 'adapter_config.json';
 export const ADAPTER_WEIGHTS_NAME = 'adapter_model.safetensors';
 
 /** The folder an adapter is saved in: `dir` for `default`, `dir/<name>` otherwise (as PEFT). */
-export function adapterFolder(dir: string, name: string): string {
-  return name === 'default' ? dir : join(dir, name);
+export function adapterFolder(dir: string | WritableFolder, name: string): WritableFolder {
+  const folder = toWritableFolder(dir);
+  return name === 'default' ? folder : subFolder(folder, name);
 }
 
 /** Reads `adapter_config.json` as JSON (not yet parsed by a method); errors name the file. */
-export async function readAdapterConfigJson(adapterDir: string): Promise<{ json: unknown; path: string }> {
-  const path = join(adapterDir, ADAPTER_CONFIG_NAME);
+export async function readAdapterConfigJson(
+  adapterDir: string | Folder,
+): Promise<{ json: unknown; path: string }> {
+  const folder = toFolder(adapterDir);
+  const path = folder.pathOf(ADAPTER_CONFIG_NAME);
   try {
-    return { json: JSON.parse(await readFile(path, 'utf8')), path };
+    return { json: JSON.parse(await folder.readText(ADAPTER_CONFIG_NAME)), path };
   } catch (e) {
     throw new Error(`${path}: ${(e as Error).message}`);
   }
@@ -32,9 +46,16 @@ export interface AdapterWeights {
   shapes: Map<string, readonly number[]>;
 }
 
-export async function openAdapterWeights(adapterDir: string): Promise<AdapterWeights> {
-  const path = join(adapterDir, ADAPTER_WEIGHTS_NAME);
-  const file = await SafetensorsFile.open(path);
+export async function openAdapterWeights(adapterDir: string | Folder): Promise<AdapterWeights> {
+  const folder = toFolder(adapterDir);
+  const path = folder.pathOf(ADAPTER_WEIGHTS_NAME);
+  let bytes: Uint8Array;
+  try {
+    bytes = await folder.readBytes(ADAPTER_WEIGHTS_NAME);
+  } catch (err) {
+    throw new CheckpointError(path, `cannot open: ${(err as Error).message}`, { cause: err });
+  }
+  const file = SafetensorsFile.fromBytes(bytes, path);
   return { path, file, shapes: new Map(file.names().map((k) => [k, file.info(k).shape])) };
 }
 
@@ -82,15 +103,16 @@ export function snapshotTensors(tensors: ReadonlyArray<readonly [string, Tensor]
 
 /**
  * Writes an adapter as PEFT does: `adapter_config.json` (sorted keys, 2-space indent,
- * `inference_mode: true`) and `adapter_model.safetensors` (F32, metadata `format: pt`), atomically.
+ * `inference_mode: true`) and `adapter_model.safetensors` (F32, metadata `format: pt`), each file
+ * atomically where the folder allows it (on disk: temporary file + fsync + rename).
  */
 export async function writeAdapterFolder(
-  folder: string,
+  folder: WritableFolder,
   config: BasePeftConfig,
   tensors: TensorData,
 ): Promise<void> {
   const out = { ...config, inference_mode: true };
   const sorted = Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  await writeSafetensors(join(folder, ADAPTER_WEIGHTS_NAME), tensors, { format: 'pt' });
-  await writeFileAtomic(join(folder, ADAPTER_CONFIG_NAME), `${JSON.stringify(sorted, null, 2)}\n`);
+  await folder.write(ADAPTER_WEIGHTS_NAME, serializeSafetensors(tensors, { format: 'pt' }));
+  await folder.write(ADAPTER_CONFIG_NAME, `${JSON.stringify(sorted, null, 2)}\n`);
 }

@@ -1,4 +1,5 @@
 import { type Tensor, tf, type Variable } from '@gptft/backend';
+import type { Folder, WritableFolder } from '@gptft/hub';
 import type { GPT2Model } from '@gptft/gpt2-model';
 import type { Module, SeedStream } from '@gptft/nn';
 import { BASE_ADAPTER_NAME } from '../lora/layer.js';
@@ -116,7 +117,7 @@ export class PeftModel<M extends Module = GPT2Model> {
    */
   static async fromPretrained<M extends Module>(
     model: M,
-    adapterDir: string,
+    adapterDir: string | Folder,
     options: PeftFromPretrainedOptions = {},
   ): Promise<PeftModel<M>> {
     const pm = new PeftModel(model);
@@ -177,7 +178,7 @@ export class PeftModel<M extends Module = GPT2Model> {
 
   /** Loads an adapter folder under `name` (see {@link fromPretrained}). */
   async loadAdapter(
-    adapterDir: string,
+    adapterDir: string | Folder,
     name: string,
     options: PeftFromPretrainedOptions = {},
   ): Promise<void> {
@@ -396,9 +397,13 @@ export class PeftModel<M extends Module = GPT2Model> {
   /**
    * Writes each adapter as PEFT does: `adapter_config.json` (sorted keys, 2-space indent,
    * `inference_mode: true`) and `adapter_model.safetensors` (F32, metadata `format: pt`); the
-   * `default` adapter in `dir`, others in `dir/<name>/`. Files are written atomically.
+   * `default` adapter in `dir`, others in `dir/<name>/`. Files are written atomically. `dir` is a
+   * path (Node) or a `WritableFolder` (a page: `memoryFolder()` then `zipFolder`, or `opfsFolder`).
    */
-  async savePretrained(dir: string, options: { selectedAdapters?: string[] } = {}): Promise<void> {
+  async savePretrained(
+    dir: string | WritableFolder,
+    options: { selectedAdapters?: string[] } = {},
+  ): Promise<void> {
     for (const name of options.selectedAdapters ?? this.registry.names) {
       const e = this.registry.get(name);
       const computed = e.adapter.savedStateDict?.();

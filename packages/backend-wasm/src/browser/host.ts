@@ -1,0 +1,15 @@
+/**
+ * The browser build's stand-in for `host.ts` (package.json `browser` map): cores are
+ * `navigator.hardwareConcurrency`; a page has no load average and no environment variables.
+ */
+export function availableParallelism(): number {
+  return (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
+}
+
+export function loadavg(): number[] {
+  return [0, 0, 0];
+}
+
+export function envThreads(): string | undefined {
+  return undefined;
+}
