@@ -8,6 +8,9 @@ import * as tf from '@tensorflow/tfjs-core';
 // registered against this same tfjs-core instance, so users need neither `@tensorflow/tfjs` (layers,
 // converter, data, webgl) nor anything else beyond tfjs-core and their backend.
 import '../generated/tfjs-registrations.js';
+// …and their types: the chained ops' declarations (`x.sqrt()`, `x.reshape()`) augment tfjs-core's
+// Tensor from these modules, which the bundled registrations leave out of the type graph.
+export type * from '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops.js';
 
 export { tf };
 export type {
