@@ -37,6 +37,7 @@ import type { Context } from './context.js';
 import { CliError } from './errors.js';
 import { checkDataFiles, type TextReadOptions, textReadOptions } from './lm-data.js';
 import { loadTokenizer, modelSources, resolveModelAndAdapter, tokenizerSource } from './model-io.js';
+import { ProgressBar } from './progress-bar.js';
 
 /** The tasks `train` and `eval` know. */
 export const TASKS = ['causal-lm', 'sequence-classification', 'token-classification'] as const;
@@ -376,12 +377,24 @@ export async function classifierMetrics(
   clf: { model: Classifier; tokenizer: GPT2Tokenizer; map: LabelMap; peft?: PeftModel<Classifier> },
   examples: readonly ClassificationExample[],
   batchSize: number,
+  progress?: NodeJS.WriteStream,
 ): Promise<Record<string, number>> {
+  const collate = classificationCollator(task, clf.tokenizer);
+  // On a terminal: a bar of the examples evaluated, redrawn as each batch is collated (the
+  // evaluation loop collates a batch right before it runs it).
+  const bar = progress && new ProgressBar(progress, examples.length, 'examples');
+  let done = 0;
   const trainer = new Trainer({
     model: classifierTrainable(task, clf.peft ?? clf.model),
     args: { perDeviceEvalBatchSize: batchSize },
     evalDataset: examples,
-    dataCollator: classificationCollator(task, clf.tokenizer),
+    dataCollator: bar
+      ? (batch: readonly ClassificationExample[]) => {
+          bar.draw(done);
+          done += batch.length;
+          return collate(batch);
+        }
+      : collate,
     computeMetrics: classificationMetrics(task, clf.map),
     preprocessLogitsForMetrics: argmaxLogits,
     logToFile: false,
@@ -389,8 +402,10 @@ export async function classifierMetrics(
   });
   try {
     const m = await trainer.evaluate();
+    bar?.draw(done);
     return Object.fromEntries(Object.entries(m).map(([k, v]) => [k.replace(/^eval_/, ''), v]));
   } finally {
+    bar?.clear();
     trainer.optimizer.dispose();
   }
 }
@@ -416,7 +431,14 @@ export async function evaluateClassifier(
       maxLength: Math.min(model.config.nPositions, 256),
     });
     ctx.debug(`${records.length} examples`);
-    return await classifierMetrics(task, clf, examples, opts.perDeviceEvalBatchSize as number);
+    const stderr = ctx.stderr as NodeJS.WriteStream;
+    return await classifierMetrics(
+      task,
+      clf,
+      examples,
+      opts.perDeviceEvalBatchSize as number,
+      stderr.isTTY ? stderr : undefined,
+    );
   } finally {
     clf.dispose();
   }

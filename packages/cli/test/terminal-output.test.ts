@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bin, gptft, okJson, repoRoot, tempDir } from './helpers.js';
+import { bin, gptft, okJson, repoRoot, sentimentFolder, tempDir } from './helpers.js';
 
 const model = join(repoRoot, 'fixtures/gpt2-tiny-ref/gpt2-tiny');
 
@@ -52,4 +52,49 @@ describe('on a terminal', () => {
     expect(result, tty.output).not.toBeNull();
     expect(Number(result![1])).toBeCloseTo(plain.loss, 4);
   });
+  it('gptft eval of a classifier shows a progress bar of the examples, then the same metrics as without one', async () => {
+    const dir = sentimentFolder();
+    const out = join(dir, 'clf');
+    const train = [
+      'train',
+      '--task',
+      'sequence-classification',
+      '--model',
+      model,
+      '--data',
+      join(dir, 'train.jsonl'),
+      '--peft',
+      'none',
+      '--max-steps',
+      '1',
+      '--eval-strategy',
+      'no',
+      '--save-strategy',
+      'no',
+      '--output-dir',
+      out,
+      '--json',
+    ];
+    okJson(await gptft(train, { timeoutMs: 300_000 }));
+    const args = [
+      'eval',
+      '--model',
+      out,
+      '--data',
+      join(dir, 'dev.jsonl'),
+      '--per-device-eval-batch-size',
+      '2',
+    ];
+    const plain = okJson(await gptft([...args, '--json']));
+    const tty = onTerminal(args);
+    expect(tty.code, tty.output).toBe(0);
+    const bars = [...tty.output.matchAll(/eval (\d+)\/(\d+) examples \[[#.]{20}\] (\d+)% \| ETA (\S+)/g)];
+    expect(bars.length).toBeGreaterThan(2);
+    expect(Number(bars[0]![2])).toBe(6); // dev.jsonl: 6 examples, 3 batches of 2
+    expect(bars.map((b) => Number(b[1]))).toEqual([0, 2, 4, 6]);
+    expect(bars.at(-1)![3]).toBe('100');
+    const accuracy = /accuracy: (\d+\.\d{4})/.exec(tty.output);
+    expect(accuracy, tty.output).not.toBeNull();
+    expect(Number(accuracy![1])).toBeCloseTo(plain.accuracy, 4);
+  }, 600_000);
 });

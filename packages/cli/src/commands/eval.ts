@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { causalLMCollator } from '@gptft/datasets';
-import { causalLMTrainable, formatDuration, Trainer } from '@gptft/trainer';
+import { causalLMTrainable, Trainer } from '@gptft/trainer';
 import { Context, selectBackend } from '../context.js';
 import { CliError } from '../errors.js';
 import {
@@ -12,6 +12,7 @@ import {
 } from '../lm-data.js';
 import { LOAD_MODEL_OPTIONS, loadLanguageModel, modelSources } from '../model-io.js';
 import { addCommonOptions, addOptions, resolveOptions } from '../options.js';
+import { ProgressBar } from '../progress-bar.js';
 import { evaluateClassifier, TASKS, taskOfModel } from '../tasks.js';
 import { CHAT_FACTS_MAX_NEW_TOKENS, chatFactsOfModel } from '../chat-facts.js';
 
@@ -183,25 +184,17 @@ async function evaluateWithProgress<B>(
 ): Promise<number> {
   const total = batches.reduce((n, b) => n + rowsOf(b), 0);
   const chunk = Math.max(1, Math.ceil(batches.length / 50));
-  const start = performance.now();
+  const bar = new ProgressBar(stream, total, 'blocks');
   let weighted = 0;
   let done = 0;
-  const draw = () => {
-    const seconds = (performance.now() - start) / 1000;
-    const eta = done > 0 ? (seconds / done) * (total - done) : Number.NaN;
-    const width = 20;
-    const filled = Math.round((done / total) * width);
-    const line = `eval ${done}/${total} blocks [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.floor((done / total) * 100)}% | ETA ${formatDuration(eta)}`;
-    stream.write(`\r\x1b[2K${stream.columns ? line.slice(0, stream.columns - 1) : line}`);
-  };
-  draw();
+  bar.draw(done);
   for (let i = 0; i < batches.length; i += chunk) {
     const part = batches.slice(i, i + chunk);
     const rows = part.reduce((n, b) => n + rowsOf(b), 0);
     weighted += (await evaluate(part)) * rows;
     done += rows;
-    draw();
+    bar.draw(done);
   }
-  stream.write('\r\x1b[2K');
+  bar.clear();
   return weighted / total;
 }
