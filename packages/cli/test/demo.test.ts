@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readShopFacts } from '../src/shop/facts.js';
 import { generateShopConversations, toJsonl } from '../src/shop/generate.js';
-import { gptft as gptftAt, okJson, repoRoot, SLOW_RUN_MS, tempDir, tokenizerTrainArgs } from './helpers.js';
+import { slowGptft, okJson, repoRoot, SLOW_RUN_MS, tempDir, tokenizerTrainArgs } from './helpers.js';
 
 /** Every run here waits as long as a loaded machine may need (nothing asserts on time). */
-const gptft = (args: string[], o: { input?: string } = {}) => gptftAt(args, { ...o, timeoutMs: SLOW_RUN_MS });
+const gptft = slowGptft;
 
 const dir = tempDir('gptft-demo-');
 const base = join(dir, 'base');

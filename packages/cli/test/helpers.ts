@@ -57,6 +57,11 @@ export function gptft(
   });
 }
 
+/** {@link gptft} with {@link SLOW_RUN_MS} as its timeout: whole training runs on a loaded machine. */
+export function slowGptft(args: string[], options: { input?: string } = {}): Promise<RunResult> {
+  return gptft(args, { ...options, timeoutMs: SLOW_RUN_MS });
+}
+
 export function tempDir(prefix = 'gptft-cli-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }

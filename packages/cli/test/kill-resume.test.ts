@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { SafetensorsFile } from '@gptft/hub';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  gptft as gptftAt,
+  slowGptft,
   okJson,
   type RunningGptft,
   startGptft,
@@ -22,8 +22,7 @@ import {
   SLOW_RUN_MS,
 } from './helpers.js';
 
-/** `gptft` with a timeout for a loaded machine. */
-const gptft = (args: string[], o: { input?: string } = {}) => gptftAt(args, { ...o, timeoutMs: SLOW_RUN_MS });
+const gptft = slowGptft;
 const pausePreload = fileURLToPath(new URL('./fixtures/pause-in-checkpoint-save.mjs', import.meta.url));
 const dir = tempDir();
 let model: string;

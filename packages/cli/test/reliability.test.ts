@@ -8,7 +8,7 @@ import { PassThrough } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { chat } from '../src/commands/chat.js';
 import {
-  gptft as gptftAt,
+  slowGptft,
   okJson,
   repoRoot,
   SLOW_RUN_MS,
@@ -18,8 +18,7 @@ import {
   waitFor,
 } from './helpers.js';
 
-/** `gptft` with a timeout for a loaded machine. */
-const gptft = (args: string[], o: { input?: string } = {}) => gptftAt(args, { ...o, timeoutMs: SLOW_RUN_MS });
+const gptft = slowGptft;
 const dir = tempDir();
 let model: string;
 let text: string;
