@@ -55,7 +55,7 @@ export function trainingData(data: string, tokenizer: GPT2Tokenizer, maxLength: 
       try {
         record = JSON.parse(line);
       } catch (e) {
-        throw new Error(`training data, line ${n}: not JSON (${(e as Error).message})`);
+        throw new Error(`training data:${n}: not JSON (${(e as Error).message})`);
       }
       return tokenizeChat(record, { tokenizer, maxLength }, { file: 'training data', line: n });
     });
