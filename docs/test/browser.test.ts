@@ -238,6 +238,7 @@ describe('the docs playground in headless Chromium', () => {
     const worker = assets.find((p) => /\/worker-[^/]+\.js$/.test(p));
     expect(worker).toBeDefined();
     const workerJs = await readFile(join(site, worker!), 'utf8');
+    // No tfjs-layers, no WebGL backend (Node modules: the strict esbuild page below).
     for (const absent of ['LayersModel', 'WEBGL_VERSION']) expect(workerJs).not.toContain(absent);
     await page.close();
   }, 900_000);
