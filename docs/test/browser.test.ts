@@ -243,6 +243,23 @@ describe('the docs playground in headless Chromium', () => {
     await page.close();
   }, 900_000);
 
+  it("the site serves models/tiny-base (copied by the build, the playground's default model)", async () => {
+    for (const name of [
+      'config.json',
+      'tokenizer_config.json',
+      'vocab.json',
+      'merges.txt',
+      'model.safetensors',
+    ]) {
+      const res = await fetch(`${plain.url}models/tiny-base/${name}`);
+      expect(res.status, name).toBe(200);
+      const served = new Uint8Array(await res.arrayBuffer());
+      expect(Buffer.from(served).equals(await readFile(join(root, 'models/tiny-base', name))), name).toBe(
+        true,
+      );
+    }
+  });
+
   it("zips PEFT's adapter folder, whose tensors equal the same run in Node (1e-5)", () => {
     const entries = unzipEntries(zip);
     expect(entries.map((e) => e.name).sort()).toEqual(['adapter_config.json', 'adapter_model.safetensors']);
