@@ -3,17 +3,8 @@
  * `tf` (tfjs-core, with gradients registered), backend selection, fast ops, memory stats.
  */
 export { tf } from './tf.js';
-export type {
-  Scalar,
-  Tensor,
-  Tensor1D,
-  Tensor2D,
-  Tensor3D,
-  Tensor4D,
-  Variable,
-  Rank,
-  DataType,
-} from './tf.js';
+// Scalar, Tensor, Tensor1D…4D, Variable, Rank, DataType (and the chained ops' type augmentations)
+export type * from './tf.js';
 export { BackendUnavailableError } from './errors.js';
 export {
   KNOWN_BACKENDS,
