@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type DefaultTheme, defineConfig } from 'vitepress';
 
@@ -25,6 +26,7 @@ const guide: DefaultTheme.SidebarItem[] = [
       { text: 'Heads, generation & pipelines', link: '/guide/heads-generation' },
       { text: 'Serve it (OpenAI-compatible)', link: '/guide/serve' },
       { text: 'In the browser', link: '/guide/browser' },
+      { text: 'Playground (fine-tune in this tab)', link: '/playground' },
       { text: 'PEFT: LoRA, prefix tuning, adapters, IA³', link: '/guide/peft' },
       { text: 'Write your own PEFT method', link: '/guide/write-a-peft-method' },
       { text: 'Trainer', link: '/guide/trainer' },
@@ -73,12 +75,29 @@ export default defineConfig({
   // Links to repository files outside docs/ (package READMEs) are not site pages.
   ignoreDeadLinks: [/(^|\/)\.\.\/\.\.\/(packages|fixtures|models)\//],
   markdown: { lineNumbers: false },
-  // The local search index and the API pages make one large chunk; that is expected here.
-  vite: { build: { chunkSizeWarningLimit: 4000 } },
+  // The local search index and the API pages make one large chunk; that is expected here. The
+  // playground's Web Worker is an ES module (it loads WebGPU and cpu backends on demand).
+  vite: { build: { chunkSizeWarningLimit: 4000 }, worker: { format: 'es' } },
+  // The playground's default model is served with the site: models/tiny-base's HF files are copied
+  // into the build output (not committed twice).
+  buildEnd(site) {
+    const from = fileURLToPath(new URL('../../models/tiny-base/', import.meta.url));
+    const to = join(site.outDir, 'models/tiny-base');
+    mkdirSync(to, { recursive: true });
+    for (const name of readdirSync(from)) {
+      if (
+        /^(config|generation_config|tokenizer_config|special_tokens_map|vocab)\.json$|^merges\.txt$|^model\.safetensors$/.test(
+          name,
+        )
+      )
+        copyFileSync(join(from, name), join(to, name));
+    }
+  },
   themeConfig: {
     nav: [
       { text: 'Guide', link: '/guide/getting-started' },
       { text: 'Tasks', link: '/tasks/' },
+      { text: 'Playground', link: '/playground' },
       { text: 'API', link: '/api/' },
     ],
     sidebar: {

@@ -1,13 +1,19 @@
-// gptft in a browser (issue 14): headless Chromium (Debian's chromium, driven by playwright-core;
-// nothing downloaded) runs test/browser/page.ts, bundled by esbuild for `platform: 'browser'`
-// with no Node built-in stubbed (a Node import reachable from the page fails the build). The page
-// reads the fixture model by URL from a 127.0.0.1 server, and must give
-//   - PyTorch's logits for the fixture (1e-4),
-//   - a LoRA run on wasm whose loss goes down and whose adapter (PEFT's files, zipped) equals the
-//     same run in Node within 1e-5,
-//   - a streamed greedy continuation whose ids equal `gptft generate --greedy` with that adapter.
+// gptft in a browser (issue 14), against the built docs site (`vitepress build` output, served on
+// 127.0.0.1 by @gptft/browser-harness) in headless Chromium (Debian's chromium, driven by
+// playwright-core; nothing downloaded). One browser, three pages:
+//   1. the playground on wasm, driven through its UI: the fixture model entered by URL, LoRA
+//      settings typed in, Train, the loss goes down and equals the same run in Node (same seed,
+//      docs/examples/browser-lora.ts), Download gives PEFT's adapter folder whose tensors equal
+//      Node's within 1e-5, the chat box streams a greedy reply whose ids equal
+//      `gptft generate --greedy` with that adapter; a screenshot; what the page downloaded;
+//   2. the page forced onto WebGPU (SwiftShader) reports it (training there: see that test);
+//   3. the site served with COOP/COEP: the page is cross-origin isolated, picks wasm with threads,
+//      trains, and Stop ends a long run early.
+// A small page bundled by esbuild with no Node built-in stubbed (browser/page.ts) checks PyTorch's
+// logits for the fixture read by URL: the packages bundle without Node polyfills.
 import { execFile } from 'node:child_process';
-import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -16,116 +22,261 @@ import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import '@gptft/backend-wasm';
 import { useBackend } from '@gptft/backend';
-import { bundle, runInChromium } from '@gptft/browser-harness';
+import { launchChromium, runInChromium, serveSite } from '@gptft/browser-harness';
 import { SafetensorsFile, unzipEntries } from '@gptft/hub';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loraRun, MAX_NEW_TOKENS, PROMPT, type LoraRunResult } from '../examples/browser-lora.js';
+import {
+  DEFAULT_SETTINGS,
+  type LoraSettings,
+  loadModel,
+  MAX_NEW_TOKENS,
+  PROMPT,
+  SAMPLE_TEXT,
+  saveAdapter,
+  trainingData,
+  trainLora,
+} from '../examples/browser-lora.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
+const site = join(root, 'docs/.vitepress/dist');
 const fixture = join(root, 'fixtures/gpt2-tiny-ref/gpt2-tiny');
-const tfjsWasm = dirname(
-  createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'),
-);
 const out = join(root, 'docs/test/browser/output');
+const SETTINGS: LoraSettings = { ...DEFAULT_SETTINGS, maxSteps: 4, maxLength: 24 };
+const COOP_COEP = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
 
-interface PageResult {
-  error?: string;
-  backend: string;
-  reason: string;
-  logitChecks: { maxDiff: number; argmaxEqual: boolean; tokenizerRoundTrip: boolean }[];
+interface Trained {
   losses: number[];
   evalBefore: number;
   evalAfter: number;
-  generatedIds: number[];
-  streamedText: string;
-  tensorsBefore: number;
-  tensorsAfter: number;
-  zipBase64: string;
-  trainMs: number;
+  status: string;
 }
 
-let page: PageResult;
-let pageConsole: string[] = [];
-let scriptBytes = 0;
-let node: LoraRunResult;
+let browser: Browser;
+let plain: { url: string; requests: string[]; close(): Promise<void> };
+let isolated: { url: string; requests: string[]; close(): Promise<void> };
+let node: { losses: number[]; evalBefore: number; evalAfter: number; adapter: Map<string, Uint8Array> };
 let work: string;
+const pageErrors: string[] = [];
 
-describe('gptft in headless Chromium (wasm)', () => {
+async function openPlayground(base: string, query: string): Promise<Page> {
+  const page = await browser.newPage({ acceptDownloads: true, viewport: { width: 1000, height: 900 } });
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => {
+    // 404s are the loaders asking for optional files (generation_config.json, tokenizer.json…).
+    if (m.type() === 'error' && !m.text().includes('404 (Not Found)')) pageErrors.push(m.text());
+  });
+  await page.goto(`${base}playground${query}`);
+  await page.waitForSelector('[data-testid=backend][data-name]:not([data-name=""])', { timeout: 300_000 });
+  return page;
+}
+
+/** Types the model URL and settings into the form, clicks Train and waits for the result. */
+async function train(page: Page, base: string, settings: LoraSettings): Promise<Trained> {
+  const fill = (id: string, value: string | number) => page.fill(`[data-testid=${id}]`, String(value));
+  await fill('model', `${base}fixtures/gpt2-tiny-ref/gpt2-tiny/`);
+  await fill('data', SAMPLE_TEXT);
+  await fill('r', settings.r);
+  await fill('alpha', settings.loraAlpha);
+  await fill('dropout', settings.loraDropout);
+  await fill('targets', settings.targetModules.join(', '));
+  await fill('lr', settings.learningRate);
+  await fill('steps', settings.maxSteps);
+  await fill('seqlen', settings.maxLength);
+  await fill('batch', settings.batchSize);
+  await fill('seed', settings.seed);
+  await fill('prompts', PROMPT);
+  await fill('max-new-tokens', MAX_NEW_TOKENS);
+  await page.click('[data-testid=train]');
+  return finished(page);
+}
+
+async function finished(page: Page): Promise<Trained> {
+  await page.waitForSelector('[data-testid=status][data-done=yes], [data-testid=error]', {
+    timeout: 600_000,
+  });
+  const error = await page.$('[data-testid=error]');
+  if (error) throw new Error(`the playground failed: ${await error.textContent()}`);
+  const status = page.locator('[data-testid=status]');
+  return {
+    losses: JSON.parse((await status.getAttribute('data-losses'))!),
+    evalBefore: Number(await status.getAttribute('data-eval-before')),
+    evalAfter: Number(await status.getAttribute('data-eval-after')),
+    status: (await status.textContent())!,
+  };
+}
+
+const backendLine = (page: Page) => page.locator('[data-testid=backend]').textContent();
+
+describe('the docs playground in headless Chromium', () => {
   beforeAll(async () => {
+    if (!existsSync(join(site, 'playground.html'))) {
+      throw new Error(
+        `${site}/playground.html is missing: build the site first (pnpm --filter @gptft/docs docs:build)`,
+      );
+    }
     await mkdir(out, { recursive: true });
     work = await mkdtemp(join(tmpdir(), 'gptft-browser-'));
-    const run = await runInChromium(fileURLToPath(new URL('./browser/page.ts', import.meta.url)), {
-      strict: true,
-      timeoutMs: 900_000,
-      folders: { '/fixtures/': join(root, 'fixtures'), '/tfjs-wasm/': tfjsWasm },
-      screenshot: join(out, 'page.png'),
-    });
-    page = run.result as PageResult;
-    pageConsole = run.console;
-    scriptBytes = run.scriptBytes;
-    if (page.error)
-      throw new Error(`the page failed: ${page.error}\nconsole: ${pageConsole.slice(-10).join('\n')}`);
+    const folders = { '/fixtures/': join(root, 'fixtures') };
+    plain = await serveSite(site, { folders });
+    isolated = await serveSite(site, { folders, headers: COOP_COEP });
+    browser = await launchChromium();
+    // The same run in Node (disk, wasm, same seed and settings): what the page must reproduce.
     await useBackend('wasm');
-    node = await loraRun(fixture);
-  }, 1_800_000);
+    const loaded = await loadModel(fixture, SETTINGS.seed);
+    const run = await trainLora(
+      loaded,
+      trainingData(SAMPLE_TEXT, loaded.tokenizer, SETTINGS.maxLength),
+      SETTINGS,
+    );
+    node = { ...run, adapter: (await saveAdapter(run.peft)).files };
+    run.peft.dispose();
+    loaded.model.dispose();
+  }, 600_000);
 
   afterAll(async () => {
+    await browser?.close();
+    await plain?.close();
+    await isolated?.close();
     if (work) await rm(work, { recursive: true, force: true });
   });
 
-  it('bundles without Node built-ins and runs on wasm; reports what a page downloads', async () => {
-    expect(page.backend).toBe('wasm');
-    expect(scriptBytes).toBeGreaterThan(0);
-    // What a page that fine-tunes downloads: the minified script and tfjs' SIMD wasm binary.
-    const entry = fileURLToPath(new URL('./browser/page.ts', import.meta.url));
-    const js = Buffer.from(await bundle(entry, { strict: true, minify: true }));
-    const wasm = await readFile(join(tfjsWasm, 'tfjs-backend-wasm-simd.wasm'));
-    const mb = (n: number) => `${(n / 1e6).toFixed(2)} MB`;
-    const size = {
-      jsMinified: js.length,
-      jsMinifiedGzip: gzipSync(js).length,
-      wasmSimd: wasm.length,
-      wasmSimdGzip: gzipSync(wasm).length,
-    };
-    await writeFile(join(out, 'bundle-size.json'), `${JSON.stringify(size, null, 2)}\n`);
-    console.log(
-      `bundle: JS ${mb(size.jsMinified)} minified (${mb(size.jsMinifiedGzip)} gzip) + wasm ${mb(size.wasmSimd)} ` +
-        `(${mb(size.wasmSimdGzip)} gzip); backend: ${page.reason}; training ${Math.round(page.trainMs)} ms`,
-    );
-  }, 120_000);
+  let wasm: Trained;
+  let zip: Uint8Array;
+  let streamedIds: number[];
 
-  it("gives PyTorch's logits for the fixture read by URL (1e-4)", () => {
-    expect(page.logitChecks).toHaveLength(3);
-    for (const c of page.logitChecks) {
-      expect(c.maxDiff).toBeLessThan(1e-4);
-      expect(c.argmaxEqual).toBe(true);
+  it('trains on wasm through the UI: loss down, = Node; streams a reply; downloads the adapter', async () => {
+    plain.requests.length = 0;
+    const page = await openPlayground(plain.url, '?backend=wasm');
+    expect(await backendLine(page)).toMatch(
+      /^Backend: wasm \(SIMD, 1 thread: the page is not cross-origin isolated .*\); forced by \?backend=wasm$/,
+    );
+    wasm = await train(page, plain.url, SETTINGS);
+    expect(wasm.status).toMatch(/^trained 4 steps on 4 texts in/);
+    // The loss on the training texts (eval mode, before vs after) goes down; per-step losses are
+    // of shuffled batches. Both equal Node's run.
+    expect(wasm.evalAfter).toBeLessThan(wasm.evalBefore - 0.1);
+    expect(wasm.losses).toHaveLength(node.losses.length);
+    for (let i = 0; i < node.losses.length; i++)
+      expect(Math.abs(wasm.losses[i]! - node.losses[i]!)).toBeLessThan(1e-5);
+    expect(Math.abs(wasm.evalAfter - node.evalAfter)).toBeLessThan(1e-5);
+    expect(await page.locator('[data-testid=compare] tbody tr').count()).toBe(1);
+
+    // Chat: the reply appears piece by piece (a MutationObserver records each text the page shows).
+    await page.fill('[data-testid=chat-prompt]', PROMPT);
+    await page.check('[data-testid=greedy]');
+    await page.evaluate(() => {
+      const el = document.querySelector('[data-testid=reply]')!;
+      const seen: string[] = [];
+      (window as unknown as { __replies: string[] }).__replies = seen;
+      new MutationObserver(() => seen.push(el.textContent ?? '')).observe(el, {
+        childList: true,
+        subtree: true,
+        characterData: true,
+      });
+    });
+    await page.click('[data-testid=send]');
+    await page.waitForSelector('[data-testid=reply][data-done=yes]', { timeout: 300_000 });
+    const reply = page.locator('[data-testid=reply]');
+    streamedIds = JSON.parse((await reply.getAttribute('data-ids'))!);
+    const pieces = Number(await reply.getAttribute('data-pieces'));
+    const shown = new Set(
+      await page.evaluate(() => (window as unknown as { __replies: string[] }).__replies),
+    );
+    expect(pieces).toBeGreaterThan(1);
+    expect(shown.size).toBeGreaterThan(1);
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('[data-testid=download]'),
+    ]);
+    expect(download.suggestedFilename()).toBe('adapter.zip');
+    zip = new Uint8Array(await readFile((await download.path())!));
+    // The playground alone, without VitePress' sticky bars over it.
+    await page.addStyleTag({ content: '.VPNav, .VPLocalNav { display: none !important; }' });
+    await page.locator('.playground').screenshot({ path: join(out, 'playground.png') });
+
+    // What the playground downloaded, raw and gzip: the fine-tuning code (the worker, its chunks
+    // and tfjs' wasm binary) and the page itself (VitePress' app, framework and theme, the
+    // playground's chunk); VitePress also prefetches the other pages' small chunks (not counted).
+    const downloaded = plain.requests.map((u) => u.split('?')[0]!);
+    const assets = [...new Set(downloaded.filter((p) => /\.(js|wasm)$/.test(p)))];
+    const part = (p: string) =>
+      /\/worker-|\.wasm$/.test(p)
+        ? 'fineTune'
+        : /\/(app\.|playground\.md\.|chunks\/(theme|framework)\.)/.test(p)
+          ? 'page'
+          : undefined;
+    const size: Record<
+      string,
+      { js: number; jsGzip: number; wasm: number; wasmGzip: number; files: string[] }
+    > = {
+      fineTune: { js: 0, jsGzip: 0, wasm: 0, wasmGzip: 0, files: [] },
+      page: { js: 0, jsGzip: 0, wasm: 0, wasmGzip: 0, files: [] },
+    };
+    for (const p of assets) {
+      const into = size[part(p) ?? ''];
+      if (!into) continue;
+      const bytes = await readFile(join(site, p));
+      const kind = p.endsWith('.wasm') ? 'wasm' : 'js';
+      into[kind] += bytes.length;
+      into[`${kind}Gzip`] += gzipSync(bytes).length;
+      into.files.push(p);
+    }
+    await writeFile(join(out, 'bundle-size.json'), `${JSON.stringify(size, null, 2)}\n`);
+    const mb = (n: number) => `${(n / 1e6).toFixed(2)} MB`;
+    const { fineTune: f, page: g } = size as Record<string, (typeof size)['page']>;
+    console.log(
+      `playground downloads: fine-tuning JS ${mb(f.js)} (${mb(f.jsGzip)} gzip) + wasm ${mb(f.wasm)} (${mb(f.wasmGzip)} gzip); ` +
+        `the page (VitePress + playground) JS ${mb(g.js)} (${mb(g.jsGzip)} gzip)`,
+    );
+    // One wasm binary (SIMD), the worker; no WebGPU or cpu backend chunks when wasm is forced.
+    expect(assets.filter((p) => p.endsWith('.wasm'))).toHaveLength(1);
+    const worker = assets.find((p) => /\/worker-[^/]+\.js$/.test(p));
+    expect(worker).toBeDefined();
+    const workerJs = await readFile(join(site, worker!), 'utf8');
+    // No tfjs-layers, no WebGL backend (Node modules: the strict esbuild page below).
+    for (const absent of ['LayersModel', 'WEBGL_VERSION']) expect(workerJs).not.toContain(absent);
+    await page.close();
+  }, 900_000);
+
+  it("the site serves models/tiny-base (copied by the build, the playground's default model)", async () => {
+    for (const name of [
+      'config.json',
+      'tokenizer_config.json',
+      'vocab.json',
+      'merges.txt',
+      'model.safetensors',
+    ]) {
+      const res = await fetch(`${plain.url}models/tiny-base/${name}`);
+      expect(res.status, name).toBe(200);
+      const served = new Uint8Array(await res.arrayBuffer());
+      expect(Buffer.from(served).equals(await readFile(join(root, 'models/tiny-base', name))), name).toBe(
+        true,
+      );
     }
   });
 
-  it('trains LoRA: the loss goes down, no tensor leaks', () => {
-    expect(page.losses.length).toBeGreaterThanOrEqual(5);
-    // Mean loss over the training texts, before vs after (per-step losses are of shuffled batches).
-    expect(page.evalAfter).toBeLessThan(page.evalBefore - 0.1);
-    expect(page.tensorsAfter).toBe(page.tensorsBefore);
-  });
-
   it("zips PEFT's adapter folder, whose tensors equal the same run in Node (1e-5)", () => {
-    const entries = unzipEntries(new Uint8Array(Buffer.from(page.zipBase64, 'base64')));
+    const entries = unzipEntries(zip);
     expect(entries.map((e) => e.name).sort()).toEqual(['adapter_config.json', 'adapter_model.safetensors']);
     const files = Object.fromEntries(entries.map((e) => [e.name, e.data]));
     const config = JSON.parse(new TextDecoder().decode(files['adapter_config.json']));
     expect(config).toMatchObject({
       peft_type: 'LORA',
-      r: 4,
-      lora_alpha: 8,
-      target_modules: ['c_attn'],
+      r: SETTINGS.r,
+      lora_alpha: SETTINGS.loraAlpha,
+      target_modules: SETTINGS.targetModules,
       task_type: 'CAUSAL_LM',
     });
     expect(new TextDecoder().decode(files['adapter_config.json'])).toBe(
-      new TextDecoder().decode(node.adapter['adapter_config.json']),
+      new TextDecoder().decode(node.adapter.get('adapter_config.json')),
     );
     const inPage = SafetensorsFile.fromBytes(files['adapter_model.safetensors']!);
-    const inNode = SafetensorsFile.fromBytes(node.adapter['adapter_model.safetensors']!);
+    const inNode = SafetensorsFile.fromBytes(node.adapter.get('adapter_model.safetensors')!);
     expect(inPage.names().sort()).toEqual(inNode.names().sort());
     expect(inPage.names()).toContain('base_model.model.transformer.h.0.attn.c_attn.lora_A.weight');
     for (const name of inNode.names()) {
@@ -136,18 +287,12 @@ describe('gptft in headless Chromium (wasm)', () => {
       for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
       expect(max, name).toBeLessThan(1e-5);
     }
-    expect(page.losses).toHaveLength(node.losses.length);
-    for (let i = 0; i < node.losses.length; i++)
-      expect(Math.abs(page.losses[i]! - node.losses[i]!)).toBeLessThan(1e-5);
-    expect(Math.abs(page.evalAfter - node.evalAfter)).toBeLessThan(1e-5);
   });
 
-  it('streams a greedy reply whose ids equal `gptft generate --greedy` with that adapter', async () => {
+  it('the streamed greedy reply has the ids of `gptft generate --greedy` with that adapter', async () => {
     const adapterDir = join(work, 'adapter');
     await mkdir(adapterDir);
-    for (const e of unzipEntries(new Uint8Array(Buffer.from(page.zipBase64, 'base64')))) {
-      await writeFile(join(adapterDir, e.name), e.data);
-    }
+    for (const e of unzipEntries(zip)) await writeFile(join(adapterDir, e.name), e.data);
     const cli = join(root, 'packages/cli/dist/bin.js');
     const { stdout } = await promisify(execFile)(
       process.execPath,
@@ -170,13 +315,65 @@ describe('gptft in headless Chromium (wasm)', () => {
       { timeout: 600_000 },
     );
     const cliIds = (JSON.parse(stdout) as { ids: number[] }).ids;
-    expect(page.generatedIds).toEqual(cliIds);
-    expect(page.generatedIds.length).toBeGreaterThan(0);
-    expect(page.streamedText.length).toBeGreaterThan(0);
-    await writeFile(
-      join(out, 'result.json'),
-      `${JSON.stringify({ ...page, zipBase64: undefined, scriptBytes, cliIds }, null, 2)}\n`,
+    expect(streamedIds.length).toBeGreaterThan(0);
+    expect(streamedIds).toEqual(cliIds);
+  }, 600_000);
+
+  it('?backend=webgpu starts WebGPU on the SwiftShader adapter (--enable-unsafe-webgpu)', async () => {
+    // Only the backend choice: training on WebGPU in Chromium fails today — tfjs-backend-webgpu's
+    // synchronous readback (dataSync, which the trainer's loss and generation use) returns zeros
+    // on SwiftShader and then loses the device ("A valid external Instance reference no longer
+    // exists"), while `await data()` reads the right values. See docs/guide/browser.md.
+    const page = await openPlayground(plain.url, '?backend=webgpu');
+    expect(await backendLine(page)).toMatch(/^Backend: webgpu \(GPU\); forced by \?backend=webgpu$/);
+    await page.close();
+  }, 300_000);
+
+  it('served with COOP/COEP: cross-origin isolated, wasm with threads; Stop ends training early', async () => {
+    const page = await openPlayground(isolated.url, '');
+    expect(await page.evaluate(() => window.crossOriginIsolated)).toBe(true);
+    const line = (await backendLine(page))!;
+    // auto: WebGPU passed over (SwiftShader is a software adapter), wasm with one thread per core.
+    expect(line).toMatch(
+      /^Backend: wasm \(SIMD, (\d+) threads: page cross-origin isolated\); webgpu skipped: /,
     );
-    expect((await readFile(join(out, 'page.png'))).length).toBeGreaterThan(1000);
+    expect(Number(/(\d+) threads/.exec(line)![1])).toBeGreaterThan(1);
+    // A long run, stopped after its first step: the page stays responsive while the worker trains.
+    await page.fill('[data-testid=model]', `${isolated.url}fixtures/gpt2-tiny-ref/gpt2-tiny/`);
+    await page.fill('[data-testid=steps]', '500');
+    await page.fill('[data-testid=prompts]', '');
+    await page.click('[data-testid=train]');
+    await page.waitForFunction(
+      () =>
+        JSON.parse(document.querySelector('[data-testid=status]')!.getAttribute('data-losses')!).length >= 1,
+      null,
+      { timeout: 300_000, polling: 100 },
+    );
+    await page.click('[data-testid=stop]');
+    const stopped = await finished(page);
+    expect(stopped.status).toMatch(/^stopped \d+ steps/);
+    expect(stopped.losses.length).toBeLessThan(500);
+    await page.close();
+    expect(pageErrors).toEqual([]);
+  }, 900_000);
+
+  it("gives PyTorch's logits for the fixture read by URL (1e-4), bundled with no Node built-in", async () => {
+    const run = await runInChromium(fileURLToPath(new URL('./browser/page.ts', import.meta.url)), {
+      strict: true,
+      timeoutMs: 300_000,
+      folders: {
+        '/fixtures/': join(root, 'fixtures'),
+        '/tfjs-wasm/': dirname(
+          createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'),
+        ),
+      },
+    });
+    const page = run.result as { error?: string; logitChecks: { maxDiff: number; argmaxEqual: boolean }[] };
+    if (page.error) throw new Error(`the page failed: ${page.error}`);
+    expect(page.logitChecks).toHaveLength(3);
+    for (const c of page.logitChecks) {
+      expect(c.maxDiff).toBeLessThan(1e-4);
+      expect(c.argmaxEqual).toBe(true);
+    }
   }, 600_000);
 });

@@ -43,6 +43,12 @@ import {
 } from './training-arguments.js';
 import { accumulateGradients } from './training-step.js';
 
+/** setImmediate in Node; a page or worker has none (a macrotask through setTimeout there). */
+const yieldToEventLoop = () =>
+  new Promise<void>((resolve) =>
+    typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0),
+  );
+
 export type { TrainerOptions } from './trainer-options.js';
 
 const LOG_FILE = 'log.jsonl';
@@ -313,6 +319,9 @@ export class Trainer<B, E = unknown> {
           // The best checkpoint must exist to be loaded at the end (HF 4.47+ would only warn).
           (newBest && (a.saveStrategy === 'best' || a.loadBestModelAtEnd));
         if (save) await this.saveCheckpoint();
+        // A macrotask between steps: a stop request from a message (a page's Web Worker), a timer
+        // or a signal handler can arrive and be seen by the next step's callbacks.
+        await yieldToEventLoop();
       }
     } finally {
       this.inTrain = false;

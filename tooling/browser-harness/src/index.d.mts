@@ -5,9 +5,16 @@ export declare function bundle(
   options?: { stub?: string[]; strict?: boolean; minify?: boolean },
 ): Promise<string>;
 export declare function serve(
-  script: string,
+  script: string | undefined,
   options?: { folders?: Record<string, string>; headers?: Record<string, string> },
-): Promise<{ url: string; close(): Promise<void> }>;
+): Promise<{ url: string; requests: string[]; close(): Promise<void> }>;
+export declare function serveSite(
+  root: string,
+  options?: { folders?: Record<string, string>; headers?: Record<string, string> },
+): Promise<{ url: string; requests: string[]; close(): Promise<void> }>;
+export declare function launchChromium(options?: {
+  flags?: string[];
+}): Promise<import('playwright-core').Browser>;
 export declare function runInChromium(
   entry: string,
   options?: {

@@ -76,6 +76,10 @@ const TYPES = {
   '.wasm': 'application/wasm',
   '.html': 'text/html',
   '.txt': 'text/plain',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2',
 };
 
 /** The file under one of `folders` (URL prefix → folder) that `url` names, or undefined. */
@@ -86,31 +90,60 @@ function staticFile(folders, url) {
     const rel = normalize(path.slice(prefix.length));
     if (rel.startsWith('..') || rel.startsWith(sep)) return undefined;
     const file = join(dir, rel);
-    try {
-      if (statSync(file).isFile()) return file;
-    } catch {}
+    // A built site's clean URLs: /guide/x is guide/x.html, /guide/ is guide/index.html.
+    for (const candidate of [file, `${file}.html`, join(file, 'index.html')]) {
+      try {
+        if (statSync(candidate).isFile()) return candidate;
+      } catch {}
+    }
   }
   return undefined;
 }
 
 /**
+ * Serves a built static site (e.g. VitePress' `.vitepress/dist`, clean URLs) on 127.0.0.1, plus
+ * the files of `folders`, with `headers` on every response (COOP/COEP for a cross-origin-isolated
+ * page); returns its URL and a close().
+ */
+export function serveSite(root, { folders = {}, headers = {} } = {}) {
+  return serve(undefined, { folders: { ...folders, '/': root }, headers });
+}
+
+/** Headless Chromium (see `CHROMIUM_FLAGS`, plus `flags`), driven by playwright-core. */
+export async function launchChromium({ flags = [] } = {}) {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} not found: install Debian's chromium package (apt-get install -y chromium)`);
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    // playwright gives every launch a new empty profile of its own.
+    args: [...CHROMIUM_FLAGS, ...flags].filter((f) => f !== '--headless=new'),
+    timeout: 120_000,
+  });
+}
+
+/**
  * Serves one page (index.html running `script`) on 127.0.0.1, plus the files of `folders`
- * (URL prefix → folder, e.g. `{ '/fixtures/': dir }`); returns its URL and a close().
+ * (URL prefix → folder, e.g. `{ '/fixtures/': dir }`); returns its URL, the URLs requested so far
+ * (`requests`, in order: what a page downloaded, its workers' fetches included) and a close().
  */
 export async function serve(script, { folders = {}, headers = {} } = {}) {
   const html =
     '<!doctype html><meta charset="utf-8"><title>gptft</title><script type="module" src="/main.js"></script>';
+  const requests = [];
   const server = createServer((req, res) => {
+    requests.push(req.url ?? '/');
     for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
     const file = staticFile(folders, req.url ?? '/');
     if (file) {
       const body = readFileSync(file);
       res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
       res.end(req.method === 'HEAD' ? undefined : body);
-    } else if (req.url === '/main.js') {
+    } else if (script !== undefined && req.url === '/main.js') {
       res.writeHead(200, { 'content-type': 'text/javascript' });
       res.end(script);
-    } else if (req.url === '/' || req.url === '/index.html') {
+    } else if (script !== undefined && (req.url === '/' || req.url === '/index.html')) {
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end(html);
     } else {
@@ -120,7 +153,11 @@ export async function serve(script, { folders = {}, headers = {} } = {}) {
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address();
-  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((r) => server.close(r)) };
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    requests,
+    close: () => new Promise((r) => server.close(r)),
+  };
 }
 
 /**
@@ -134,17 +171,11 @@ export async function runInChromium(
   entry,
   { timeoutMs = 300_000, flags = [], stub = [], strict = false, folders = {}, headers = {}, screenshot } = {},
 ) {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} not found: install Debian's chromium package (apt-get install -y chromium)`);
-  }
   const script = await bundle(entry, { stub, strict });
   const site = await serve(script, { folders, headers });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    // playwright gives every launch a new empty profile of its own.
-    args: [...CHROMIUM_FLAGS, ...flags].filter((f) => f !== '--headless=new'),
-    timeout: 120_000,
+  const browser = await launchChromium({ flags }).catch(async (e) => {
+    await site.close();
+    throw e;
   });
   const consoleLines = [];
   const errors = [];
