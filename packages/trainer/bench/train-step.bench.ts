@@ -70,7 +70,7 @@ const SHAPES = {
     heads: 12,
     batch: 4,
     seq: 128,
-    checkpointing: false,
+    checkpointing: true,
     state: 'device',
     lora: 16,
   },
