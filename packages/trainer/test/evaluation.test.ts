@@ -70,7 +70,12 @@ describe('evaluationLoop and evaluationLoopAsync', () => {
     expect(out.predictions).toHaveLength(clsData.length * 3);
     expect(out.labelIds).toEqual(clsData.flatMap((c) => c.labels));
     // A failing batch frees what the loop held.
-    const failing = { ...steps, predictionStep: () => { throw new Error('boom'); } };
+    const failing = {
+      ...steps,
+      predictionStep: () => {
+        throw new Error('boom');
+      },
+    };
     await expect(evaluationLoopAsync(clsData, failing, true)).rejects.toThrow('boom');
     expect(tf.memory().numTensors).toBe(before);
   });
