@@ -88,11 +88,19 @@ export interface TrainResult {
   stopped: boolean;
 }
 
-/** Mean loss over `examples`, one forward each (eval mode: no dropout). */
-function meanLoss(model: GPT2LMHeadModel, examples: readonly ChatExample[]): number {
+/**
+ * Mean loss over `examples`, one forward each (eval mode: no dropout). Read with `await data()`:
+ * a page's WebGPU backend has no reliable synchronous read.
+ */
+async function meanLoss(model: GPT2LMHeadModel, examples: readonly ChatExample[]): Promise<number> {
   let sum = 0;
   for (const e of examples) {
-    sum += tf.tidy(() => model.forward({ inputIds: [e.inputIds], labels: [e.labels] }).loss!.dataSync()[0]!);
+    const loss = tf.tidy(() => model.forward({ inputIds: [e.inputIds], labels: [e.labels] }).loss!);
+    try {
+      sum += (await loss.data())[0]!;
+    } finally {
+      loss.dispose();
+    }
   }
   return sum / examples.length;
 }
@@ -121,7 +129,7 @@ export async function trainLora(
     { seed: settings.seed },
   );
   peft.eval();
-  const evalBefore = meanLoss(model, data.examples);
+  const evalBefore = await meanLoss(model, data.examples);
   const pad = { padTokenId: loaded.tokenizer.eosTokenId ?? GPT2_EOS_ID };
   // Both kinds are tokenized already (ids + labels): the chat collator pads them (-100 on padding).
   const collate = chatCollator({ tokenizer: loaded.tokenizer, ...pad });
@@ -163,7 +171,7 @@ export async function trainLora(
   await trainer.train();
   trainer.optimizer.dispose();
   peft.eval();
-  const evalAfter = meanLoss(model, data.examples);
+  const evalAfter = await meanLoss(model, data.examples);
   return { peft, losses, evalBefore, evalAfter, stopped };
 }
 

@@ -40,7 +40,7 @@ export async function* generateStream(
     for (;;) {
       await yieldToEventLoop();
       signal?.throwIfAborted();
-      if (!run.step()) break;
+      if (!(await run.stepAsync())) break;
       const visible = text.visible(0);
       if (visible.length > sent) {
         const piece = visible.slice(sent);

@@ -182,7 +182,40 @@ export class GenerationRun {
 
   /** One forward pass and one new token per unfinished row; false when already done. */
   step(): boolean {
-    if (this.done) return false;
+    const last = this.forwardLast();
+    if (!last) return false;
+    const v = last.shape[1]!;
+    let values: Float32Array;
+    try {
+      values = last.dataSync() as Float32Array;
+    } finally {
+      last.dispose();
+    }
+    this.advance(values, v);
+    return true;
+  }
+
+  /**
+   * {@link step} reading the logits asynchronously (`await data()`): what `generateStream` runs, as
+   * a page's WebGPU backend has no reliable synchronous read. The same token as `step`.
+   */
+  async stepAsync(): Promise<boolean> {
+    const last = this.forwardLast();
+    if (!last) return false;
+    const v = last.shape[1]!;
+    let values: Float32Array;
+    try {
+      values = (await last.data()) as Float32Array;
+    } finally {
+      last.dispose();
+    }
+    this.advance(values, v);
+    return true;
+  }
+
+  /** The forward pass of a step: the last position's logits [B, V] (undefined when done). */
+  private forwardLast(): tf.Tensor | undefined {
+    if (this.done) return undefined;
     const model = this.model;
     const mask = this.mask;
     const out =
@@ -201,13 +234,14 @@ export class GenerationRun {
     const t = out.logits.shape[1]!;
     const last = tf.tidy(() => tf.reshape(tf.slice(out.logits, [0, t - 1, 0], [-1, 1, -1]), [b, -1]));
     out.logits.dispose();
-    const values = last.dataSync() as Float32Array;
-    const v = last.shape[1]!;
-    last.dispose();
+    return last;
+  }
+
+  /** The rest of a step, on the host: each row's next id from its `v` logits in `values`. */
+  private advance(values: Float32Array, v: number): void {
     const next = this.decoder.choose((i) => values.slice(i * v, (i + 1) * v));
-    if (mask) for (const m of mask) m.push(1);
+    if (this.mask) for (const m of this.mask) m.push(1);
     this.pending = next.map((id) => [id]);
-    return true;
   }
 
   /** Frees the KV cache (idempotent). */

@@ -199,7 +199,8 @@ export function assertFiniteParameters(
 /** The default `saveModel`: every parameter, F32, into `dir/model.safetensors` under its name. */
 export async function saveParameters(dir: string, params: readonly [string, tf.Variable][]): Promise<void> {
   const out: Record<string, { dtype: 'F32'; shape: number[]; data: Float32Array }> = {};
-  for (const [n, v] of params) out[n] = { dtype: 'F32', shape: v.shape, data: v.dataSync() as Float32Array };
+  for (const [n, v] of params)
+    out[n] = { dtype: 'F32', shape: v.shape, data: (await v.data()) as Float32Array };
   await writeSafetensors(join(dir, MODEL_FILE), out);
 }
 

@@ -1,7 +1,8 @@
 /**
  * The evaluation loop (HF `evaluation_loop`): a model's loss, predictions and labels over a
  * dataset, without gradients. The loss is summed on the device and read once at the end;
- * predictions are read batch by batch (they are what the caller asked for).
+ * predictions are read batch by batch (they are what the caller asked for). Synchronous reads
+ * (`evaluationLoop`) or asynchronous ones (`evaluationLoopAsync`, the Trainer's).
  */
 import { tf } from '@gptft/backend';
 import { type ComputeMetrics, concatBatches, type NestedNumbers } from './prediction.js';
@@ -26,14 +27,15 @@ export interface EvaluationLoopOutput {
 }
 
 /**
- * Runs `steps` over `data` (call with the model in evaluation mode): mean loss and, with
- * `withPredictions`, the predictions and labels concatenated over batches (rows padded with -100).
+ * The loop of {@link evaluationLoop}, written once for both ways of reading: it yields each tensor
+ * it needs on the host (the loss sum once at the end, predictions and labels batch by batch) and
+ * gets its values back (`arraySync()` or `await array()`). It owns every tensor it yields.
  */
-export function evaluationLoop<B>(
+function* evaluationSteps<B>(
   data: Iterable<B>,
   steps: EvaluationSteps<B>,
   withPredictions: boolean,
-): EvaluationLoopOutput {
+): Generator<tf.Tensor, EvaluationLoopOutput, unknown> {
   const preds: NestedNumbers[] = [];
   const labels: NestedNumbers[] = [];
   let lossSum: tf.Scalar | undefined;
@@ -46,6 +48,8 @@ export function evaluationLoop<B>(
   };
   try {
     for (const b of data) {
+      // What the tidy keeps for the host (set inside it).
+      const kept: { pred?: tf.Tensor; label?: tf.Tensor | NestedNumbers } = {};
       tf.tidy(() => {
         const out = steps.predictionStep(b);
         if (withPredictions && !out) {
@@ -59,24 +63,70 @@ export function evaluationLoop<B>(
         }
         if (out.loss) addLoss(out.loss, out.logits.shape[0] ?? 1);
         if (!withPredictions) return;
-        const p = steps.preprocessLogitsForMetrics
-          ? steps.preprocessLogitsForMetrics(out.logits, out.labels)
-          : out.logits;
-        preds.push(p.arraySync() as NestedNumbers);
-        if (out.labels !== undefined) {
-          labels.push(
-            out.labels instanceof tf.Tensor ? (out.labels.arraySync() as NestedNumbers) : out.labels,
-          );
-        }
+        kept.pred = tf.keep(
+          steps.preprocessLogitsForMetrics
+            ? steps.preprocessLogitsForMetrics(out.logits, out.labels)
+            : out.logits,
+        );
+        kept.label = out.labels instanceof tf.Tensor ? tf.keep(out.labels) : out.labels;
       });
+      const { pred, label } = kept;
+      try {
+        if (pred) preds.push((yield pred) as NestedNumbers);
+        if (label instanceof tf.Tensor) labels.push((yield label) as NestedNumbers);
+        else if (label !== undefined) labels.push(label);
+      } finally {
+        pred?.dispose();
+        if (label instanceof tf.Tensor) label.dispose();
+      }
     }
+    const loss = lossSum && ((yield lossSum) as number) / lossWeight;
     return {
-      ...(lossSum && { loss: lossSum.dataSync()[0]! / lossWeight }),
+      ...(loss !== undefined && { loss }),
       ...(withPredictions && { predictions: concatBatches(preds) }),
       ...(labels.length > 0 && { labelIds: concatBatches(labels) }),
     };
   } finally {
     (lossSum as tf.Scalar | undefined)?.dispose();
+  }
+}
+
+/**
+ * Runs `steps` over `data` (call with the model in evaluation mode): mean loss and, with
+ * `withPredictions`, the predictions and labels concatenated over batches (rows padded with -100).
+ * Reads synchronously (`arraySync`); {@link evaluationLoopAsync} is the same loop with `await`ed reads.
+ */
+export function evaluationLoop<B>(
+  data: Iterable<B>,
+  steps: EvaluationSteps<B>,
+  withPredictions: boolean,
+): EvaluationLoopOutput {
+  const run = evaluationSteps(data, steps, withPredictions);
+  try {
+    let next = run.next();
+    while (!next.done) next = run.next(next.value.arraySync());
+    return next.value;
+  } finally {
+    run.return({});
+  }
+}
+
+/**
+ * {@link evaluationLoop} with asynchronous reads (`await array()`), what the Trainer runs: a page's
+ * WebGPU backend has no reliable synchronous read. Same values.
+ */
+export async function evaluationLoopAsync<B>(
+  data: Iterable<B>,
+  steps: EvaluationSteps<B>,
+  withPredictions: boolean,
+): Promise<EvaluationLoopOutput> {
+  const run = evaluationSteps(data, steps, withPredictions);
+  try {
+    let next = run.next();
+    while (!next.done) next = run.next(await next.value.array());
+    return next.value;
+  } finally {
+    run.return({});
   }
 }
 

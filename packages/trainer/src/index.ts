@@ -52,7 +52,12 @@ export {
 } from './callbacks.js';
 export { EarlyStoppingCallback, type EarlyStoppingOptions } from './early-stopping.js';
 export { BestModelTracker, bestMetricKey, improves } from './best-model.js';
-export { type EvaluationLoopOutput, type EvaluationSteps, evaluationLoop } from './evaluation.js';
+export {
+  type EvaluationLoopOutput,
+  type EvaluationSteps,
+  evaluationLoop,
+  evaluationLoopAsync,
+} from './evaluation.js';
 export {
   assertFiniteParameters,
   type CheckpointContent,

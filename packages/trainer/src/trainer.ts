@@ -27,7 +27,7 @@ import {
 } from './checkpoint.js';
 import { clipGradNorm } from './clip-grad-norm.js';
 import { EarlyStoppingCallback } from './early-stopping.js';
-import { type EvaluationLoopOutput, evaluationLoop, prefixedMetrics } from './evaluation.js';
+import { type EvaluationLoopOutput, evaluationLoopAsync, prefixedMetrics } from './evaluation.js';
 import { getScheduleLambda } from './lr-schedule.js';
 import type { PredictionOutput } from './prediction.js';
 import { ProgressDisplay } from './progress.js';
@@ -262,7 +262,7 @@ export class Trainer<B, E = unknown> {
           loss: stepLoss,
           gradNorm: norm,
           grads: acc,
-        } = accumulateGradients(batches, params, (b) => this.computeLoss(b));
+        } = await accumulateGradients(batches, params, (b) => this.computeLoss(b));
         this.microBatchesSeen =
           epoch * loader.length + Math.min(loader.length, (w + 1) * a.gradientAccumulationSteps);
         let nonFinite: string | undefined;
@@ -366,10 +366,10 @@ export class Trainer<B, E = unknown> {
   }
 
   /** The model over `data` in evaluation mode (then back to training mode inside `train`). */
-  private predictionLoop(data: Iterable<B>, withPredictions: boolean): EvaluationLoopOutput {
+  private async predictionLoop(data: Iterable<B>, withPredictions: boolean): Promise<EvaluationLoopOutput> {
     this.model.setTraining?.(false);
     try {
-      return evaluationLoop(
+      return await evaluationLoopAsync(
         data,
         {
           predictionStep: (b) => this.predictionStep(b),
@@ -402,7 +402,7 @@ export class Trainer<B, E = unknown> {
   ): Promise<{ values: Record<string, number>; stop: boolean }> {
     if (evalData?.length === 0) throw new Error('Trainer.evaluate: no evalData');
     const compute = this.opts.computeMetrics;
-    const r = this.predictionLoop(this.evalBatches(evalData), compute !== undefined);
+    const r = await this.predictionLoop(this.evalBatches(evalData), compute !== undefined);
     const values: Record<string, number> = {};
     if (r.loss !== undefined) values[`${prefix}_loss`] = r.loss;
     if (compute) Object.assign(values, prefixedMetrics(compute, r, prefix));
@@ -419,7 +419,7 @@ export class Trainer<B, E = unknown> {
   async predict(data: readonly B[], options: { metricKeyPrefix?: string } = {}): Promise<PredictionOutput> {
     if (data.length === 0) throw new Error('Trainer.predict: no data');
     const prefix = options.metricKeyPrefix ?? 'test';
-    const r = this.predictionLoop(data, true);
+    const r = await this.predictionLoop(data, true);
     const metrics: Record<string, number> = {};
     if (r.loss !== undefined) metrics[`${prefix}_loss`] = r.loss;
     if (this.opts.computeMetrics && r.labelIds !== undefined) {

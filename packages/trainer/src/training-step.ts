@@ -2,7 +2,8 @@
  * One optimizer step's forward and backward passes (nanoGPT's accumulation loop): each
  * micro-batch's loss, divided by the number of micro-batches, is differentiated and its gradients
  * summed; the losses and gradients stay on the device until the one host read of the step, which
- * returns the step's mean loss and the global gradient norm together.
+ * returns the step's mean loss and the global gradient norm together. The read is asynchronous
+ * (`await data()`): a page's WebGPU backend has no reliable synchronous read.
  */
 import { tf } from '@gptft/backend';
 import { gradNorm } from './clip-grad-norm.js';
@@ -21,11 +22,11 @@ export interface AccumulatedGradients {
  * Sums the gradients of `mean(loss(b) for b in batches)` with respect to `params` (HF divides by
  * the window's size, `current_gradient_accumulation_steps`). One host read, at the end.
  */
-export function accumulateGradients<B>(
+export async function accumulateGradients<B>(
   batches: readonly B[],
   params: readonly [string, tf.Variable][],
   loss: (batch: B) => tf.Scalar,
-): AccumulatedGradients {
+): Promise<AccumulatedGradients> {
   const k = batches.length;
   if (k === 0) throw new Error('accumulateGradients: no batch');
   const vars = params.map(([, v]) => v);
@@ -54,7 +55,16 @@ export function accumulateGradients<B>(
     }
   }
   const grads = acc!;
-  const [mean, norm] = tf.tidy(() => Array.from(tf.stack([lossSum!, gradNorm(grads)]).dataSync()));
+  const both = tf.tidy(() => tf.stack([lossSum!, gradNorm(grads)]));
   lossSum!.dispose();
-  return { loss: mean!, gradNorm: norm!, grads };
+  let values: Float32Array;
+  try {
+    values = (await both.data()) as Float32Array;
+  } catch (error) {
+    for (const g of Object.values(grads)) g.dispose();
+    throw error;
+  } finally {
+    both.dispose();
+  }
+  return { loss: values[0]!, gradNorm: values[1]!, grads };
 }

@@ -125,13 +125,20 @@ describe('trainDataset + dataCollator', () => {
 });
 
 describe('host reads', () => {
-  it('one per optimizer step, however many micro-batches it accumulates', async () => {
+  it('one per optimizer step, however many micro-batches it accumulates, and never synchronous', async () => {
+    // Asynchronous only: a page's WebGPU backend has no reliable synchronous read.
     const engine = tf.engine();
     const readSync = engine.readSync.bind(engine);
+    const read = engine.read.bind(engine);
     let reads = 0;
+    let syncReads = 0;
     engine.readSync = (id) => {
-      reads++;
+      syncReads++;
       return readSync(id);
+    };
+    engine.read = (id) => {
+      reads++;
+      return read(id);
     };
     try {
       for (const ga of [1, 4]) {
@@ -149,12 +156,15 @@ describe('host reads', () => {
           logToFile: false,
         });
         reads = 0;
+        syncReads = 0;
         await t.train();
         expect(reads, `gradientAccumulationSteps ${ga}`).toBe(4);
+        expect(syncReads, `gradientAccumulationSteps ${ga}`).toBe(0);
         t.optimizer.dispose();
       }
     } finally {
       engine.readSync = readSync;
+      engine.read = read;
     }
   });
 });

@@ -10,6 +10,8 @@ import {
   argmax,
   concatBatches,
   type EvalPrediction,
+  evaluationLoop,
+  evaluationLoopAsync,
   type NestedNumbers,
   parseTrainingArguments,
   Trainer,
@@ -45,6 +47,38 @@ interface Cls {
 const clsData: Cls[] = Array.from({ length: 6 }, (_, i) => {
   const x = [0, 1, 2].map((k) => [Math.cos(i + k * 2.1), Math.sin(i * 1.3 + k)]);
   return { x, labels: x.map(([a, c]) => (a! > 0.3 ? 0 : c! > 0 ? 1 : 2)) };
+});
+
+describe('evaluationLoop and evaluationLoopAsync', () => {
+  it('give the same loss, predictions and labels (arraySync vs await array) and free every tensor', async () => {
+    const m = classifier();
+    const model = trainableFromForward(m, { toInput: (b: Cls) => b, labels: (b) => b.labels });
+    const steps = {
+      predictionStep: (b: Cls) => model.predictionStep!(b),
+      computeLoss: (b: Cls) => model.computeLoss(b),
+      preprocessLogitsForMetrics: (logits: tf.Tensor) => tf.argMax(logits, -1),
+    };
+    const before = tf.memory().numTensors;
+    for (const withPredictions of [true, false]) {
+      const sync = evaluationLoop(clsData, steps, withPredictions);
+      const read = await evaluationLoopAsync(clsData, steps, withPredictions);
+      expect(read).toEqual(sync);
+      expect(sync.loss).toBeGreaterThan(0);
+      expect(sync.predictions === undefined).toBe(!withPredictions);
+    }
+    const out = evaluationLoop(clsData, steps, true);
+    expect(out.predictions).toHaveLength(clsData.length * 3);
+    expect(out.labelIds).toEqual(clsData.flatMap((c) => c.labels));
+    // A failing batch frees what the loop held.
+    const failing = {
+      ...steps,
+      predictionStep: () => {
+        throw new Error('boom');
+      },
+    };
+    await expect(evaluationLoopAsync(clsData, failing, true)).rejects.toThrow('boom');
+    expect(tf.memory().numTensors).toBe(before);
+  });
 });
 
 describe('predict and computeMetrics', () => {

@@ -92,11 +92,26 @@ export function assignAdapterWeights(
 /** Tensor data as written to safetensors (copied now, so later changes do not reach the file). */
 export type TensorData = Record<string, { dtype: 'F32'; shape: number[]; data: Float32Array }>;
 
-/** Copies `tensors` to host memory for {@link writeAdapterFolder}. */
-export function snapshotTensors(tensors: ReadonlyArray<readonly [string, Tensor]>): TensorData {
+/**
+ * Holds `tensors`' current values (clones: they share the data, and later assignments to the
+ * variables do not reach them) for {@link readSnapshot}; no host read yet.
+ */
+export function snapshotTensors(tensors: ReadonlyArray<readonly [string, Tensor]>): Array<[string, Tensor]> {
+  return tensors.map(([key, v]) => [key, tf.clone(v)]);
+}
+
+/**
+ * Copies a {@link snapshotTensors} snapshot to host memory for {@link writeAdapterFolder} with
+ * asynchronous reads (a page's WebGPU backend has no reliable synchronous one), then disposes it.
+ */
+export async function readSnapshot(snapshot: ReadonlyArray<readonly [string, Tensor]>): Promise<TensorData> {
   const data: TensorData = {};
-  for (const [key, v] of tensors) {
-    data[key] = { dtype: 'F32', shape: [...v.shape], data: (v.dataSync() as Float32Array).slice() };
+  try {
+    for (const [key, v] of snapshot) {
+      data[key] = { dtype: 'F32', shape: [...v.shape], data: ((await v.data()) as Float32Array).slice() };
+    }
+  } finally {
+    tf.dispose(snapshot.map(([, v]) => v));
   }
   return data;
 }

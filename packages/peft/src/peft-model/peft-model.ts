@@ -21,6 +21,7 @@ import {
   assignAdapterWeights,
   openAdapterWeights,
   readAdapterConfigJson,
+  readSnapshot,
   snapshotTensors,
   writeAdapterFolder,
 } from './adapter-io.js';
@@ -409,14 +410,14 @@ export class PeftModel<M extends Module = GPT2Model> {
       const computed = e.adapter.savedStateDict?.();
       const own = computed ? [...computed, ...e.modulesToSave] : this.fullStateDict(e);
       this.registry.modulesToSave.hold(name); // this adapter's modules_to_save values, even when it is not active
-      let data: ReturnType<typeof snapshotTensors>;
+      let held: ReturnType<typeof snapshotTensors>;
       try {
-        data = snapshotTensors(own);
+        held = snapshotTensors(own);
       } finally {
         this.registry.apply();
         if (computed) tf.dispose(computed.map(([, t]) => t));
       }
-      await writeAdapterFolder(adapterFolder(dir, name), e.config, data);
+      await writeAdapterFolder(adapterFolder(dir, name), e.config, await readSnapshot(held));
     }
   }
 
