@@ -212,6 +212,27 @@ export function trainingData(
   return { text, chatData, sentiment: sentimentData(dir) };
 }
 
+/**
+ * `gptft train --task sequence-classification --json` of the tiny PyTorch fixture on `dir`'s
+ * train.jsonl ({@link sentimentFolder}), saving to `out`; `extra` adds options.
+ */
+export function trainClassifierArgs(dir: string, out: string, extra: string[] = []): string[] {
+  const model = join(repoRoot, 'fixtures/gpt2-tiny-ref/gpt2-tiny');
+  return [
+    'train',
+    '--task',
+    'sequence-classification',
+    '--model',
+    model,
+    '--data',
+    join(dir, 'train.jsonl'),
+    ...extra,
+    '--output-dir',
+    out,
+    '--json',
+  ];
+}
+
 /** {@link sentimentData} in a new folder (returned). */
 export function sentimentFolder(): string {
   const dir = tempDir();

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bin, gptft, okJson, repoRoot, sentimentFolder, tempDir } from './helpers.js';
+import { bin, gptft, okJson, repoRoot, sentimentFolder, tempDir, trainClassifierArgs } from './helpers.js';
 
 const model = join(repoRoot, 'fixtures/gpt2-tiny-ref/gpt2-tiny');
 
@@ -55,14 +55,7 @@ describe('on a terminal', () => {
   it('gptft eval of a classifier shows a progress bar of the examples, then the same metrics as without one', async () => {
     const dir = sentimentFolder();
     const out = join(dir, 'clf');
-    const train = [
-      'train',
-      '--task',
-      'sequence-classification',
-      '--model',
-      model,
-      '--data',
-      join(dir, 'train.jsonl'),
+    const train = trainClassifierArgs(dir, out, [
       '--peft',
       'none',
       '--max-steps',
@@ -71,10 +64,7 @@ describe('on a terminal', () => {
       'no',
       '--save-strategy',
       'no',
-      '--output-dir',
-      out,
-      '--json',
-    ];
+    ]);
     okJson(await gptft(train, { timeoutMs: 300_000 }));
     const args = [
       'eval',

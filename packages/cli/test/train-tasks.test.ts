@@ -2,19 +2,13 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { gptft, okJson, repoRoot, sentimentFolder, tempDir } from './helpers.js';
+import { gptft, okJson, repoRoot, sentimentFolder, tempDir, trainClassifierArgs } from './helpers.js';
 
 const model = join(repoRoot, 'fixtures/gpt2-tiny-ref/gpt2-tiny');
 
-function trainClassifierArgs(dir: string, out: string): string[] {
-  return [
-    'train',
-    '--task',
-    'sequence-classification',
-    '--model',
-    model,
-    '--data',
-    join(dir, 'train.jsonl'),
+/** Four steps of the tiny fixture's classifier on `dir`, evaluated on its dev.jsonl. */
+const fourSteps = (dir: string, out: string) =>
+  trainClassifierArgs(dir, out, [
     '--validation-data',
     join(dir, 'dev.jsonl'),
     '--max-steps',
@@ -23,11 +17,7 @@ function trainClassifierArgs(dir: string, out: string): string[] {
     '1e-3',
     '--per-device-train-batch-size',
     '8',
-    '--output-dir',
-    out,
-    '--json',
-  ];
-}
+  ]);
 
 /** Tensor names of a safetensors file (its JSON header). */
 function safetensorsNames(file: string): string[] {
@@ -87,7 +77,7 @@ describe('train --task', () => {
   it('sequence-classification trains a score head; eval reproduces its validation metrics', async () => {
     const dir = sentimentFolder();
     const out = join(dir, 'clf');
-    const res = okJson(await gptft(trainClassifierArgs(dir, out)));
+    const res = okJson(await gptft(fourSteps(dir, out)));
     expect(Object.keys(res.metrics).sort()).toEqual(['accuracy', 'f1_macro', 'loss']);
     const ev = await evalClassifier(out, join(dir, 'dev.jsonl'), 'sequence-classification');
     expect(ev.accuracy).toBe(res.metrics.accuracy);
@@ -98,9 +88,7 @@ describe('train --task', () => {
     const dir = sentimentFolder();
     const out = join(dir, 'clf-lora');
     const baseHash = sha256(join(model, 'model.safetensors'));
-    const res = okJson(
-      await gptft([...trainClassifierArgs(dir, out), '--peft', 'lora', '--learning-rate', '1e-2']),
-    );
+    const res = okJson(await gptft([...fourSteps(dir, out), '--peft', 'lora', '--learning-rate', '1e-2']));
     expect(res.losses).toHaveLength(4);
     expect(res.losses[3]).toBeLessThan(res.losses[0]);
     const cfg = JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8'));
