@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { gptft, okJson, repoRoot, sentimentFolder } from './helpers.js';
+import { gptft, okJson, repoRoot, sentimentFolder, trainClassifierArgs } from './helpers.js';
 
 const model = join(repoRoot, 'fixtures/gpt2-tiny-ref/gpt2-tiny');
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
@@ -56,14 +56,7 @@ describe('gptft train --peft <method>', () => {
       const out = join(dir, m.method);
       const res = okJson(
         await gptft(
-          [
-            'train',
-            '--task',
-            'sequence-classification',
-            '--model',
-            model,
-            '--data',
-            join(dir, 'train.jsonl'),
+          trainClassifierArgs(dir, out, [
             '--validation-data',
             dev,
             '--peft',
@@ -75,10 +68,7 @@ describe('gptft train --peft <method>', () => {
             '1e-2',
             '--per-device-train-batch-size',
             '8',
-            '--output-dir',
-            out,
-            '--json',
-          ],
+          ]),
           { timeoutMs: 240_000 },
         ),
       );
