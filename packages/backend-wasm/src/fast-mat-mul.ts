@@ -10,14 +10,28 @@
 //   - other batched products are one call per batch, on zero-copy views into the operands;
 //   - it picks between C = A·B and Cᵀ = Bᵀ·Aᵀ (then transposes C back), whichever moves fewer
 //     floats: the second needs no copy at all for q·kᵀ-style products with one query row.
-// Non-float32 operands and builds without the internals this needs go to tfjs' kernel.
-import { registerKernel, simdKernels, tf } from '@gptft/backend';
+// Each 2-D product then runs on gptft's own `gemm` (wasm/kernels.c; 1.2–1.4× XNNPACK per thread on
+// GPT-2's training shapes, split over a helper thread when the backend has threads) for 32 rows and
+// more, and on XNNPACK below that (prompts and decoding steps, where XNNPACK is as fast and reads
+// its packed weights from cache). Non-float32 operands and builds without the internals this needs
+// go to tfjs' kernel.
+import {
+  GEMM_PACK_FLOATS,
+  registerKernel,
+  type SimdKernels,
+  simdKernels,
+  tf,
+  type WasmMemory,
+} from '@gptft/backend';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { gemmHelper } from './gemm-helper.js';
+import { state } from './initialize.js';
 import { transposeMatrices } from './transpose.js';
 import {
   ensureHeapRoom,
   HeapViews,
   heapF32,
+  mallocOrThrow,
   WasmHeapExhaustedError,
   type WasmBackendInternals,
   wasmInternals,
@@ -114,14 +128,85 @@ function transposeCost(rows: number, cols: number, count: number): number {
  * Counters of what the kernel did since the process started (or the last `resetFastMatMulStats`):
  * tests use them to prove which path ran.
  */
-export const fastMatMulStats = { calls: 0, xnnCalls: 0, rowsCalls: 0, transposedFloats: 0, fallbacks: 0 };
+export const fastMatMulStats = {
+  calls: 0,
+  xnnCalls: 0,
+  gemmCalls: 0,
+  /** `gemm` calls split over the helper thread. */
+  gemmSplit: 0,
+  rowsCalls: 0,
+  transposedFloats: 0,
+  fallbacks: 0,
+};
 
 /** Up to this many rows of A, A·Bᵀ runs as dot products with each row of B (`matmul_nt_rows`). */
 const NT_ROWS_MAX = 3;
 
 /** Resets `fastMatMulStats`. */
 export function resetFastMatMulStats(): void {
-  Object.assign(fastMatMulStats, { calls: 0, xnnCalls: 0, rowsCalls: 0, transposedFloats: 0, fallbacks: 0 });
+  for (const key of Object.keys(fastMatMulStats) as (keyof typeof fastMatMulStats)[])
+    fastMatMulStats[key] = 0;
+}
+
+/** From this many rows on, a product runs on `gemm` (below: XNNPACK). */
+const GEMM_MIN_ROWS = 32;
+/** Products of at least this many multiply-adds are split over the helper thread (~0.3 ms each). */
+const GEMM_SPLIT_MIN_MACS = 1 << 21;
+
+const gemmScratch = new WeakMap<object, number>();
+
+/** `gemm`'s scratch on the heap: one block per thread, allocated once per module. */
+function scratchFor(backend: WasmBackendInternals): number {
+  let pointer = gemmScratch.get(backend.wasm);
+  if (pointer === undefined) {
+    pointer = mallocOrThrow(backend.wasm, 2 * GEMM_PACK_FLOATS * 4, 'gemm scratch');
+    gemmScratch.set(backend.wasm, pointer);
+  }
+  return pointer;
+}
+
+/**
+ * C[M, N] = A[M, K]·B[K, N] at byte offsets on the heap with gptft's `gemm`: on this thread, or
+ * split in two (by rows when M ≥ N, else by columns at a multiple of 16) with the helper thread.
+ */
+function runGemm(
+  backend: WasmBackendInternals,
+  memory: WasmMemory,
+  kernels: SimdKernels,
+  a: number,
+  b: number,
+  c: number,
+  M: number,
+  N: number,
+  K: number,
+  tb: number,
+): void {
+  const scratch = scratchFor(backend);
+  const helper = state.threads > 1 && M * N * K >= GEMM_SPLIT_MIN_MACS ? gemmHelper(memory) : undefined;
+  fastMatMulStats.gemmCalls++;
+  if (!helper || (M < 2 && N <= 16)) {
+    kernels.gemm(a, b, c, M, N, K, 0, N, scratch, tb);
+    return;
+  }
+  fastMatMulStats.gemmSplit++;
+  const other = scratch + GEMM_PACK_FLOATS * 4;
+  if (M >= N) {
+    const m = Math.ceil(M / 2);
+    helper.start([a + m * K * 4, b, c + m * N * 4, M - m, N, K, 0, N, other, tb]);
+    try {
+      kernels.gemm(a, b, c, m, N, K, 0, N, scratch, tb);
+    } finally {
+      helper.join();
+    }
+  } else {
+    const n = Math.min(N, 16 * Math.ceil(N / 32));
+    helper.start([a, b, c, M, N, K, n, N, other, tb]);
+    try {
+      kernels.gemm(a, b, c, M, N, K, 0, n, scratch, tb);
+    } finally {
+      helper.join();
+    }
+  }
 }
 
 function fastBatchMatMul(args: MatMulArgs, fallback: KernelFunc): TensorInfo {
@@ -213,33 +298,59 @@ function fastBatchMatMul(args: MatMulArgs, fallback: KernelFunc): TensorInfo {
     (tA ? 0 : transposeCost(M, K, batchA)) +
     transposeCost(N, M, batch) +
     PACK * K * M * (foldII ? 1 : batch);
-  const direct = route === 'direct' || (route === 'auto' && ((!tA && !tB) || costII >= 0.8 * costI));
+  const useGemm = (rows: number) =>
+    memory !== undefined &&
+    (engine === 'gemm' ||
+      (engine === 'auto' &&
+        rows >= GEMM_MIN_ROWS &&
+        (state.threads === 1 || gemmHelper(memory) !== undefined)));
+  // Which routes would run on `gemm`: it takes a transposed B without a copy, so route I with an
+  // untransposed A moves nothing.
+  const gemmI = useGemm(foldI ? batchA * M : M);
+  const gemmII = useGemm(foldII ? batchB * N : N);
+  const direct =
+    route === 'direct' || (route === 'auto' && ((!tA && !tB) || (gemmI && !tA) || costII >= 0.8 * costI));
 
   const cpp = cppBatchMatMul(backend);
   const views = new HeapViews(backend);
-  const xnn = (
-    inId: number,
+  /**
+   * out[rows, cols] = in[rows, inner]·w[inner, cols] at byte offsets: `gemm` (which also takes w as
+   * wᵀ [cols, inner] when `tb` is 1), or XNNPACK (with the weights' own tensor id `wId` when
+   * given, whose packing XNNPACK then keeps).
+   */
+  const product = (
+    inOff: number,
     rows: number,
-    wId: number,
+    wOff: number,
     cols: number,
-    outId: number,
+    outOff: number,
     inner: number,
-    cached = false,
+    tb = 0,
+    own?: { wId: number; cached: boolean },
   ) => {
+    if (useGemm(rows)) {
+      runGemm(backend, memory!, simdKernels(memory!), inOff, wOff, outOff, rows, cols, inner, tb);
+      return;
+    }
     // XNNPACK packs the weights into memory of its own (kept per weight id): make sure it can.
-    if (!cached)
+    if (!own?.cached)
       ensureHeapRoom(
         backend.wasm,
         (inner + 16) * (cols + 16) * 4 + 65536,
         `packing a [${inner}, ${cols}] matMul operand`,
       );
+    const inId = views.view(inOff, rows * inner);
+    const wId = own?.wId ?? views.view(wOff, inner * cols);
+    const outId = views.view(outOff, rows * cols);
     cpp(inId, shapeBytes([1, rows, inner]), 3, wId, shapeBytes([1, inner, cols]), 3, 0, 0, outId);
     fastMatMulStats.xnnCalls++;
   };
   try {
     if (direct) {
       const copyA = tA && transposeCost(K, M, 1) > 0;
-      const copyB = tB && transposeCost(N, K, 1) > 0;
+      // `gemm` reads B transposed as it packs it: no copy.
+      const copyB = tB && transposeCost(N, K, 1) > 0 && !gemmI;
+      const tbI = tB && gemmI ? 1 : 0;
       const inOff = copyA ? views.allocate(batchA * M * K, 'a transposed matMul operand') : aOff;
       const wOff = copyB ? views.allocate(batchB * K * N, 'a transposed matMul operand') : bOff;
       if (copyA) transposeOnHeap(backend, aOff / 4, inOff / 4, batchA, K, M);
@@ -247,28 +358,32 @@ function fastBatchMatMul(args: MatMulArgs, fallback: KernelFunc): TensorInfo {
       fastMatMulStats.transposedFloats += (copyA ? batchA * M * K : 0) + (copyB ? batchB * K * N : 0);
       if (foldI) {
         const shapeKey = `${K},${N}`;
-        const reuseB = !copyB && (ownIdShape.get(b.dataId) ?? shapeKey) === shapeKey;
-        let wId: number;
-        const cached = reuseB && ownIdShape.has(b.dataId);
+        const reuseB = !copyB && !gemmI && (ownIdShape.get(b.dataId) ?? shapeKey) === shapeKey;
+        let own: { wId: number; cached: boolean } | undefined;
         if (reuseB) {
+          own = { wId: backend.dataIdMap.get(b.dataId)!.id, cached: ownIdShape.has(b.dataId) };
           ownIdShape.set(b.dataId, shapeKey);
-          wId = backend.dataIdMap.get(b.dataId)!.id;
-        } else {
-          wId = views.view(wOff, K * N);
         }
-        xnn(views.view(inOff, batchA * M * K), batchA * M, wId, N, views.view(outOff, outSize), K, cached);
+        product(inOff, batchA * M, wOff, N, outOff, K, tbI, own);
       } else {
         const mapA = broadcastIndex(outer, outerA);
         const mapB = broadcastIndex(outer, outerB);
         for (let i = 0; i < batch; i++) {
-          const inId = views.view(inOff + mapA[i]! * M * K * 4, M * K);
-          const wId = views.view(wOff + mapB[i]! * K * N * 4, K * N);
-          xnn(inId, M, wId, N, views.view(outOff + i * M * N * 4, M * N), K);
+          product(
+            inOff + mapA[i]! * M * K * 4,
+            M,
+            wOff + mapB[i]! * K * N * 4,
+            N,
+            outOff + i * M * N * 4,
+            K,
+            tbI,
+          );
         }
       }
     } else {
       const copyB = !tB && transposeCost(K, N, 1) > 0;
-      const copyA = !tA && transposeCost(M, K, 1) > 0;
+      const copyA = !tA && transposeCost(M, K, 1) > 0 && !gemmII;
+      const tbII = !tA && gemmII ? 1 : 0;
       const copyOut = transposeCost(N, M, 1) > 0;
       const inOff = copyB ? views.allocate(batchB * N * K, 'a transposed matMul operand') : bOff;
       const wOff = copyA ? views.allocate(batchA * K * M, 'a transposed matMul operand') : aOff;
@@ -278,21 +393,20 @@ function fastBatchMatMul(args: MatMulArgs, fallback: KernelFunc): TensorInfo {
       fastMatMulStats.transposedFloats +=
         (copyA ? batchA * M * K : 0) + (copyB ? batchB * K * N : 0) + (copyOut ? outSize : 0);
       if (foldII) {
-        xnn(
-          views.view(inOff, batchB * N * K),
-          batchB * N,
-          views.view(wOff, K * M),
-          M,
-          views.view(ctOff, outSize),
-          K,
-        );
+        product(inOff, batchB * N, wOff, M, ctOff, K, tbII);
       } else {
         const mapA = broadcastIndex(outer, outerA);
         const mapB = broadcastIndex(outer, outerB);
         for (let i = 0; i < batch; i++) {
-          const inId = views.view(inOff + mapB[i]! * N * K * 4, N * K);
-          const wId = views.view(wOff + mapA[i]! * K * M * 4, K * M);
-          xnn(inId, N, wId, M, views.view(ctOff + i * N * M * 4, N * M), K);
+          product(
+            inOff + mapB[i]! * N * K * 4,
+            N,
+            wOff + mapA[i]! * K * M * 4,
+            M,
+            ctOff + i * N * M * 4,
+            K,
+            tbII,
+          );
         }
       }
       // The heap may have grown during the calls (XNNPACK allocates): read it again.
@@ -308,6 +422,15 @@ function fastBatchMatMul(args: MatMulArgs, fallback: KernelFunc): TensorInfo {
 }
 
 let route: 'auto' | 'direct' | 'transposed' = 'auto';
+let engine: 'auto' | 'gemm' | 'xnnpack' = 'auto';
+
+/**
+ * Which code computes the 2-D products: `gemm` (gptft's kernel), `xnnpack`, or `auto` (`gemm` from
+ * 32 rows on, where it is faster; the default). For tests and benchmarks.
+ */
+export function setFastMatMulEngine(next: 'auto' | 'gemm' | 'xnnpack'): void {
+  engine = next;
+}
 
 /**
  * Which way the kernel computes: `direct` (C = A·B), `transposed` (Cᵀ = Bᵀ·Aᵀ) or `auto` (the one

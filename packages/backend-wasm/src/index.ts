@@ -13,6 +13,7 @@ export {
   fastMatMulStats,
   installFastMatMul,
   resetFastMatMulStats,
+  setFastMatMulEngine,
   setFastMatMulRoute,
   uninstallFastMatMul,
 } from './fast-mat-mul.js';

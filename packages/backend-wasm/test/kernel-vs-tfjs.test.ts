@@ -1,12 +1,13 @@
 // gptft's BatchMatMul kernel against tfjs-wasm's own, on the same inputs: same shapes, same numbers
-// (to float32 rounding), on training- and decode-shaped products, both routes; and it really runs
-// on XNNPACK (no fallback to the scalar loop).
+// (to float32 rounding), on training- and decode-shaped products, both routes, on XNNPACK and on
+// gptft's `gemm`; and it really runs there (no fallback to the scalar loop).
 import { tf, useBackend } from '@gptft/backend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   fastMatMulStats,
   installFastMatMul,
   resetFastMatMulStats,
+  setFastMatMulEngine,
   setFastMatMulRoute,
   uninstallFastMatMul,
 } from '../src/index.js';
@@ -16,6 +17,7 @@ beforeAll(async () => {
 });
 afterAll(() => {
   setFastMatMulRoute('auto');
+  setFastMatMulEngine('auto');
   installFastMatMul();
 });
 
@@ -45,21 +47,26 @@ describe("gptft's wasm matMul kernel equals tfjs-wasm's", () => {
       const reference = tf.matMul(a, b, tA, tB);
       const expected = Array.from(await reference.data());
       installFastMatMul();
-      for (const route of ['direct', 'transposed', 'auto'] as const) {
-        setFastMatMulRoute(route);
-        resetFastMatMulStats();
-        const c = tf.matMul(a, b, tA, tB);
-        expect(c.shape).toEqual(reference.shape);
-        expect(fastMatMulStats.calls).toBe(1);
-        expect(fastMatMulStats.fallbacks).toBe(0);
-        // the auto route may take the row kernel (few rows of A times Bᵀ); never tfjs' scalar loop
-        expect(fastMatMulStats.xnnCalls + fastMatMulStats.rowsCalls).toBeGreaterThan(0);
-        const got = Array.from(await c.data());
-        let worst = 0;
-        for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i]! - expected[i]!));
-        expect(worst, `route ${route}`).toBeLessThan(1e-5);
-        c.dispose();
-      }
+      for (const engine of ['xnnpack', 'gemm', 'auto'] as const)
+        for (const route of ['direct', 'transposed', 'auto'] as const) {
+          setFastMatMulEngine(engine);
+          setFastMatMulRoute(route);
+          resetFastMatMulStats();
+          const c = tf.matMul(a, b, tA, tB);
+          expect(c.shape).toEqual(reference.shape);
+          expect(fastMatMulStats.calls).toBe(1);
+          expect(fastMatMulStats.fallbacks).toBe(0);
+          // the auto route may take the row kernel (few rows of A times Bᵀ); never tfjs' scalar loop
+          const { xnnCalls, gemmCalls, rowsCalls } = fastMatMulStats;
+          if (engine === 'xnnpack') expect(xnnCalls + rowsCalls).toBeGreaterThan(0);
+          if (engine === 'gemm') expect(gemmCalls + rowsCalls).toBeGreaterThan(0);
+          if (engine !== 'auto') expect(engine === 'gemm' ? xnnCalls : gemmCalls).toBe(0);
+          const got = Array.from(await c.data());
+          let worst = 0;
+          for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i]! - expected[i]!));
+          expect(worst, `${engine}, route ${route}`).toBeLessThan(1e-5);
+          c.dispose();
+        }
       tf.dispose([a, b, reference]);
     });
   }

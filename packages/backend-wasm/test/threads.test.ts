@@ -3,7 +3,13 @@
 import { runBackendConformance } from '@gptft/backend/conformance';
 import { currentBackend, tf } from '@gptft/backend';
 import { beforeAll, describe, expect, it } from 'vitest';
-import '../src/index.js';
+import {
+  fastMatMulStats,
+  installFastMatMul,
+  resetFastMatMulStats,
+  setFastMatMulEngine,
+  uninstallFastMatMul,
+} from '../src/index.js';
 
 runBackendConformance('wasm', { describe, it, beforeAll }, { threads: 2 }, { label: '2 threads' });
 
@@ -17,4 +23,38 @@ describe('threaded wasm', () => {
       .PThread;
     expect(pthread?.runningWorkers.length).toBeGreaterThanOrEqual(1);
   });
+});
+
+describe('gemm on two threads', () => {
+  // Split by rows (M ≥ N) and by columns (N > M, at a multiple of 16, with a partial panel): the
+  // helper thread computes its share in place on the shared heap, the same numbers as tfjs' kernel.
+  for (const [M, K, N] of [
+    [200, 300, 40],
+    [64, 300, 203],
+  ] as const) {
+    it(`[${M}, ${K}]·[${K}, ${N}] equals tfjs' kernel and ran split`, async () => {
+      const a = tf.randomUniform([M, K], -1, 1, 'float32', 3);
+      const b = tf.randomUniform([K, N], -1, 1, 'float32', 4);
+      uninstallFastMatMul();
+      const reference = tf.matMul(a, b);
+      const expected = await reference.data();
+      installFastMatMul();
+      setFastMatMulEngine('gemm');
+      resetFastMatMulStats();
+      try {
+        for (let run = 0; run < 3; run++) {
+          const c = tf.matMul(a, b);
+          const got = await c.data();
+          let worst = 0;
+          for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i]! - expected[i]!));
+          expect(worst).toBeLessThan(1e-5);
+          c.dispose();
+        }
+        expect(fastMatMulStats.gemmSplit).toBe(3);
+      } finally {
+        setFastMatMulEngine('auto');
+        tf.dispose([a, b, reference]);
+      }
+    });
+  }
 });

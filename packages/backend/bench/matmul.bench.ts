@@ -1,6 +1,7 @@
 // matMul throughput on every installed backend: [256,768]·[768,3072] (a GPT-2 small MLP product
 // for 256 tokens) plain, with transposeA and with transposeB, through tf.matMul (the backend's
-// kernel as registered) and gptft's matMul; on wasm also with tfjs' own kernel for comparison.
+// kernel as registered) and gptft's matMul; on wasm also with tfjs' own kernel, and gptft's kernel
+// on XNNPACK and on gptft's `gemm`, for comparison.
 // Each backend configuration runs in its own process (wasm's thread count is fixed per process).
 //
 //   pnpm bench:matmul                  all configurations
@@ -52,6 +53,7 @@ function time(f: () => Tensor): number {
 interface WasmPackage {
   uninstallFastMatMul(): void;
   installFastMatMul(): boolean;
+  setFastMatMulEngine(engine: 'auto' | 'gemm' | 'xnnpack'): void;
 }
 
 /** @gptft/backend-wasm's extra exports, if it is the installed or sibling package. */
@@ -95,6 +97,13 @@ async function child(config: string): Promise<ChildResult> {
     measure("tf.matMul transposeA, tfjs' kernel", () => tf.matMul(aT, b, true, false));
     measure("tf.matMul transposeB, tfjs' kernel", () => tf.matMul(a, bT, false, true));
     wasmPkg.installFastMatMul();
+    for (const engine of ['xnnpack', 'gemm'] as const) {
+      wasmPkg.setFastMatMulEngine(engine);
+      measure(`tf.matMul, ${engine}`, () => tf.matMul(a, b));
+      measure(`tf.matMul transposeA, ${engine}`, () => tf.matMul(aT, b, true, false));
+      measure(`tf.matMul transposeB, ${engine}`, () => tf.matMul(a, bT, false, true));
+    }
+    wasmPkg.setFastMatMulEngine('auto');
   }
   measure('tf.matMul', () => tf.matMul(a, b));
   measure('tf.matMul transposeA', () => tf.matMul(aT, b, true, false));

@@ -44,4 +44,11 @@ export { Attention, FusedLinearCrossEntropy, SoftmaxCrossEntropy } from './kerne
 export { attention, type AttentionOptions } from './ops/attention.js';
 export { mulberry32, SeededRandom } from './random.js';
 export { IGNORE_INDEX, shiftLabels } from './labels.js';
-export { HostFloatMemory, simdKernels, type SimdKernels, type WasmMemory } from './simd-kernels.js';
+export {
+  GEMM_PACK_FLOATS,
+  HostFloatMemory,
+  type SimdKernels,
+  simdKernels,
+  simdKernelsModule,
+  type WasmMemory,
+} from './simd-kernels.js';

@@ -42,6 +42,23 @@ export interface SimdKernels {
   ): void;
   /** C[M, N] = A[M, K]·B[N, K]ᵀ, each row of B read once (few rows of A). */
   matmul_nt_rows(a: number, b: number, c: number, m: number, n: number, k: number): void;
+  /**
+   * C[M, n0:n1] = A[M, K]·B[K, n0:n1] (row-major, C's rows N apart; with `tb` ≠ 0, B is given as
+   * Bᵀ [N, K]); `pack` is scratch for {@link GEMM_PACK_FLOATS} floats. Threads split the columns
+   * at multiples of 16, or the rows.
+   */
+  gemm(
+    a: number,
+    b: number,
+    c: number,
+    m: number,
+    n: number,
+    k: number,
+    n0: number,
+    n1: number,
+    pack: number,
+    tb: number,
+  ): void;
   /** dst [cols, rows] = src [rows, cols]ᵀ for `count` matrices stored one after another. */
   transpose(src: number, dst: number, count: number, rows: number, cols: number): void;
   /** One AdamW update in place (torch's op order, float32 rounding at every operation). */
@@ -61,6 +78,14 @@ export interface SimdKernels {
     keep: number,
     decay: number,
   ): void;
+}
+
+/** Floats of scratch one `gemm` call needs (`GEMM_PACK` in kernels.c). */
+export const GEMM_PACK_FLOATS = 256 * 16 + 32;
+
+/** The compiled kernels module (the shared-memory build for `shared`), e.g. to post to a worker. */
+export function simdKernelsModule(shared: boolean): object {
+  return compiledModule(shared);
 }
 
 const compiled = new Map<boolean, object>();

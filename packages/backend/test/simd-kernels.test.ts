@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { HostFloatMemory } from '../src/index.js';
+import { GEMM_PACK_FLOATS, HostFloatMemory } from '../src/index.js';
 
 function put(mem: HostFloatMemory, values: ArrayLike<number>): number {
   const off = mem.allocate(values.length);
@@ -51,6 +51,74 @@ describe('softmax_xent', () => {
     // without a gradient buffer: the same loss, nothing written
     expect(mem.kernels.softmax_xent(xOff, tOff, rows, k, scale, 0)).toBe(loss);
   });
+});
+
+describe('gemm', () => {
+  // Rows odd and even (the 2-row kernel and its 1-row tail), columns below, at and past the 16-wide
+  // panel (the zero-padded partial panel), K across several 256-row blocks.
+  const shapes: [number, number, number][] = [
+    [1, 1, 1],
+    [3, 5, 7],
+    [2, 16, 256],
+    [33, 17, 257],
+    [40, 48, 600],
+    [7, 100, 3],
+    [5, 23, 9],
+  ];
+  for (const [M, N, K] of shapes) {
+    it(`C[${M}, ${N}] = A[${M}, ${K}]·B[${K}, ${N}] equals float64 on every column range it is given`, () => {
+      const mem = new HostFloatMemory();
+      const a = put(
+        mem,
+        Float32Array.from({ length: M * K }, (_, i) => Math.sin(i * 0.61)),
+      );
+      const b = put(
+        mem,
+        Float32Array.from({ length: K * N }, (_, i) => Math.cos(i * 0.23)),
+      );
+      const pack = mem.allocate(GEMM_PACK_FLOATS);
+      const A = mem.view(a, M * K);
+      const B = mem.view(b, K * N);
+      const want = new Float64Array(M * N);
+      for (let i = 0; i < M; i++)
+        for (let j = 0; j < N; j++) {
+          let sum = 0;
+          for (let k = 0; k < K; k++) sum += A[i * K + k]! * B[k * N + j]!;
+          want[i * N + j] = sum;
+        }
+      // B as given and as Bᵀ [N, K]
+      const bt = put(
+        mem,
+        Float32Array.from({ length: K * N }, (_, i) => B[(i % K) * N + Math.floor(i / K)]!),
+      );
+      // the whole product, then two column ranges split at a multiple of 16 (how threads share it)
+      const split = Math.min(N, 16);
+      const whole = [[0, N]];
+      const halves = [
+        [0, split],
+        [split, N],
+      ];
+      for (const [bOff, tb] of [
+        [b, 0],
+        [bt, 1],
+      ])
+        for (const ranges of [whole, halves]) {
+          const c = mem.allocate(M * N);
+          const C = mem.view(c, M * N);
+          C.fill(Number.NaN); // every element must be written, not accumulated into
+          for (const [n0, n1] of ranges) mem.kernels.gemm(a, bOff!, c, M, N, K, n0!, n1!, pack, tb!);
+          for (let i = 0; i < M * N; i++) {
+            expect(Math.abs(C[i]! - want[i]!)).toBeLessThan(1e-6 * Math.sqrt(K) * (1 + Math.abs(want[i]!)));
+          }
+        }
+      // a column range leaves the other columns alone
+      const c = mem.allocate(M * N);
+      const C = mem.view(c, M * N);
+      C.fill(7);
+      mem.kernels.gemm(a, b, c, M, N, K, split, N, pack, 0);
+      for (let i = 0; i < M; i++) for (let j = 0; j < split; j++) expect(C[i * N + j]).toBe(7);
+    });
+  }
 });
 
 describe('the committed kernels', () => {

@@ -290,3 +290,131 @@ void matmul_nt_rows(const f32 *A, const f32 *B, f32 *C, i32 M, i32 N, i32 K) {
     for (i32 i = 0; i < M; i++) C[(long)i * N + j] = dot(A + (long)i * K, b, K);
   }
 }
+
+// ---- General matrix product ----
+// C[M, n0:n1] = A[M, K] · B[K, n0:n1], all row-major ([M, K], [K, N], [M, N]), for the products of
+// training (M ≥ 32 rows); B may be given transposed. Panels of 16 columns; a panel's block of GEMM_KC rows is copied into
+// `pack` (contiguous: it stays in L1 whatever N's stride, which for N = 768·k maps every row of B
+// to the same few cache sets) and used for all M rows, two rows at a time: 8 accumulators, 4 panel
+// loads and 2 broadcasts per k. `pack` is scratch for GEMM_PACK floats. Threads split [0, N) into
+// column ranges (multiples of 16). Each output is one float32 sum in k order within a block of
+// GEMM_KC, blocks added in order.
+#define GEMM_KC 256
+#define GEMM_PACK (GEMM_KC * 16 + 32)
+#define MAC(c, a, b) c = wasm_f32x4_add(c, wasm_f32x4_mul(a, b))
+#define LD wasm_v128_load
+#define ST wasm_v128_store
+#define ADDST(p, c) ST(p, wasm_f32x4_add(LD(p), c))
+
+// C[2 rows, 16] (+)= A[2 rows, kc] · P[kc, 16]; A's rows lda apart, C's rows ldc apart.
+static inline void gemm_2x16(const f32 *A, i32 lda, const f32 *P, f32 *C, i32 ldc, i32 kc, i32 acc) {
+  v128_t z = wasm_f32x4_splat(0.0f), c00 = z, c01 = z, c02 = z, c03 = z, c10 = z, c11 = z, c12 = z, c13 = z;
+  const f32 *a1 = A + lda;
+  for (i32 k = 0; k < kc; k++) {
+    v128_t b0 = LD(P), b1 = LD(P + 4), b2 = LD(P + 8), b3 = LD(P + 12);
+    v128_t a = wasm_v128_load32_splat(A + k);
+    MAC(c00, a, b0);
+    MAC(c01, a, b1);
+    MAC(c02, a, b2);
+    MAC(c03, a, b3);
+    a = wasm_v128_load32_splat(a1 + k);
+    MAC(c10, a, b0);
+    MAC(c11, a, b1);
+    MAC(c12, a, b2);
+    MAC(c13, a, b3);
+    P += 16;
+  }
+  f32 *C1 = C + ldc;
+  if (acc) {
+    ADDST(C, c00), ADDST(C + 4, c01), ADDST(C + 8, c02), ADDST(C + 12, c03);
+    ADDST(C1, c10), ADDST(C1 + 4, c11), ADDST(C1 + 8, c12), ADDST(C1 + 12, c13);
+  } else {
+    ST(C, c00), ST(C + 4, c01), ST(C + 8, c02), ST(C + 12, c03);
+    ST(C1, c10), ST(C1 + 4, c11), ST(C1 + 8, c12), ST(C1 + 12, c13);
+  }
+}
+
+// C[1 row, 16] (+)= A[1 row, kc] · P[kc, 16].
+static inline void gemm_1x16(const f32 *A, const f32 *P, f32 *C, i32 kc, i32 acc) {
+  v128_t z = wasm_f32x4_splat(0.0f), c0 = z, c1 = z, c2 = z, c3 = z;
+  for (i32 k = 0; k < kc; k++) {
+    v128_t a = wasm_v128_load32_splat(A + k);
+    MAC(c0, a, LD(P));
+    MAC(c1, a, LD(P + 4));
+    MAC(c2, a, LD(P + 8));
+    MAC(c3, a, LD(P + 12));
+    P += 16;
+  }
+  if (acc) ADDST(C, c0), ADDST(C + 4, c1), ADDST(C + 8, c2), ADDST(C + 12, c3);
+  else ST(C, c0), ST(C + 4, c1), ST(C + 8, c2), ST(C + 12, c3);
+}
+
+// pack[k, x] = Bᵀ[j + x, k0 + k] for x < w (0 past it), k < kc, with Bᵀ = [N, K] rows K apart:
+// 4 × 4 blocks transposed in registers.
+static void gemm_pack_t(const f32 *Bt, i32 K, i32 j, i32 w, i32 k0, i32 kc, f32 *pack) {
+  i32 x = 0;
+  for (; x + 4 <= w; x += 4) {
+    const f32 *r0 = Bt + (long)(j + x) * K + k0, *r1 = r0 + K, *r2 = r1 + K, *r3 = r2 + K;
+    i32 k = 0;
+    for (; k + 4 <= kc; k += 4) {
+      v128_t x0 = LD(r0 + k), x1 = LD(r1 + k), x2 = LD(r2 + k), x3 = LD(r3 + k);
+      v128_t t0 = wasm_i32x4_shuffle(x0, x1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(x0, x1, 2, 6, 3, 7);
+      v128_t t2 = wasm_i32x4_shuffle(x2, x3, 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(x2, x3, 2, 6, 3, 7);
+      ST(pack + k * 16 + x, wasm_i32x4_shuffle(t0, t2, 0, 1, 4, 5));
+      ST(pack + (k + 1) * 16 + x, wasm_i32x4_shuffle(t0, t2, 2, 3, 6, 7));
+      ST(pack + (k + 2) * 16 + x, wasm_i32x4_shuffle(t1, t3, 0, 1, 4, 5));
+      ST(pack + (k + 3) * 16 + x, wasm_i32x4_shuffle(t1, t3, 2, 3, 6, 7));
+    }
+    for (; k < kc; k++) {
+      pack[k * 16 + x] = r0[k];
+      pack[k * 16 + x + 1] = r1[k];
+      pack[k * 16 + x + 2] = r2[k];
+      pack[k * 16 + x + 3] = r3[k];
+    }
+  }
+  for (; x < 16; x++)
+    for (i32 k = 0; k < kc; k++) pack[k * 16 + x] = x < w ? Bt[(long)(j + x) * K + k0 + k] : 0.0f;
+}
+
+// With `tb`, B is given transposed: Bᵀ = [N, K] (a linear layer's weight gradient dY·W, q·kᵀ).
+EXPORT(gemm)
+void gemm(const f32 *A, const f32 *B, f32 *C, i32 M, i32 N, i32 K, i32 n0, i32 n1, f32 *pack, i32 tb) {
+  f32 *tile = pack + GEMM_KC * 16;  // 2 × 16 results of a partial panel
+  for (i32 j = n0; j < n1; j += 16) {
+    i32 w = n1 - j < 16 ? n1 - j : 16;
+    for (i32 k0 = 0; k0 < K; k0 += GEMM_KC) {
+      i32 kc = K - k0 < GEMM_KC ? K - k0 : GEMM_KC;
+      const f32 *b = B + (long)k0 * N + j;
+      const f32 *a = A + k0;
+      if (tb) gemm_pack_t(B, K, j, w, k0, kc, pack);
+      if (w == 16) {
+        if (!tb)
+          for (i32 k = 0; k < kc; k++, b += N) {
+            ST(pack + k * 16, LD(b));
+            ST(pack + k * 16 + 4, LD(b + 4));
+            ST(pack + k * 16 + 8, LD(b + 8));
+            ST(pack + k * 16 + 12, LD(b + 12));
+          }
+        i32 m = 0;
+        for (; m + 2 <= M; m += 2) gemm_2x16(a + (long)m * K, K, pack, C + (long)m * N + j, N, kc, k0 > 0);
+        if (m < M) gemm_1x16(a + (long)m * K, pack, C + (long)m * N + j, kc, k0 > 0);
+        continue;
+      }
+      // The last, partial panel: zero-padded to 16 columns, results copied out column by column.
+      for (i32 k = 0; k < kc && !tb; k++, b += N) {
+        i32 x = 0;
+        for (; x < w; x++) pack[k * 16 + x] = b[x];
+        for (; x < 16; x++) pack[k * 16 + x] = 0.0f;
+      }
+      for (i32 m = 0; m < M; m += 2) {
+        i32 rows = M - m < 2 ? M - m : 2;
+        if (rows == 2) gemm_2x16(a + (long)m * K, K, pack, tile, 16, kc, 0);
+        else gemm_1x16(a + (long)m * K, pack, tile, kc, 0);
+        for (i32 r = 0; r < rows; r++) {
+          f32 *c = C + (long)(m + r) * N + j;
+          for (i32 x = 0; x < w; x++) c[x] = k0 > 0 ? c[x] + tile[r * 16 + x] : tile[r * 16 + x];
+        }
+      }
+    }
+  }
+}
