@@ -132,7 +132,10 @@ export const fastMatMulStats = {
   calls: 0,
   xnnCalls: 0,
   gemmCalls: 0,
-  /** `gemm` calls split over the helper thread. */
+  /** Products on weights packed once and kept (`gemm_packed`), and weights packed so. */
+  packedCalls: 0,
+  packs: 0,
+  /** `gemm` and `gemm_packed` calls split over the helper thread. */
   gemmSplit: 0,
   rowsCalls: 0,
   transposedFloats: 0,
@@ -148,8 +151,9 @@ export function resetFastMatMulStats(): void {
     fastMatMulStats[key] = 0;
 }
 
-/** From this many rows on, a product runs on `gemm` (below: XNNPACK). */
+/** From this many rows and columns on, a product runs on `gemm` (below: XNNPACK). */
 const GEMM_MIN_ROWS = 32;
+const GEMM_MIN_COLS = 16;
 /** Products of at least this many multiply-adds are split over the helper thread (~0.3 ms each). */
 const GEMM_SPLIT_MIN_MACS = 1 << 21;
 
@@ -192,7 +196,7 @@ function runGemm(
   const other = scratch + GEMM_PACK_FLOATS * 4;
   if (M >= N) {
     const m = Math.ceil(M / 2);
-    helper.start([a + m * K * 4, b, c + m * N * 4, M - m, N, K, 0, N, other, tb]);
+    helper.start('gemm', [a + m * K * 4, b, c + m * N * 4, M - m, N, K, 0, N, other, tb]);
     try {
       kernels.gemm(a, b, c, m, N, K, 0, N, scratch, tb);
     } finally {
@@ -200,7 +204,7 @@ function runGemm(
     }
   } else {
     const n = Math.min(N, 16 * Math.ceil(N / 32));
-    helper.start([a, b, c, M, N, K, n, N, other, tb]);
+    helper.start('gemm', [a, b, c, M, N, K, n, N, other, tb]);
     try {
       kernels.gemm(a, b, c, M, N, K, 0, n, scratch, tb);
     } finally {
@@ -298,16 +302,30 @@ function fastBatchMatMul(args: MatMulArgs, fallback: KernelFunc): TensorInfo {
     (tA ? 0 : transposeCost(M, K, batchA)) +
     transposeCost(N, M, batch) +
     PACK * K * M * (foldII ? 1 : batch);
-  const useGemm = (rows: number) =>
+  // `gemm` computes 16 columns at a time: fewer would waste most of its work (route II of a
+  // decoding step's LM head has as many columns as rows in the batch).
+  const useGemm = (rows: number, cols: number) =>
     memory !== undefined &&
     (engine === 'gemm' ||
       (engine === 'auto' &&
         rows >= GEMM_MIN_ROWS &&
+        cols >= GEMM_MIN_COLS &&
         (state.threads === 1 || gemmHelper(memory) !== undefined)));
   // Which routes would run on `gemm`: it takes a transposed B without a copy, so route I with an
   // untransposed A moves nothing.
-  const gemmI = useGemm(foldI ? batchA * M : M);
-  const gemmII = useGemm(foldII ? batchB * N : N);
+  const gemmI = useGemm(foldI ? batchA * M : M, N);
+  // A weight times fewer rows (a prompt, a decoding step) on one thread: `gemm_packed` on the
+  // weight packed once (prompt 1.2×, batch-8 decoding 1.07× XNNPACK). With threads, XNNPACK's
+  // pool is faster on these ~1 ms products than waking the helper thread (measured 118 against
+  // 155 ms for a 16-token GPT-2-small prompt).
+  const gemmPackedI =
+    foldI &&
+    !tB &&
+    memory !== undefined &&
+    batchA * M < GEMM_MIN_ROWS &&
+    N >= GEMM_MIN_COLS &&
+    (engine === 'gemm' || (engine === 'auto' && state.threads === 1));
+  const gemmII = useGemm(foldII ? batchB * N : N, M);
   const direct =
     route === 'direct' || (route === 'auto' && ((!tA && !tB) || (gemmI && !tA) || costII >= 0.8 * costI));
 
@@ -328,7 +346,7 @@ function fastBatchMatMul(args: MatMulArgs, fallback: KernelFunc): TensorInfo {
     tb = 0,
     own?: { wId: number; cached: boolean },
   ) => {
-    if (useGemm(rows)) {
+    if (direct ? gemmI : gemmII) {
       runGemm(backend, memory!, simdKernels(memory!), inOff, wOff, outOff, rows, cols, inner, tb);
       return;
     }
@@ -358,6 +376,21 @@ function fastBatchMatMul(args: MatMulArgs, fallback: KernelFunc): TensorInfo {
       fastMatMulStats.transposedFloats += (copyA ? batchA * M * K : 0) + (copyB ? batchB * K * N : 0);
       if (foldI) {
         const shapeKey = `${K},${N}`;
+        if (!copyB && !tB && gemmPackedI) {
+          runGemmPacked(
+            backend,
+            memory!,
+            simdKernels(memory!),
+            b.dataId,
+            inOff,
+            wOff,
+            outOff,
+            batchA * M,
+            N,
+            K,
+          );
+          return out;
+        }
         const reuseB = !copyB && !gemmI && (ownIdShape.get(b.dataId) ?? shapeKey) === shapeKey;
         let own: { wId: number; cached: boolean } | undefined;
         if (reuseB) {
@@ -419,6 +452,103 @@ function fastBatchMatMul(args: MatMulArgs, fallback: KernelFunc): TensorInfo {
     views.release();
   }
   return out;
+}
+
+/** A weight packed for `gemm_packed`, kept on the heap until its tensor is freed. */
+interface PackedWeight {
+  pointer: number;
+  key: string;
+  floats: number;
+}
+
+const packedByBackend = new WeakMap<object, Map<object, PackedWeight>>();
+
+/** Floats of packed weights on the heap now (all backends), for tests and memory accounting. */
+export function packedWeightFloats(): number {
+  return packedFloats;
+}
+let packedFloats = 0;
+
+/**
+ * The packed weights of this backend; on first use, its `disposeData` is wrapped so that a weight's
+ * packing is freed with the tensor's memory.
+ */
+function packedWeights(backend: WasmBackendInternals): Map<object, PackedWeight> {
+  let packs = packedByBackend.get(backend);
+  if (!packs) {
+    const map = new Map<object, PackedWeight>();
+    packs = map;
+    packedByBackend.set(backend, map);
+    const dispose = backend.disposeData.bind(backend);
+    backend.disposeData = (dataId: object, force?: boolean) => {
+      const freed = dispose(dataId, force);
+      const pack = map.get(dataId);
+      if (pack && backend.dataIdMap.get(dataId) === undefined) {
+        backend.wasm._free(pack.pointer);
+        packedFloats -= pack.floats;
+        map.delete(dataId);
+      }
+      return freed;
+    };
+  }
+  return packs;
+}
+
+/**
+ * C[M, N] = A[M, K]·B[K, N] for a weight B (tensor `dataId`, at byte offset `b`) used by few rows
+ * (a prompt, a decoding step): B packed once into panels (`gemm_pack`) and kept while the tensor
+ * lives, then each panel read once for all rows (`gemm_packed`; XNNPACK, which also caches packed
+ * weights, reads them once per 4 rows), in two column ranges when the helper thread is used
+ * (`setFastMatMulEngine('gemm')` with threads).
+ */
+function runGemmPacked(
+  backend: WasmBackendInternals,
+  memory: WasmMemory,
+  kernels: SimdKernels,
+  dataId: object,
+  a: number,
+  b: number,
+  c: number,
+  M: number,
+  N: number,
+  K: number,
+): void {
+  const packs = packedWeights(backend);
+  const key = `${K},${N}`;
+  let pack = packs.get(dataId);
+  if (pack?.key !== key) {
+    if (pack) {
+      backend.wasm._free(pack.pointer);
+      packedFloats -= pack.floats;
+      packs.delete(dataId);
+    }
+    const floats = 16 * K * Math.ceil(N / 16);
+    pack = {
+      pointer: mallocOrThrow(backend.wasm, floats * 4, `packing a [${K}, ${N}] matMul weight`),
+      key,
+      floats,
+    };
+    kernels.gemm_pack(b, pack.pointer, K, N, 0);
+    fastMatMulStats.packs++;
+    packs.set(dataId, pack);
+    packedFloats += floats;
+  }
+  const scratch = scratchFor(backend);
+  const helper =
+    state.threads > 1 && M * N * K >= GEMM_SPLIT_MIN_MACS && N > 16 ? gemmHelper(memory) : undefined;
+  fastMatMulStats.packedCalls++;
+  if (!helper) {
+    kernels.gemm_packed(a, pack.pointer, c, M, N, K, 0, N, scratch);
+    return;
+  }
+  fastMatMulStats.gemmSplit++;
+  const n = Math.min(N, 16 * Math.ceil(N / 32));
+  helper.start('gemm_packed', [a, pack.pointer, c, M, N, K, n, N, scratch + GEMM_PACK_FLOATS * 4]);
+  try {
+    kernels.gemm_packed(a, pack.pointer, c, M, N, K, 0, n, scratch);
+  } finally {
+    helper.join();
+  }
 }
 
 let route: 'auto' | 'direct' | 'transposed' = 'auto';

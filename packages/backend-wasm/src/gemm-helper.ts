@@ -1,4 +1,4 @@
-// A second thread for gptft's `gemm` kernel, under Node (the browser build swaps this module for
+// A second thread for gptft's `gemm` kernels, under Node (the browser build swaps this module for
 // `browser/gemm-helper.ts`, package.json `browser` map: no helper there).
 //
 // tfjs' threaded wasm build keeps its heap in a shared WebAssembly.Memory. A worker_threads Worker
@@ -9,12 +9,16 @@
 import { Worker } from 'node:worker_threads';
 import { simdKernelsModule, type WasmMemory } from '@gptft/backend';
 
-// Control words (Int32Array over a SharedArrayBuffer): [job, done, failed, ready, args…]
+// Control words (Int32Array over a SharedArrayBuffer): [job, done, failed, ready, kernel, args…]
 const JOB = 0;
 const DONE = 1;
 const FAILED = 2;
 const READY = 3;
-const ARGS = 4;
+const KERNEL = 4;
+const ARGS = 5;
+const MAX_ARGS = 10;
+/** The kernels the helper runs, by their index in the KERNEL word. */
+const KERNELS = ['gemm', 'gemm_packed'] as const;
 /** How long the first use waits for the worker to start before computing alone. */
 const START_TIMEOUT_MS = 60_000;
 
@@ -22,21 +26,22 @@ const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const ctl = new Int32Array(workerData.control);
 const args = new Uint32Array(workerData.control);
-let gemm;
+let kernels;
 try {
-  gemm = new WebAssembly.Instance(workerData.module, { env: { memory: workerData.memory } }).exports.gemm;
+  const exports = new WebAssembly.Instance(workerData.module, { env: { memory: workerData.memory } }).exports;
+  kernels = ${JSON.stringify(KERNELS)}.map((name) => exports[name]);
   Atomics.store(ctl, ${READY}, 1);
 } catch {
   Atomics.store(ctl, ${READY}, -1);
 }
 Atomics.notify(ctl, ${READY});
 let seen = 0;
-while (gemm) {
+while (kernels) {
   Atomics.wait(ctl, ${JOB}, seen);
   const job = Atomics.load(ctl, ${JOB});
   seen = job;
   try {
-    gemm(${Array.from({ length: 10 }, (_, i) => `args[${ARGS + i}]`).join(', ')});
+    kernels[ctl[${KERNEL}]](${Array.from({ length: MAX_ARGS }, (_, i) => `args[${ARGS + i}]`).join(', ')});
   } catch {
     Atomics.store(ctl, ${FAILED}, job);
   }
@@ -47,8 +52,8 @@ while (gemm) {
 
 /** Runs one share of a `gemm` on another thread; see the top of this file. */
 export interface GemmHelper {
-  /** Starts `gemm(...args)` on the helper thread; `join()` waits for it. */
-  start(args: readonly number[]): void;
+  /** Starts `kernel(...args)` on the helper thread; `join()` waits for it. */
+  start(kernel: (typeof KERNELS)[number], args: readonly number[]): void;
   /** Waits for the share started last; throws if it failed. */
   join(): void;
 }
@@ -75,7 +80,7 @@ export function gemmHelper(memory: WasmMemory): GemmHelper | undefined {
 }
 
 function startHelper(memory: WasmMemory): GemmHelper | null {
-  const control = new SharedArrayBuffer(4 * (ARGS + 10));
+  const control = new SharedArrayBuffer(4 * (ARGS + MAX_ARGS));
   const ctl = new Int32Array(control);
   const args = new Uint32Array(control);
   const worker = new Worker(WORKER_SOURCE, {
@@ -91,8 +96,9 @@ function startHelper(memory: WasmMemory): GemmHelper | null {
   }
   let job = 0;
   return {
-    start(values) {
-      for (let i = 0; i < 10; i++) args[ARGS + i] = values[i]! >>> 0;
+    start(kernel, values) {
+      ctl[KERNEL] = KERNELS.indexOf(kernel);
+      for (let i = 0; i < MAX_ARGS; i++) args[ARGS + i] = (values[i] ?? 0) >>> 0;
       job = job === 0x7fffffff ? 1 : job + 1;
       Atomics.store(ctl, JOB, job);
       Atomics.notify(ctl, JOB);

@@ -59,6 +59,23 @@ export interface SimdKernels {
     pack: number,
     tb: number,
   ): void;
+  /** Packs B [K, N] (Bᵀ [N, K] with `tb` ≠ 0) whole for `gemm_packed`: 16·K·⌈N/16⌉ floats at `p`. */
+  gemm_pack(b: number, p: number, k: number, n: number, tb: number): void;
+  /**
+   * C[M, n0:n1] = A[M, K]·B[K, n0:n1] with B packed by `gemm_pack` (read once for all rows); n0 a
+   * multiple of 16, `tile` scratch for 32 floats.
+   */
+  gemm_packed(
+    a: number,
+    p: number,
+    c: number,
+    m: number,
+    n: number,
+    k: number,
+    n0: number,
+    n1: number,
+    tile: number,
+  ): void;
   /** dst [cols, rows] = src [rows, cols]ᵀ for `count` matrices stored one after another. */
   transpose(src: number, dst: number, count: number, rows: number, cols: number): void;
   /** One AdamW update in place (torch's op order, float32 rounding at every operation). */

@@ -53,7 +53,7 @@ describe('softmax_xent', () => {
   });
 });
 
-describe('gemm', () => {
+describe('gemm, gemm_pack, gemm_packed', () => {
   // Rows odd and even (the 2-row kernel and its 1-row tail), columns below, at and past the 16-wide
   // panel (the zero-padded partial panel), K across several 256-row blocks.
   const shapes: [number, number, number][] = [
@@ -111,6 +111,21 @@ describe('gemm', () => {
             expect(Math.abs(C[i]! - want[i]!)).toBeLessThan(1e-6 * Math.sqrt(K) * (1 + Math.abs(want[i]!)));
           }
         }
+      // B packed once (`gemm_pack`), then the product in two column ranges (`gemm_packed`)
+      for (const [bOff, tb] of [
+        [b, 0],
+        [bt, 1],
+      ]) {
+        const packed = mem.allocate(16 * K * Math.ceil(N / 16));
+        mem.kernels.gemm_pack(bOff!, packed, K, N, tb!);
+        const c = mem.allocate(M * N);
+        const C = mem.view(c, M * N);
+        C.fill(Number.NaN);
+        for (const [n0, n1] of halves) mem.kernels.gemm_packed(a, packed, c, M, N, K, n0!, n1!, pack);
+        for (let i = 0; i < M * N; i++) {
+          expect(Math.abs(C[i]! - want[i]!)).toBeLessThan(1e-6 * Math.sqrt(K) * (1 + Math.abs(want[i]!)));
+        }
+      }
       // a column range leaves the other columns alone
       const c = mem.allocate(M * N);
       const C = mem.view(c, M * N);

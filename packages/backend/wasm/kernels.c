@@ -377,44 +377,83 @@ static void gemm_pack_t(const f32 *Bt, i32 K, i32 j, i32 w, i32 k0, i32 kc, f32 
 }
 
 // With `tb`, B is given transposed: Bᵀ = [N, K] (a linear layer's weight gradient dY·W, q·kᵀ).
+// All M rows of one panel: C[M, j:j+w] (+)= A[M, kc] · P[kc, 16] (P packed, zero past column w;
+// C's rows N apart). A partial panel (w < 16) goes through `tile` (2 × 16 floats).
+static void gemm_panel(const f32 *A, i32 lda, const f32 *P, f32 *C, i32 N, i32 M, i32 kc, i32 acc, i32 w,
+                       f32 *tile) {
+  if (w == 16) {
+    i32 m = 0;
+    for (; m + 2 <= M; m += 2) gemm_2x16(A + (long)m * lda, lda, P, C + (long)m * N, N, kc, acc);
+    if (m < M) gemm_1x16(A + (long)m * lda, P, C + (long)m * N, kc, acc);
+    return;
+  }
+  for (i32 m = 0; m < M; m += 2) {
+    i32 rows = M - m < 2 ? M - m : 2;
+    if (rows == 2) gemm_2x16(A + (long)m * lda, lda, P, tile, 16, kc, 0);
+    else gemm_1x16(A + (long)m * lda, P, tile, kc, 0);
+    for (i32 r = 0; r < rows; r++) {
+      f32 *c = C + (long)(m + r) * N;
+      for (i32 x = 0; x < w; x++) c[x] = acc ? c[x] + tile[r * 16 + x] : tile[r * 16 + x];
+    }
+  }
+}
+
+// pack[k, x] = B[k0 + k, j + x] for x < w (0 past it), k < kc; B = [K, N] (or Bᵀ = [N, K] with tb).
+static void gemm_pack_block(const f32 *B, i32 N, i32 K, i32 tb, i32 j, i32 w, i32 k0, i32 kc, f32 *pack) {
+  if (tb) {
+    gemm_pack_t(B, K, j, w, k0, kc, pack);
+    return;
+  }
+  const f32 *b = B + (long)k0 * N + j;
+  if (w == 16) {
+    for (i32 k = 0; k < kc; k++, b += N) {
+      ST(pack + k * 16, LD(b));
+      ST(pack + k * 16 + 4, LD(b + 4));
+      ST(pack + k * 16 + 8, LD(b + 8));
+      ST(pack + k * 16 + 12, LD(b + 12));
+    }
+    return;
+  }
+  for (i32 k = 0; k < kc; k++, b += N) {
+    i32 x = 0;
+    for (; x < w; x++) pack[k * 16 + x] = b[x];
+    for (; x < 16; x++) pack[k * 16 + x] = 0.0f;
+  }
+}
+
+// With `tb`, B is given transposed: Bᵀ = [N, K] (a linear layer's weight gradient dY·W, q·kᵀ).
 EXPORT(gemm)
 void gemm(const f32 *A, const f32 *B, f32 *C, i32 M, i32 N, i32 K, i32 n0, i32 n1, f32 *pack, i32 tb) {
-  f32 *tile = pack + GEMM_KC * 16;  // 2 × 16 results of a partial panel
   for (i32 j = n0; j < n1; j += 16) {
     i32 w = n1 - j < 16 ? n1 - j : 16;
     for (i32 k0 = 0; k0 < K; k0 += GEMM_KC) {
       i32 kc = K - k0 < GEMM_KC ? K - k0 : GEMM_KC;
-      const f32 *b = B + (long)k0 * N + j;
-      const f32 *a = A + k0;
-      if (tb) gemm_pack_t(B, K, j, w, k0, kc, pack);
-      if (w == 16) {
-        if (!tb)
-          for (i32 k = 0; k < kc; k++, b += N) {
-            ST(pack + k * 16, LD(b));
-            ST(pack + k * 16 + 4, LD(b + 4));
-            ST(pack + k * 16 + 8, LD(b + 8));
-            ST(pack + k * 16 + 12, LD(b + 12));
-          }
-        i32 m = 0;
-        for (; m + 2 <= M; m += 2) gemm_2x16(a + (long)m * K, K, pack, C + (long)m * N + j, N, kc, k0 > 0);
-        if (m < M) gemm_1x16(a + (long)m * K, pack, C + (long)m * N + j, kc, k0 > 0);
-        continue;
-      }
-      // The last, partial panel: zero-padded to 16 columns, results copied out column by column.
-      for (i32 k = 0; k < kc && !tb; k++, b += N) {
-        i32 x = 0;
-        for (; x < w; x++) pack[k * 16 + x] = b[x];
-        for (; x < 16; x++) pack[k * 16 + x] = 0.0f;
-      }
-      for (i32 m = 0; m < M; m += 2) {
-        i32 rows = M - m < 2 ? M - m : 2;
-        if (rows == 2) gemm_2x16(a + (long)m * K, K, pack, tile, 16, kc, 0);
-        else gemm_1x16(a + (long)m * K, pack, tile, kc, 0);
-        for (i32 r = 0; r < rows; r++) {
-          f32 *c = C + (long)(m + r) * N + j;
-          for (i32 x = 0; x < w; x++) c[x] = k0 > 0 ? c[x] + tile[r * 16 + x] : tile[r * 16 + x];
-        }
-      }
+      gemm_pack_block(B, N, K, tb, j, w, k0, kc, pack);
+      gemm_panel(A + k0, K, pack, C + j, N, M, kc, k0 > 0, w, pack + GEMM_KC * 16);
     }
+  }
+}
+
+// B [K, N] (Bᵀ [N, K] with tb) packed whole for `gemm_packed`: panel p (columns 16p…16p+15) is
+// K × 16 floats at P + 16·K·p, zero past column N. P holds 16·K·⌈N/16⌉ floats.
+EXPORT(gemm_pack)
+void gemm_pack(const f32 *B, f32 *P, i32 K, i32 N, i32 tb) {
+  for (i32 j = 0; j < N; j += 16) {
+    i32 w = N - j < 16 ? N - j : 16;
+    for (i32 k0 = 0; k0 < K; k0 += GEMM_KC) {
+      i32 kc = K - k0 < GEMM_KC ? K - k0 : GEMM_KC;
+      gemm_pack_block(B, N, K, tb, j, w, k0, kc, P + (long)j * K + (long)k0 * 16);
+    }
+  }
+}
+
+// C[M, n0:n1] = A[M, K] · B[K, n0:n1] with B packed by `gemm_pack` (a weight used again and again:
+// a prompt's or a decoding step's few rows): each panel is read once, for all rows, whole K at a
+// time. n0 is a multiple of 16; `tile` is scratch for 32 floats.
+EXPORT(gemm_packed)
+void gemm_packed(const f32 *A, const f32 *P, f32 *C, i32 M, i32 N, i32 K, i32 n0, i32 n1, f32 *tile) {
+  for (i32 j = n0; j < n1; j += 16) {
+    i32 w = n1 - j < 16 ? n1 - j : 16;
+    gemm_panel(A, K, P + (long)j * K, C + j, N, M, K, 0, w, tile);
   }
 }
