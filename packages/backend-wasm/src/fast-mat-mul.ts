@@ -483,7 +483,7 @@ function packedWeights(backend: WasmBackendInternals): Map<object, PackedWeight>
     backend.disposeData = (dataId: object, force?: boolean) => {
       const freed = dispose(dataId, force);
       const pack = map.get(dataId);
-      if (pack && backend.dataIdMap.get(dataId) === undefined) {
+      if (pack && !backend.dataIdMap.has(dataId)) {
         backend.wasm._free(pack.pointer);
         packedFloats -= pack.floats;
         map.delete(dataId);

@@ -12,6 +12,7 @@ export {
   fastMatMulInstalled,
   fastMatMulStats,
   installFastMatMul,
+  packedWeightFloats,
   resetFastMatMulStats,
   setFastMatMulEngine,
   setFastMatMulRoute,

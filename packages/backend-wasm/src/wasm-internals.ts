@@ -23,7 +23,11 @@ export interface WasmModule {
 export interface WasmBackendInternals {
   wasm: WasmModule;
   dataIdNextNumber: number;
-  dataIdMap: { get(dataId: object): { id: number; memoryOffset: number } | undefined };
+  /** tfjs' DataStorage: `get` of an unknown id asks other backends for it (use `has` to test). */
+  dataIdMap: {
+    get(dataId: object): { id: number; memoryOffset: number } | undefined;
+    has(dataId: object): boolean;
+  };
   makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
   disposeData(dataId: object, force?: boolean): boolean;
 }
@@ -37,6 +41,7 @@ export function wasmInternals(backend: unknown): WasmBackendInternals | undefine
     !w ||
     typeof b.dataIdNextNumber !== 'number' ||
     typeof b.dataIdMap?.get !== 'function' ||
+    typeof b.dataIdMap?.has !== 'function' ||
     typeof b.makeOutput !== 'function' ||
     typeof w._malloc !== 'function' ||
     typeof w._free !== 'function' ||

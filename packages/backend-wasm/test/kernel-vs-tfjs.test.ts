@@ -8,6 +8,7 @@ import {
   installFastMatMul,
   resetFastMatMulStats,
   setFastMatMulEngine,
+  packedWeightFloats,
   setFastMatMulRoute,
   uninstallFastMatMul,
 } from '../src/index.js';
@@ -29,6 +30,13 @@ const shapes: [string, number[], number[], boolean, boolean][] = [
   ['attention dK: dSᵀ·q [8,33,33]ᵀ·[8,33,16]', [8, 33, 33], [8, 33, 16], true, false],
   ['decode q·kᵀ with one row [12,1,64]·[12,40,64]ᵀ', [12, 1, 64], [12, 40, 64], false, true],
   ['both transposed [70,40]ᵀ·[36,70]ᵀ', [70, 40], [36, 70], true, true],
+  [
+    'a prompt through a weight [3,5,40]·[40,70] (few rows: packed weight)',
+    [3, 5, 40],
+    [40, 70],
+    false,
+    false,
+  ],
   [
     'LM head of a decoding step [2,260]·[301,260]ᵀ (dot products with rows of B)',
     [2, 260],
@@ -57,10 +65,11 @@ describe("gptft's wasm matMul kernel equals tfjs-wasm's", () => {
           expect(fastMatMulStats.calls).toBe(1);
           expect(fastMatMulStats.fallbacks).toBe(0);
           // the auto route may take the row kernel (few rows of A times Bᵀ); never tfjs' scalar loop
-          const { xnnCalls, gemmCalls, rowsCalls } = fastMatMulStats;
+          const { xnnCalls, gemmCalls, packedCalls, rowsCalls } = fastMatMulStats;
+          const ours = gemmCalls + packedCalls;
           if (engine === 'xnnpack') expect(xnnCalls + rowsCalls).toBeGreaterThan(0);
-          if (engine === 'gemm') expect(gemmCalls + rowsCalls).toBeGreaterThan(0);
-          if (engine !== 'auto') expect(engine === 'gemm' ? xnnCalls : gemmCalls).toBe(0);
+          if (engine === 'gemm') expect(ours + rowsCalls).toBeGreaterThan(0);
+          if (engine !== 'auto') expect(engine === 'gemm' ? xnnCalls : ours).toBe(0);
           const got = Array.from(await c.data());
           let worst = 0;
           for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i]! - expected[i]!));
@@ -70,4 +79,44 @@ describe("gptft's wasm matMul kernel equals tfjs-wasm's", () => {
       tf.dispose([a, b, reference]);
     });
   }
+});
+
+describe('weights packed for few rows', () => {
+  it('are packed once, repacked for another shape of the same data, and freed with the tensor', async () => {
+    setFastMatMulEngine('auto'); // one thread here: few rows go to gemm_packed
+    setFastMatMulRoute('auto');
+    const before = packedWeightFloats();
+    const w = tf.randomUniform([64, 48], -1, 1, 'float32', 5);
+    const x = tf.randomUniform([4, 64], -1, 1, 'float32', 6);
+    uninstallFastMatMul();
+    const expected = await tf.matMul(x, w).data();
+    installFastMatMul();
+    resetFastMatMulStats();
+    for (let i = 0; i < 3; i++) {
+      const y = tf.matMul(x, w);
+      const got = await y.data();
+      for (let j = 0; j < got.length; j++) expect(Math.abs(got[j]! - expected[j]!)).toBeLessThan(1e-5);
+      y.dispose();
+    }
+    expect(fastMatMulStats.packedCalls).toBe(3);
+    expect(fastMatMulStats.packs).toBe(1);
+    expect(packedWeightFloats() - before).toBe(64 * 48);
+    // the same data as [32, 96] (a reshape shares it): packed again for that shape, not misread
+    const w2 = tf.reshape(w, [32, 96]);
+    const x2 = tf.randomUniform([2, 32], -1, 1, 'float32', 7);
+    // (the reference on a copy: tfjs' own kernel keeps XNNPACK's packing of the first shape it saw)
+    const copy = tf.tensor(await w2.data(), [32, 96]);
+    uninstallFastMatMul();
+    const expected2 = await tf.matMul(x2, copy).data();
+    installFastMatMul();
+    const y2 = tf.matMul(x2, w2);
+    const got2 = await y2.data();
+    for (let j = 0; j < got2.length; j++) expect(Math.abs(got2[j]! - expected2[j]!)).toBeLessThan(1e-5);
+    expect(fastMatMulStats.packs).toBe(2);
+    tf.dispose([y2, x2, x, copy]);
+    w.dispose();
+    expect(packedWeightFloats() - before).toBe(32 * 96); // w2 still holds the data
+    w2.dispose();
+    expect(packedWeightFloats()).toBe(before);
+  });
 });
