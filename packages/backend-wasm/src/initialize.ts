@@ -1,6 +1,6 @@
 import { type BackendOptions, tf } from '@gptft/backend';
 import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
-import { availableParallelism, envThreads, loadavg } from './host.js';
+import { availableParallelism, busyCores, envThreads } from './host.js';
 import { threadsUnsupportedReason, withNodeThreadPatches } from './threads.js';
 import { guardHeapAllocations } from './wasm-internals.js';
 
@@ -24,13 +24,13 @@ const THREADED_INIT_TIMEOUT_MS = 600_000;
 
 /**
  * The default thread count: this process' own core plus the cores the rest of the machine leaves
- * idle (by the 1-minute load average), so threads are used where they help and not where they
- * hurt — measured on 2 cores, a second thread gave ~1.2× on a training step with the other core
- * idle and was 15–25 % slower with it busy. `cores` and `load` are parameters for tests.
+ * idle (`busy`: cores kept busy now, {@link busyCores}), so threads are used where they help and not
+ * where they hurt — measured on 2 cores, a second thread gave ~1.2× on a training step with the
+ * other core idle and was 15–25 % slower with it busy. `cores` and `busy` are parameters for tests.
  */
-export function idleCoreThreads(cores = availableParallelism(), load = loadavg()[0]!): number {
+export function idleCoreThreads(cores = availableParallelism(), busy = busyCores()): number {
   if (cores < 2) return 1;
-  return Math.min(cores, 1 + Math.floor(Math.max(0, cores - 1 - load) + 0.5));
+  return Math.min(cores, 1 + Math.floor(Math.max(0, cores - 1 - busy) + 0.5));
 }
 
 /**
@@ -56,10 +56,10 @@ export function requestedThreads(options: BackendOptions): { threads: number; so
     return { threads: n, source: `GPTFT_WASM_THREADS=${env}` };
   }
   const cores = availableParallelism();
-  const load = loadavg()[0]!;
+  const busy = busyCores();
   return {
-    threads: idleCoreThreads(cores, load),
-    source: `the default (${cores} cores, load ${load.toFixed(1)})`,
+    threads: idleCoreThreads(cores, busy),
+    source: `the default (${cores} cores, ${busy.toFixed(1)} busy)`,
   };
 }
 

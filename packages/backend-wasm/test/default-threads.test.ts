@@ -1,7 +1,9 @@
 // The default thread count (no options.threads, no GPTFT_WASM_THREADS): one thread per core the
-// rest of the machine leaves idle. Pure arithmetic on given core counts and loads: nothing here
-// depends on this machine's load.
+// rest of the machine leaves idle. Arithmetic on given core counts and busy cores, and the
+// measurement's range: nothing here depends on this machine's load.
+import { availableParallelism } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
+import { busyCores } from '../src/host.js';
 import { idleCoreThreads, requestedThreads } from '../src/index.js';
 
 const saved = process.env.GPTFT_WASM_THREADS;
@@ -24,10 +26,21 @@ describe('idleCoreThreads', () => {
   it('is the default when neither options nor GPTFT_WASM_THREADS ask; both still win', () => {
     delete process.env.GPTFT_WASM_THREADS;
     const d = requestedThreads({});
-    expect(d.source).toMatch(/^the default \(\d+ cores, load \d+\.\d\)$/);
+    expect(d.source).toMatch(/^the default \(\d+ cores, \d+\.\d busy\)$/);
     expect(d.threads).toBeGreaterThanOrEqual(1);
     process.env.GPTFT_WASM_THREADS = 'off';
     expect(requestedThreads({})).toEqual({ threads: 1, source: 'GPTFT_WASM_THREADS=off' });
     expect(requestedThreads({ threads: 3 })).toEqual({ threads: 3, source: 'options.threads' });
+  });
+});
+
+describe('busyCores', () => {
+  it('measures the cores kept busy now, between none and all of them, in about 0.25 s', () => {
+    const t0 = performance.now();
+    const busy = busyCores();
+    const ms = performance.now() - t0;
+    expect(busy).toBeGreaterThanOrEqual(0);
+    expect(busy).toBeLessThanOrEqual(availableParallelism());
+    expect(ms).toBeGreaterThanOrEqual(240);
   });
 });
