@@ -11,10 +11,10 @@
 //   - it picks between C = A·B and Cᵀ = Bᵀ·Aᵀ (then transposes C back), whichever moves fewer
 //     floats: the second needs no copy at all for q·kᵀ-style products with one query row.
 // Each 2-D product then runs on gptft's own `gemm` (wasm/kernels.c; 1.2–1.4× XNNPACK per thread on
-// GPT-2's training shapes, split over a helper thread when the backend has threads) for 32 rows and
-// more, and on XNNPACK below that (prompts and decoding steps, where XNNPACK is as fast and reads
-// its packed weights from cache). Non-float32 operands and builds without the internals this needs
-// go to tfjs' kernel.
+// GPT-2's training shapes, split over a helper thread when the backend has threads) from 32 rows
+// on; fewer rows (prompts, decoding steps) times a weight run on `gemm_packed` (the weight packed
+// once and kept) on one thread and on XNNPACK's thread pool with threads. Non-float32 operands and
+// builds without the internals this needs go to tfjs' kernel.
 import {
   GEMM_PACK_FLOATS,
   registerKernel,
