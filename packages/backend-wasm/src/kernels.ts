@@ -2,10 +2,11 @@
 // the gptft wasm backend is initialised (`useBackend('wasm')`), not on import, and every gptft op
 // reaches them through the kernel registry (`@gptft/backend`'s `runKernel`, or tfjs' own op for
 // tfjs kernels): no op asks which backend runs.
-import { Attention, registerKernel, SoftmaxCrossEntropy, tf } from '@gptft/backend';
+import { Attention, registerHostIo, registerKernel, SoftmaxCrossEntropy, tf } from '@gptft/backend';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { fastMatMulInstalled, installFastMatMul, uninstallFastMatMul } from './fast-mat-mul.js';
 import { attentionConfig } from './attention.js';
+import { wasmHostIo } from './host-io.js';
 import { sharedIdentityConfig } from './identity.js';
 import { softmaxCrossEntropyConfig } from './softmax-cross-entropy.js';
 
@@ -23,10 +24,12 @@ const kernelFactories: {
 ];
 
 const restores = new Map<string, () => void>();
+let removeHostIo: (() => void) | undefined;
 
-/** Registers this package's wasm kernels (idempotent). */
+/** Registers this package's wasm kernels and host I/O (`readInto`, `tensorFromCopy`); idempotent. */
 export function installWasmKernels(): void {
   installFastMatMul();
+  removeHostIo ??= registerHostIo('wasm', wasmHostIo);
   for (const { name, make } of kernelFactories) {
     if (restores.has(name)) continue;
     const config = make(tf.getKernel(name, 'wasm'), tf.findBackend('wasm'));
@@ -37,6 +40,8 @@ export function installWasmKernels(): void {
 /** Puts tfjs-wasm's own kernels back and leaves gptft's kernels to their defaults (for comparisons). */
 export function uninstallWasmKernels(): void {
   uninstallFastMatMul();
+  removeHostIo?.();
+  removeHostIo = undefined;
   for (const restore of restores.values()) restore();
   restores.clear();
 }

@@ -44,6 +44,7 @@ export { Attention, FusedLinearCrossEntropy, SoftmaxCrossEntropy } from './kerne
 export { attention, type AttentionOptions } from './ops/attention.js';
 export { mulberry32, SeededRandom } from './random.js';
 export { IGNORE_INDEX, shiftLabels } from './labels.js';
+export { type HostIo, readInto, registerHostIo, tensorFromCopy } from './host-io.js';
 export {
   GEMM_PACK_FLOATS,
   HostFloatMemory,

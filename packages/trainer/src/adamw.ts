@@ -1,4 +1,4 @@
-import { HostFloatMemory, tf } from '@gptft/backend';
+import { HostFloatMemory, readInto, tensorFromCopy, tf } from '@gptft/backend';
 
 /** Options of {@link AdamW} (torch.optim.AdamW's arguments). */
 export interface AdamWOptions {
@@ -162,8 +162,8 @@ export class AdamW {
       if (!g) continue;
       const s = this.hostSlot(name, [...p.shape], p.size, largest);
       const { memory, p: pOff, g: gOff } = s.pool;
-      memory.view(gOff, s.size).set(g.dataSync() as Float32Array);
-      memory.view(pOff, s.size).set(p.dataSync() as Float32Array);
+      readInto(g, memory.view(gOff, s.size));
+      readInto(p, memory.view(pOff, s.size));
       const decay = this.weightDecay > 0 && this.decayFilter(name, p);
       memory.kernels.adamw(
         pOff,
@@ -181,8 +181,8 @@ export class AdamW {
         1 - this.lr * this.weightDecay,
         decay ? 1 : 0,
       );
-      // A copy: some backends (cpu) keep the array they are given, and the scratch is reused.
-      tf.tidy(() => p.assign(tf.tensor(memory.view(pOff, s.size).slice(), p.shape, 'float32')));
+      // A copy (the scratch is reused): `tensorFromCopy` makes it once, where the backend allows.
+      tf.tidy(() => p.assign(tensorFromCopy(memory.view(pOff, s.size), p.shape)));
     }
   }
 
