@@ -15,23 +15,17 @@
 // on; fewer rows (prompts, decoding steps) times a weight run on `gemm_packed` (the weight packed
 // once and kept) on one thread and on XNNPACK's thread pool with threads. Non-float32 operands and
 // builds without the internals this needs go to tfjs' kernel.
-import {
-  GEMM_PACK_FLOATS,
-  registerKernel,
-  type SimdKernels,
-  simdKernels,
-  tf,
-  type WasmMemory,
-} from '@gptft/backend';
+import { registerKernel, simdKernels, tf } from '@gptft/backend';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { GEMM_MIN_COLS, GEMM_MIN_ROWS, runGemm, runGemmPacked } from './gemm.js';
 import { gemmHelper } from './gemm-helper.js';
 import { state } from './initialize.js';
+import { fastMatMulStats } from './mat-mul-stats.js';
 import { transposeMatrices } from './transpose.js';
 import {
   ensureHeapRoom,
   HeapViews,
   heapF32,
-  mallocOrThrow,
   WasmHeapExhaustedError,
   type WasmBackendInternals,
   wasmInternals,
@@ -124,94 +118,8 @@ function transposeCost(rows: number, cols: number, count: number): number {
   return rows === 1 || cols === 1 ? 0 : rows * cols * count;
 }
 
-/**
- * Counters of what the kernel did since the process started (or the last `resetFastMatMulStats`):
- * tests use them to prove which path ran.
- */
-export const fastMatMulStats = {
-  calls: 0,
-  xnnCalls: 0,
-  gemmCalls: 0,
-  /** Products on weights packed once and kept (`gemm_packed`), and weights packed so. */
-  packedCalls: 0,
-  packs: 0,
-  /** `gemm` and `gemm_packed` calls split over the helper thread. */
-  gemmSplit: 0,
-  rowsCalls: 0,
-  transposedFloats: 0,
-  fallbacks: 0,
-};
-
 /** Up to this many rows of A, A·Bᵀ runs as dot products with each row of B (`matmul_nt_rows`). */
 const NT_ROWS_MAX = 3;
-
-/** Resets `fastMatMulStats`. */
-export function resetFastMatMulStats(): void {
-  for (const key of Object.keys(fastMatMulStats) as (keyof typeof fastMatMulStats)[])
-    fastMatMulStats[key] = 0;
-}
-
-/** From this many rows and columns on, a product runs on `gemm` (below: XNNPACK). */
-const GEMM_MIN_ROWS = 32;
-const GEMM_MIN_COLS = 16;
-/** Products of at least this many multiply-adds are split over the helper thread (~0.3 ms each). */
-const GEMM_SPLIT_MIN_MACS = 1 << 21;
-
-const gemmScratch = new WeakMap<object, number>();
-
-/** `gemm`'s scratch on the heap: one block per thread, allocated once per module. */
-function scratchFor(backend: WasmBackendInternals): number {
-  let pointer = gemmScratch.get(backend.wasm);
-  if (pointer === undefined) {
-    pointer = mallocOrThrow(backend.wasm, 2 * GEMM_PACK_FLOATS * 4, 'gemm scratch');
-    gemmScratch.set(backend.wasm, pointer);
-  }
-  return pointer;
-}
-
-/**
- * C[M, N] = A[M, K]·B[K, N] at byte offsets on the heap with gptft's `gemm`: on this thread, or
- * split in two (by rows when M ≥ N, else by columns at a multiple of 16) with the helper thread.
- */
-function runGemm(
-  backend: WasmBackendInternals,
-  memory: WasmMemory,
-  kernels: SimdKernels,
-  a: number,
-  b: number,
-  c: number,
-  M: number,
-  N: number,
-  K: number,
-  tb: number,
-): void {
-  const scratch = scratchFor(backend);
-  const helper = state.threads > 1 && M * N * K >= GEMM_SPLIT_MIN_MACS ? gemmHelper(memory) : undefined;
-  fastMatMulStats.gemmCalls++;
-  if (!helper || (M < 2 && N <= 16)) {
-    kernels.gemm(a, b, c, M, N, K, 0, N, scratch, tb);
-    return;
-  }
-  fastMatMulStats.gemmSplit++;
-  const other = scratch + GEMM_PACK_FLOATS * 4;
-  if (M >= N) {
-    const m = Math.ceil(M / 2);
-    helper.start('gemm', [a + m * K * 4, b, c + m * N * 4, M - m, N, K, 0, N, other, tb]);
-    try {
-      kernels.gemm(a, b, c, m, N, K, 0, N, scratch, tb);
-    } finally {
-      helper.join();
-    }
-  } else {
-    const n = Math.min(N, 16 * Math.ceil(N / 32));
-    helper.start('gemm', [a, b, c, M, N, K, n, N, other, tb]);
-    try {
-      kernels.gemm(a, b, c, M, N, K, 0, n, scratch, tb);
-    } finally {
-      helper.join();
-    }
-  }
-}
 
 function fastBatchMatMul(args: MatMulArgs, fallback: KernelFunc): TensorInfo {
   const backend = wasmInternals(args.backend);
@@ -452,103 +360,6 @@ function fastBatchMatMul(args: MatMulArgs, fallback: KernelFunc): TensorInfo {
     views.release();
   }
   return out;
-}
-
-/** A weight packed for `gemm_packed`, kept on the heap until its tensor is freed. */
-interface PackedWeight {
-  pointer: number;
-  key: string;
-  floats: number;
-}
-
-const packedByBackend = new WeakMap<object, Map<object, PackedWeight>>();
-
-/** Floats of packed weights on the heap now (all backends), for tests and memory accounting. */
-export function packedWeightFloats(): number {
-  return packedFloats;
-}
-let packedFloats = 0;
-
-/**
- * The packed weights of this backend; on first use, its `disposeData` is wrapped so that a weight's
- * packing is freed with the tensor's memory.
- */
-function packedWeights(backend: WasmBackendInternals): Map<object, PackedWeight> {
-  let packs = packedByBackend.get(backend);
-  if (!packs) {
-    const map = new Map<object, PackedWeight>();
-    packs = map;
-    packedByBackend.set(backend, map);
-    const dispose = backend.disposeData.bind(backend);
-    backend.disposeData = (dataId: object, force?: boolean) => {
-      const freed = dispose(dataId, force);
-      const pack = map.get(dataId);
-      if (pack && !backend.dataIdMap.has(dataId)) {
-        backend.wasm._free(pack.pointer);
-        packedFloats -= pack.floats;
-        map.delete(dataId);
-      }
-      return freed;
-    };
-  }
-  return packs;
-}
-
-/**
- * C[M, N] = A[M, K]·B[K, N] for a weight B (tensor `dataId`, at byte offset `b`) used by few rows
- * (a prompt, a decoding step): B packed once into panels (`gemm_pack`) and kept while the tensor
- * lives, then each panel read once for all rows (`gemm_packed`; XNNPACK, which also caches packed
- * weights, reads them once per 4 rows), in two column ranges when the helper thread is used
- * (`setFastMatMulEngine('gemm')` with threads).
- */
-function runGemmPacked(
-  backend: WasmBackendInternals,
-  memory: WasmMemory,
-  kernels: SimdKernels,
-  dataId: object,
-  a: number,
-  b: number,
-  c: number,
-  M: number,
-  N: number,
-  K: number,
-): void {
-  const packs = packedWeights(backend);
-  const key = `${K},${N}`;
-  let pack = packs.get(dataId);
-  if (pack?.key !== key) {
-    if (pack) {
-      backend.wasm._free(pack.pointer);
-      packedFloats -= pack.floats;
-      packs.delete(dataId);
-    }
-    const floats = 16 * K * Math.ceil(N / 16);
-    pack = {
-      pointer: mallocOrThrow(backend.wasm, floats * 4, `packing a [${K}, ${N}] matMul weight`),
-      key,
-      floats,
-    };
-    kernels.gemm_pack(b, pack.pointer, K, N, 0);
-    fastMatMulStats.packs++;
-    packs.set(dataId, pack);
-    packedFloats += floats;
-  }
-  const scratch = scratchFor(backend);
-  const helper =
-    state.threads > 1 && M * N * K >= GEMM_SPLIT_MIN_MACS && N > 16 ? gemmHelper(memory) : undefined;
-  fastMatMulStats.packedCalls++;
-  if (!helper) {
-    kernels.gemm_packed(a, pack.pointer, c, M, N, K, 0, N, scratch);
-    return;
-  }
-  fastMatMulStats.gemmSplit++;
-  const n = Math.min(N, 16 * Math.ceil(N / 32));
-  helper.start('gemm_packed', [a, pack.pointer, c, M, N, K, n, N, scratch + GEMM_PACK_FLOATS * 4]);
-  try {
-    kernels.gemm_packed(a, pack.pointer, c, M, N, K, 0, n, scratch);
-  } finally {
-    helper.join();
-  }
 }
 
 let route: 'auto' | 'direct' | 'transposed' = 'auto';

@@ -19,8 +19,11 @@ const ARGS = 5;
 const MAX_ARGS = 10;
 /** The kernels the helper runs, by their index in the KERNEL word. */
 const KERNELS = ['gemm', 'gemm_packed'] as const;
-/** How long the first use waits for the worker to start before computing alone. */
-const START_TIMEOUT_MS = 60_000;
+/**
+ * How long the first use waits for the worker to start before computing alone: a guard against a
+ * hang, not a judgement of speed (a starved machine can take a minute to start a worker).
+ */
+const START_TIMEOUT_MS = 600_000;
 
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');

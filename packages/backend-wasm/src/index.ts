@@ -10,14 +10,13 @@ import { installWasmKernels, installedWasmKernels, uninstallWasmKernels } from '
 
 export {
   fastMatMulInstalled,
-  fastMatMulStats,
   installFastMatMul,
-  packedWeightFloats,
-  resetFastMatMulStats,
   setFastMatMulEngine,
   setFastMatMulRoute,
   uninstallFastMatMul,
 } from './fast-mat-mul.js';
+export { packedWeightFloats } from './gemm.js';
+export { fastMatMulStats, resetFastMatMulStats } from './mat-mul-stats.js';
 export { idleCoreThreads, requestedThreads } from './initialize.js';
 export { installedWasmKernels, installWasmKernels, uninstallWasmKernels } from './kernels.js';
 export { threadsUnsupportedReason } from './threads.js';
