@@ -57,4 +57,30 @@ describe('gemm on two threads', () => {
       }
     });
   }
+
+  it('the helper thread sees the heap after it grew (operands and output in the new part)', async () => {
+    const heap = () => (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length;
+    const before = heap();
+    const filler = tf.zeros([(before + 64 * 2 ** 20) / 4]); // past the current end: the heap grows
+    expect(heap()).toBeGreaterThan(before);
+    const a = tf.randomUniform([96, 300], -1, 1, 'float32', 8);
+    const b = tf.randomUniform([300, 120], -1, 1, 'float32', 9);
+    uninstallFastMatMul();
+    const expected = await tf.matMul(a, b).data();
+    installFastMatMul();
+    setFastMatMulEngine('gemm');
+    resetFastMatMulStats();
+    try {
+      const c = tf.matMul(a, b);
+      const got = await c.data();
+      let worst = 0;
+      for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i]! - expected[i]!));
+      expect(worst).toBeLessThan(1e-5);
+      expect(fastMatMulStats.gemmSplit).toBe(1);
+      c.dispose();
+    } finally {
+      setFastMatMulEngine('auto');
+      tf.dispose([a, b, filler]);
+    }
+  });
 });
