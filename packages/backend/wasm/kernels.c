@@ -293,12 +293,12 @@ void matmul_nt_rows(const f32 *A, const f32 *B, f32 *C, i32 M, i32 N, i32 K) {
 
 // ---- General matrix product ----
 // C[M, n0:n1] = A[M, K] · B[K, n0:n1], all row-major ([M, K], [K, N], [M, N]), for the products of
-// training (M ≥ 32 rows); B may be given transposed. Panels of 16 columns; a panel's block of GEMM_KC rows is copied into
-// `pack` (contiguous: it stays in L1 whatever N's stride, which for N = 768·k maps every row of B
-// to the same few cache sets) and used for all M rows, two rows at a time: 8 accumulators, 4 panel
-// loads and 2 broadcasts per k. `pack` is scratch for GEMM_PACK floats. Threads split [0, N) into
-// column ranges (multiples of 16). Each output is one float32 sum in k order within a block of
-// GEMM_KC, blocks added in order.
+// training (M ≥ 32 rows); B may be given transposed. Panels of 16 columns; a panel's block of
+// GEMM_KC rows is copied into `pack` (contiguous: it stays in L1 whatever N's stride, which for
+// N = 768·k maps every row of B to the same few cache sets) and used for all M rows, two rows at a
+// time: 8 accumulators, 4 panel loads and 2 broadcasts per k. `pack` is scratch for GEMM_PACK
+// floats. Two threads split the rows, or [0, N) at a multiple of 16. Each output is one float32 sum
+// in k order within a block of GEMM_KC, blocks added in order.
 #define GEMM_KC 256
 #define GEMM_PACK (GEMM_KC * 16 + 32)
 #define MAC(c, a, b) c = wasm_f32x4_add(c, wasm_f32x4_mul(a, b))
