@@ -284,7 +284,7 @@ function fastBatchMatMul(args: MatMulArgs, fallback: KernelFunc): TensorInfo {
       fastMatMulStats.transposedFloats += (copyA ? batchA * M * K : 0) + (copyB ? batchB * K * N : 0);
       if (foldI) {
         const shapeKey = `${K},${N}`;
-        if (!copyB && !tB && gemmPackedI) {
+        if (gemmPackedI) {
           runGemmPacked(
             backend,
             memory!,

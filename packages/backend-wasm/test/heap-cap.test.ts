@@ -30,6 +30,9 @@ describe('the wasm heap cap', () => {
     const x = tf.randomNormal([64, 768]);
     const w = tf.randomNormal([768, 8192]); // 24 MiB of weights XNNPACK must pack
     const before = tf.matMul(x, w); // `gemm` (64 rows) gets its scratch now
+    // 8 MiB held back, freed at the cap below: room for `gemm`'s 2 MiB output whatever the filling
+    // leaves, never for XNNPACK's 24 MiB packing (the filling leaves less than 8 MiB).
+    const reserve = backend.makeOutput([2 ** 21], 'float32');
     // Fill the heap: 512 MiB blocks, then smaller ones, until allocation fails.
     for (const floats of [2 ** 27, 2 ** 24, 2 ** 21]) {
       for (;;) {
@@ -46,6 +49,7 @@ describe('the wasm heap cap', () => {
     expect(() => tf.zeros([2 ** 22])).toThrow(
       /wasm heap exhausted: could not allocate 16\.0 MiB for a tensor/,
     );
+    backend.disposeData(reserve.dataId, true);
     setFastMatMulEngine('xnnpack');
     expect(() => tf.matMul(x, w)).toThrow(
       /wasm heap exhausted: could not allocate .* for packing a \[768, 8192\] matMul operand/,
